@@ -1,0 +1,62 @@
+import path from 'node:path';
+import type { RunnerConfig } from '../config.js';
+import { createSqlEngine, lit } from '../engine/sql-engine.js';
+import { UsageError } from '../errors.js';
+import { createLakeStore, type Layer } from '../lake/lake-store.js';
+import type { Logger } from '../logger.js';
+import { loadSpec } from '../spec/load-spec.js';
+import { EXIT, type CliIo } from './cli-io.js';
+
+export async function inspectCommand(
+  args: Record<string, string | boolean | undefined>,
+  deps: { io: CliIo; config: RunnerConfig; logger: Logger },
+): Promise<number> {
+  const { io, logger } = deps;
+  if (typeof args.file !== 'string') throw new UsageError('missing -f FILE', 'Usage: medallion inspect -f pipeline.yaml');
+  const { pipeline, baseDir } = await loadSpec(args.file);
+  const root = typeof args.lake === 'string' ? path.resolve(args.lake) : path.resolve(baseDir, pipeline.spec.lake.uri);
+  const lake = createLakeStore({ root, dataset: pipeline.spec.source.dataset });
+  const layer = (args.layer ?? 'gold') as Layer;
+  if (layer !== 'silver' && layer !== 'gold') throw new UsageError(`--layer must be silver or gold, not "${String(layer)}"`);
+
+  if (typeof args.table !== 'string') {
+    const manifest = await lake.readManifest();
+    io.out(`lake ${root}`);
+    io.out(`bronze: manifest version ${manifest.version}, ${manifest.files.length} files, ${manifest.files.reduce((s, f) => s + f.rows, 0).toLocaleString('en-GB')} rows`);
+    for (const l of ['silver', 'gold'] as const) {
+      const current = await lake.current(l);
+      const versions = await lake.versions(l);
+      io.out(`${l}: ${versions.length === 0 ? 'nothing published yet' : ''}`);
+      for (const v of versions) io.out(`  ${v === current?.version ? '*' : ' '} ${v}`);
+    }
+    return EXIT.ok;
+  }
+  const version = typeof args.version === 'string' ? await lake.version(layer, args.version) : await lake.current(layer);
+  if (!version) {
+    const kept = (await lake.versions(layer)).join(', ') || 'none';
+    throw new UsageError(`no ${layer} version ${String(args.version ?? '(current)')} in ${root}`, `Kept versions: ${kept}.`);
+  }
+  const limit = Number(args.limit ?? 20);
+  if (!Number.isInteger(limit) || limit < 0) throw new UsageError('--limit must be a whole number');
+  const file = path.join(version.dir, `${args.table}.parquet`);
+  const engine = await createSqlEngine({ memoryLimit: '512MB', tempDir: lake.tempDir(), logger });
+  try {
+    const rows = await engine.all(`SELECT * FROM read_parquet(${lit(file)}) LIMIT ${limit}`).catch(() => {
+      throw new UsageError(`table "${args.table}" not found in ${layer} version ${version.version}`);
+    });
+    if (args.json) io.out(JSON.stringify(rows, null, 2));
+    else printTable(io, rows);
+  } finally {
+    engine.close();
+  }
+  return EXIT.ok;
+}
+
+function printTable(io: CliIo, rows: Record<string, unknown>[]): void {
+  if (rows.length === 0) return io.out('(no rows)');
+  const cols = Object.keys(rows[0]!);
+  const cells = rows.map((r) => cols.map((c) => (r[c] === null ? '' : String(r[c]))));
+  const w = cols.map((c, i) => Math.min(40, Math.max(c.length, ...cells.map((r) => r[i]!.length))));
+  const fmt = (r: string[]): string => r.map((v, i) => v.slice(0, 40).padEnd(w[i]!)).join('  ').trimEnd();
+  io.out([fmt(cols), w.map((n) => '-'.repeat(n)).join('  '), ...cells.map(fmt)].join('\n'));
+}

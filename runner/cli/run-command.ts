@@ -1,0 +1,41 @@
+import type { RunnerConfig } from '../config.js';
+import { UsageError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { createProgressReporter } from '../run/progress.js';
+import { runPipeline } from '../run/run-pipeline.js';
+import { formatSummaryTable } from '../run/run-summary.js';
+import { loadSpec } from '../spec/load-spec.js';
+import type { StepName } from '../spec/pipeline-spec.js';
+import { EXIT, type CliIo } from './cli-io.js';
+
+export async function runCommand(
+  args: Record<string, string | boolean | undefined>,
+  deps: { io: CliIo; config: RunnerConfig; logger: Logger },
+): Promise<number> {
+  const { io, config, logger } = deps;
+  if (typeof args.file !== 'string') throw new UsageError('missing -f FILE', 'Usage: medallion run -f pipeline.yaml');
+  const loaded = await loadSpec(args.file);
+  const steps = typeof args.steps === 'string' ? (args.steps.split(',').map((s) => s.trim()).filter(Boolean) as StepName[]) : undefined;
+  const quiet = args.quiet === true;
+  const progress = createProgressReporter({
+    format: config.logFormat,
+    logger,
+    write: quiet ? () => undefined : io.err,
+  });
+  const summary = await runPipeline({
+    loaded,
+    ...(steps ? { steps } : {}),
+    ...(typeof args['source-uri'] === 'string' ? { sourceUri: args['source-uri'] } : {}),
+    ...(typeof args.lake === 'string' ? { lakeDir: args.lake } : {}),
+    ...(typeof args['summary-json'] === 'string' ? { summaryJson: args['summary-json'] } : {}),
+    logger,
+    progress,
+    cpus: config.cpus,
+  });
+  io.out(formatSummaryTable(summary));
+  if (summary.error) {
+    io.err(`error [${summary.error.code}]: ${summary.error.message}`);
+    if (summary.error.hint) io.err(`hint: ${summary.error.hint}`);
+  }
+  return summary.status === 'Failed' ? EXIT.failed : EXIT.ok;
+}

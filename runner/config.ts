@@ -1,0 +1,47 @@
+import os from 'node:os';
+import { z } from 'zod';
+
+/**
+ * The only module that reads the environment. Parsed once, frozen, passed down.
+ */
+const EnvSchema = z.object({
+  MEDALLION_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MEDALLION_LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
+  MEDALLION_STATE_DIR: z.string().optional(),
+  MEDALLION_FX_URL: z.string().url().optional(),
+  MEDALLION_COUNTRIES_URL: z.string().url().optional(),
+  DATABASE_URL: z.string().optional(),
+  NO_COLOR: z.string().optional(),
+  CI: z.string().optional(),
+});
+
+export interface RunnerConfig {
+  logLevel: z.infer<typeof EnvSchema>['MEDALLION_LOG_LEVEL'];
+  /** Human-readable progress on a terminal; JSON lines elsewhere (Kubernetes). */
+  logFormat: 'pretty' | 'json';
+  stateDir: string | undefined;
+  fxUrl: string | undefined;
+  countriesUrl: string | undefined;
+  databaseUrl: string | undefined;
+  color: boolean;
+  cpus: number;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, isTty = Boolean(process.stderr.isTTY)): RunnerConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`Invalid environment:\n${lines}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    logLevel: e.MEDALLION_LOG_LEVEL,
+    logFormat: e.MEDALLION_LOG_FORMAT ?? (isTty ? 'pretty' : 'json'),
+    stateDir: e.MEDALLION_STATE_DIR,
+    fxUrl: e.MEDALLION_FX_URL,
+    countriesUrl: e.MEDALLION_COUNTRIES_URL,
+    databaseUrl: e.DATABASE_URL,
+    color: isTty && e.NO_COLOR === undefined,
+    cpus: os.availableParallelism(),
+  });
+}

@@ -1,0 +1,88 @@
+import { lit } from '../engine/sql-engine.js';
+import { AMOUNT_TYPE } from '../silver/silver-rules.js';
+
+/**
+ * Pure SQL builders of the gold marts, over a temp table `lines` (silver sales_lines). Revenue counts only
+ * line type `sale`; every amount stays DECIMAL so sums are exact.
+ */
+
+const measures = `CAST(sum(quantity * unit_price) AS ${AMOUNT_TYPE}) AS revenue,
+      count(DISTINCT invoice_no) AS orders, count(DISTINCT customer_id) AS customers, sum(quantity) AS units`;
+
+export const GOLD_TABLES = {
+  kpis: `WITH s AS (
+        SELECT CAST(coalesce(sum(quantity * unit_price), 0) AS ${AMOUNT_TYPE}) AS revenue,
+               count(DISTINCT invoice_no) AS orders, count(DISTINCT customer_id) AS customers,
+               coalesce(sum(quantity), 0) AS units
+        FROM lines WHERE line_type = 'sale'),
+      c AS (
+        SELECT count(DISTINCT invoice_no) AS cancelled_invoices,
+               CAST(coalesce(sum(-quantity * unit_price), 0) AS ${AMOUNT_TYPE}) AS cancellation_value
+        FROM lines WHERE line_type = 'cancellation')
+      SELECT s.revenue, s.orders, s.customers, s.units,
+             CAST(CASE WHEN s.orders = 0 THEN 0 ELSE s.revenue / s.orders END AS ${AMOUNT_TYPE}) AS average_order_value,
+             c.cancelled_invoices, c.cancellation_value
+      FROM s CROSS JOIN c`,
+  kpi_daily: `SELECT business_date, ${measures} FROM lines WHERE line_type = 'sale' GROUP BY ALL ORDER BY business_date`,
+  kpi_monthly: `SELECT CAST(date_trunc('month', business_date) AS DATE) AS month, ${measures}
+      FROM lines WHERE line_type = 'sale' GROUP BY ALL ORDER BY month`,
+  country_daily: `SELECT business_date, country, ${measures} FROM lines WHERE line_type = 'sale'
+      GROUP BY ALL ORDER BY business_date, country`,
+  country_monthly: `SELECT CAST(date_trunc('month', business_date) AS DATE) AS month, country, ${measures}
+      FROM lines WHERE line_type = 'sale' GROUP BY ALL ORDER BY month, country`,
+  // The most frequent description of each product among its sales lines; ties go to the smallest text.
+  top_products: `WITH d AS (
+        SELECT stock_code, description, count(*) AS n FROM lines
+        WHERE line_type = 'sale' AND description IS NOT NULL GROUP BY ALL),
+      best AS (SELECT stock_code, arg_min(description, (-n, description)) AS description FROM d GROUP BY stock_code),
+      p AS (SELECT stock_code, CAST(sum(quantity * unit_price) AS ${AMOUNT_TYPE}) AS revenue, sum(quantity) AS units,
+                   count(DISTINCT invoice_no) AS orders FROM lines WHERE line_type = 'sale' GROUP BY stock_code)
+      SELECT CAST(row_number() OVER (ORDER BY p.revenue DESC, p.stock_code) AS INTEGER) AS rank,
+             p.stock_code, best.description, p.revenue, p.units, p.orders
+      FROM p LEFT JOIN best USING (stock_code) ORDER BY rank`,
+  rfm: `WITH c AS (
+        SELECT customer_id, max(business_date) AS last_purchase_date, count(DISTINCT invoice_no) AS frequency,
+               CAST(sum(quantity * unit_price) AS ${AMOUNT_TYPE}) AS monetary
+        FROM lines WHERE line_type = 'sale' AND customer_id IS NOT NULL GROUP BY customer_id),
+      ref AS (SELECT max(business_date) + INTERVAL 1 DAY AS reference_date FROM lines WHERE line_type = 'sale'),
+      scored AS (
+        SELECT c.*, CAST(date_diff('day', c.last_purchase_date, CAST(ref.reference_date AS DATE)) AS INTEGER) AS recency_days,
+               CAST(ntile(5) OVER (ORDER BY date_diff('day', c.last_purchase_date, CAST(ref.reference_date AS DATE)) DESC, customer_id) AS INTEGER) AS r_score,
+               CAST(ntile(5) OVER (ORDER BY frequency, customer_id) AS INTEGER) AS f_score,
+               CAST(ntile(5) OVER (ORDER BY monetary, customer_id) AS INTEGER) AS m_score
+        FROM c CROSS JOIN ref)
+      SELECT customer_id, last_purchase_date, recency_days, frequency, monetary, r_score, f_score, m_score,
+        CASE
+          WHEN r_score >= 4 AND f_score >= 4 THEN 'champions'
+          WHEN r_score >= 3 AND f_score >= 3 THEN 'loyal'
+          WHEN r_score >= 4 THEN 'promising'
+          WHEN r_score = 3 THEN 'needs_attention'
+          WHEN f_score >= 4 THEN 'cannot_lose'
+          WHEN f_score = 3 THEN 'at_risk'
+          WHEN r_score = 2 THEN 'hibernating'
+          ELSE 'lost'
+        END AS segment
+      FROM scored ORDER BY customer_id`,
+  cohorts: `WITH a AS (
+        SELECT DISTINCT customer_id, CAST(date_trunc('month', business_date) AS DATE) AS month
+        FROM lines WHERE line_type = 'sale' AND customer_id IS NOT NULL),
+      f AS (SELECT customer_id, min(month) AS cohort_month FROM a GROUP BY customer_id),
+      g AS (SELECT f.cohort_month, CAST(date_diff('month', f.cohort_month, a.month) AS INTEGER) AS period,
+                   count(*) AS customers
+            FROM a JOIN f USING (customer_id) GROUP BY ALL)
+      SELECT cohort_month, period, first_value(customers) OVER (PARTITION BY cohort_month ORDER BY period) AS cohort_size,
+             customers, customers / first_value(customers) OVER (PARTITION BY cohort_month ORDER BY period) AS retention_rate
+      FROM g ORDER BY cohort_month, period`,
+} as const;
+
+export type GoldTable = keyof typeof GOLD_TABLES;
+
+export const copyGoldSql = (table: GoldTable, target: string): string =>
+  `COPY (${GOLD_TABLES[table]}) TO ${lit(target)} (FORMAT parquet, COMPRESSION zstd)`;
+
+/** Audit: every series adds up, exactly, to the headline revenue; returns the series that do not. */
+export const goldAuditSql = (dir: (t: GoldTable) => string): string => {
+  const series: GoldTable[] = ['kpi_daily', 'kpi_monthly', 'country_daily', 'country_monthly', 'top_products'];
+  return `WITH k AS (SELECT revenue FROM read_parquet(${lit(dir('kpis'))}))
+    ${series.map((t) => `SELECT ${lit(t)} AS series, (SELECT coalesce(sum(revenue), 0) FROM read_parquet(${lit(dir(t))})) AS total FROM k WHERE total <> k.revenue`).join('\n    UNION ALL ')}`;
+};

@@ -1,0 +1,80 @@
+import path from 'node:path';
+import { StepPreconditionError } from '../errors.js';
+import { lit } from '../engine/sql-engine.js';
+import type { StepContext, StepResult } from '../run/step-types.js';
+import type { SilverMeta } from '../silver/silver-step.js';
+import { copyGoldSql, GOLD_TABLES, goldAuditSql, type GoldTable } from './gold-sql.js';
+
+/** Headline KPIs as exact decimal strings (money with 6 places) and integers. */
+export interface GoldKpis {
+  revenue: string;
+  orders: number;
+  customers: number;
+  units: number;
+  averageOrderValue: string;
+  cancelledInvoices: number;
+  cancellationValue: string;
+}
+
+export interface GoldMeta {
+  runId: string;
+  silverVersion: string;
+  kpis: GoldKpis;
+  rows: Record<string, number>;
+}
+
+/** Gold: the marts, rebuilt from the current silver version whenever silver has moved on. */
+export async function runGoldStep(ctx: StepContext): Promise<StepResult> {
+  const started = performance.now();
+  const { lake, engine, spec, runId } = ctx;
+  const dataset = spec.source.dataset;
+  const silver = await lake.current<SilverMeta>('silver');
+  if (!silver) {
+    throw new StepPreconditionError('gold has no input: silver has not been published yet', 'Run the silver step first (or all steps).');
+  }
+  const tables = Object.keys(GOLD_TABLES) as GoldTable[];
+  const inputs = [{ namespace: `file://${lake.root}`, name: `silver/${dataset}/sales_lines`, rowCount: silver.meta.counts.silverRows }];
+  const outputsFor = (rows?: Record<string, number>): StepResult['outputs'] =>
+    tables.map((t) => ({ namespace: `file://${lake.root}`, name: `gold/${dataset}/${t}`, ...(rows ? { rowCount: rows[t] ?? 0 } : {}) }));
+  const current = await lake.current<GoldMeta>('gold');
+  if (current && current.meta.silverVersion === silver.version) {
+    ctx.progress.step('gold', `up to date (version ${current.version})`);
+    return {
+      status: 'Succeeded', rowsIn: 0, rowsOut: 0, durationMs: Math.round(performance.now() - started), note: 'up to date',
+      inputs, outputs: outputsFor(current.meta.rows), details: { upToDate: true, version: current.version, kpis: current.meta.kpis },
+    };
+  }
+  const staging = await lake.stagingDir(runId, 'gold');
+  try {
+    await engine.run(`CREATE OR REPLACE TEMP TABLE lines AS SELECT * FROM read_parquet(${lit(path.join(silver.dir, 'sales_lines.parquet'))})`);
+    const file = (t: GoldTable): string => path.join(staging, `${t}.parquet`);
+    const rows: Record<string, number> = {};
+    for (const t of tables) {
+      await engine.run(copyGoldSql(t, file(t)));
+      const [r] = await engine.all(`SELECT count(*) AS n FROM read_parquet(${lit(file(t))})`);
+      rows[t] = Number(r?.n ?? 0);
+      ctx.progress.step('gold', `${t}: ${rows[t]} rows`);
+    }
+    const mismatched = await engine.all(goldAuditSql(file));
+    if (mismatched.length > 0) throw new Error(`gold audit failed: series do not add up to revenue: ${JSON.stringify(mismatched)}`);
+    const [k] = await engine.all(`SELECT * FROM read_parquet(${lit(file('kpis'))})`);
+    const kpis: GoldKpis = {
+      revenue: String(k?.revenue),
+      orders: Number(k?.orders),
+      customers: Number(k?.customers),
+      units: Number(k?.units),
+      averageOrderValue: String(k?.average_order_value),
+      cancelledInvoices: Number(k?.cancelled_invoices),
+      cancellationValue: String(k?.cancellation_value),
+    };
+    const meta: GoldMeta = { runId, silverVersion: silver.version, kpis, rows };
+    await lake.publishLayer('gold', runId, staging, meta, spec.lake.retainVersions);
+    return {
+      status: 'Succeeded', rowsIn: silver.meta.counts.silverRows, rowsOut: Object.values(rows).reduce((a, b) => a + b, 0),
+      durationMs: Math.round(performance.now() - started), inputs, outputs: outputsFor(rows), details: { version: runId, kpis },
+    };
+  } finally {
+    await lake.discardStaging(runId, 'gold');
+    await engine.run('DROP TABLE IF EXISTS lines');
+  }
+}

@@ -1,0 +1,41 @@
+import type { Logger } from '../logger.js';
+import type { LakeStore } from '../lake/lake-store.js';
+import type { SqlEngine } from '../engine/sql-engine.js';
+import type { PipelineSpec } from '../spec/pipeline-spec.js';
+import type { ProgressReporter } from './progress.js';
+
+export type StepStatus = 'Succeeded' | 'Degraded' | 'Failed' | 'Skipped';
+
+export interface DatasetRef {
+  namespace: string;
+  name: string;
+  /** Column names and types, for the OpenLineage schema facet. */
+  fields?: { name: string; type: string }[];
+  rowCount?: number;
+}
+
+export interface StepResult {
+  status: StepStatus;
+  rowsIn: number;
+  rowsOut: number;
+  durationMs: number;
+  /** Human sentence for the summary table, e.g. "up to date" or the failure reason. */
+  note?: string;
+  inputs: DatasetRef[];
+  outputs: DatasetRef[];
+  details: Record<string, unknown>;
+}
+
+export interface StepContext {
+  runId: string;
+  pipelineName: string;
+  spec: PipelineSpec;
+  /** Directory relative source and lake paths are resolved against (the spec file's directory). */
+  baseDir: string;
+  sourceUri: string;
+  startedAt: Date;
+  lake: LakeStore;
+  engine: SqlEngine;
+  logger: Logger;
+  progress: ProgressReporter;
+}

@@ -1,0 +1,162 @@
+import { ident, lit } from '../engine/sql-engine.js';
+import type { PipelineSpec } from '../spec/pipeline-spec.js';
+import { AMOUNT_TYPE, PRICE_TYPE } from './silver-rules.js';
+
+/**
+ * Pure SQL builders of the silver step: normalise, de-duplicate and classify bronze rows. Each function returns
+ * one statement; the step runs them in order over the table `bronze_visible`.
+ */
+
+const RAW = [
+  ['invoice_no_raw', 'invoiceNo'],
+  ['stock_code_raw', 'stockCode'],
+  ['description_raw', 'description'],
+  ['quantity_raw', 'quantity'],
+  ['invoice_date_raw', 'invoiceDate'],
+  ['unit_price_raw', 'unitPrice'],
+  ['customer_id_raw', 'customerId'],
+  ['country_raw', 'country'],
+] as const;
+
+export const RAW_FIELDS = RAW.map(([raw]) => raw);
+
+/** Selects the mapped source columns under canonical names; a column absent from every part reads as NULL. */
+export function sourceRowsSql(spec: PipelineSpec, available: Set<string>): string {
+  const cols = spec.source.columns;
+  const mapped = RAW.map(([raw, key]) => `${available.has(cols[key]) ? ident(cols[key]) : 'NULL::VARCHAR'} AS ${raw}`);
+  return `CREATE OR REPLACE TEMP TABLE src AS
+    SELECT _source_file AS source_file, _source_line AS source_line, _row_hash AS row_hash, _run_id AS ingest_run_id,
+           _malformed_reason AS malformed_reason, _malformed_message AS malformed_message, _raw_record AS raw_record,
+           ${mapped.join(',\n           ')}
+    FROM bronze_visible`;
+}
+
+/**
+ * Rows identical in all eight mapped fields as read are duplicates across everything ingested; the first by
+ * (source file, line) is kept. Malformed rows are never duplicates of each other: each keeps its own identity.
+ */
+export function rankDuplicatesSql(): string {
+  const key = [...RAW_FIELDS, `CASE WHEN malformed_reason IS NULL THEN NULL ELSE source_file || ':' || source_line END`];
+  return `CREATE OR REPLACE TEMP TABLE ranked AS
+    SELECT *,
+           row_number() OVER w AS dup_rank,
+           first_value(source_file) OVER w AS kept_source_file,
+           first_value(source_line) OVER w AS kept_source_line
+    FROM src
+    WINDOW w AS (PARTITION BY ${key.join(', ')} ORDER BY source_file, source_line)`;
+}
+
+export function normaliseSql(spec: PipelineSpec): string {
+  const nulls = spec.source.options.nullValues;
+  // A value listed in nullValues (compared after trimming) is no value at all; so is an empty one.
+  const v = (raw: string): string =>
+    nulls.length === 0 ? `nullif(trim(${raw}), '')` : `CASE WHEN trim(${raw}) IN (${nulls.map(lit).join(', ')}) THEN NULL ELSE nullif(trim(${raw}), '') END`;
+  return `CREATE OR REPLACE TEMP TABLE normalised AS
+    SELECT *,
+      CASE WHEN regexp_full_match(quantity_txt, '[+-]?[0-9]{1,18}') THEN CAST(quantity_txt AS BIGINT) END AS quantity,
+      CASE WHEN regexp_full_match(unit_price_txt, '[+-]?([0-9]{1,12}([.][0-9]{0,6})?|[.][0-9]{1,6})')
+           THEN CAST(unit_price_txt AS ${PRICE_TYPE}) END AS unit_price,
+      try_strptime(invoice_date_txt, ${lit(spec.source.timestampFormat)}) AS invoice_local_ts
+    FROM (
+      SELECT source_file, source_line, row_hash, ingest_run_id, malformed_reason, malformed_message, raw_record,
+             ${RAW_FIELDS.join(', ')},
+             upper(${v('invoice_no_raw')}) AS invoice_no,
+             upper(${v('stock_code_raw')}) AS stock_code,
+             nullif(regexp_replace(${v('description_raw')}, '\\s+', ' ', 'g'), '') AS description,
+             ${v('quantity_raw')} AS quantity_txt,
+             ${v('unit_price_raw')} AS unit_price_txt,
+             ${v('invoice_date_raw')} AS invoice_date_txt,
+             CASE WHEN regexp_full_match(${v('customer_id_raw')}, '[0-9]+[.]0*')
+                  THEN regexp_extract(${v('customer_id_raw')}, '^[0-9]+')
+                  ELSE ${v('customer_id_raw')} END AS customer_id,
+             ${v('country_raw')} AS country
+      FROM ranked WHERE dup_rank = 1
+    )`;
+}
+
+/** The classification: the first matching rule wins (docs/silver.md lists them in this order). */
+export function classifySql(spec: PipelineSpec): string {
+  const codes = spec.rules.nonMerchandiseStockCodes.map((c) => lit(c.toUpperCase()));
+  const prefixes = spec.rules.nonMerchandisePrefixes.map((p) => `starts_with(stock_code, ${lit(p.toUpperCase())})`);
+  const nonMerch = [codes.length ? `stock_code IN (${codes.join(', ')})` : 'false', ...prefixes].join(' OR ');
+  const tsFormat = spec.source.timestampFormat.replace(/'/g, "''");
+  return `CREATE OR REPLACE TEMP TABLE classified AS
+    SELECT *,
+      CASE
+        WHEN malformed_reason IS NOT NULL THEN malformed_reason
+        WHEN invoice_no IS NULL OR stock_code IS NULL OR invoice_date_txt IS NULL OR quantity_txt IS NULL
+             OR unit_price_txt IS NULL OR country IS NULL THEN 'missing_required'
+        WHEN quantity IS NULL OR unit_price IS NULL OR invoice_local_ts IS NULL THEN 'unparseable'
+        WHEN quantity = 0 THEN 'zero_quantity'
+        WHEN starts_with(invoice_no, 'C') AND quantity > 0 THEN 'cancellation_positive_quantity'
+        WHEN starts_with(invoice_no, 'C') THEN 'cancellation'
+        WHEN starts_with(invoice_no, 'A') OR stock_code = 'B' THEN 'adjustment'
+        WHEN unit_price < 0 THEN 'negative_price'
+        WHEN ${nonMerch} THEN 'non_merchandise'
+        WHEN quantity < 0 THEN 'stock_adjustment'
+        WHEN unit_price = 0 THEN 'zero_price'
+        ELSE 'sale'
+      END AS outcome,
+      CASE
+        WHEN malformed_reason IS NOT NULL THEN malformed_message
+        WHEN invoice_no IS NULL OR stock_code IS NULL OR invoice_date_txt IS NULL OR quantity_txt IS NULL
+             OR unit_price_txt IS NULL OR country IS NULL
+          THEN 'missing required field: ' || concat_ws(', ',
+            CASE WHEN invoice_no IS NULL THEN 'invoice_no' END, CASE WHEN stock_code IS NULL THEN 'stock_code' END,
+            CASE WHEN invoice_date_txt IS NULL THEN 'invoice_date' END, CASE WHEN quantity_txt IS NULL THEN 'quantity' END,
+            CASE WHEN unit_price_txt IS NULL THEN 'unit_price' END, CASE WHEN country IS NULL THEN 'country' END)
+        WHEN quantity IS NULL OR unit_price IS NULL OR invoice_local_ts IS NULL
+          THEN concat_ws('; ',
+            CASE WHEN quantity IS NULL THEN 'quantity "' || quantity_txt || '" is not a whole number' END,
+            CASE WHEN unit_price IS NULL THEN 'unit_price "' || unit_price_txt || '" is not a decimal with at most 6 places' END,
+            CASE WHEN invoice_local_ts IS NULL THEN 'invoice_date "' || invoice_date_txt || '" does not match ${tsFormat}' END)
+        WHEN quantity = 0 THEN 'quantity is 0'
+        WHEN starts_with(invoice_no, 'C') AND quantity > 0 THEN 'cancellation invoice with a positive quantity'
+        WHEN NOT starts_with(invoice_no, 'A') AND stock_code <> 'B' AND unit_price < 0 THEN 'unit_price is negative'
+      END AS message
+    FROM normalised`;
+}
+
+export function salesLinesSql(spec: PipelineSpec, target: string): string {
+  return `COPY (
+    SELECT invoice_no, stock_code, description, quantity, unit_price,
+           CAST(quantity * unit_price AS ${AMOUNT_TYPE}) AS line_amount,
+           timezone(${lit(spec.source.timezone)}, invoice_local_ts) AS invoice_ts,
+           invoice_local_ts, CAST(invoice_local_ts AS DATE) AS business_date,
+           customer_id, country, outcome AS line_type,
+           source_file, source_line, row_hash, ingest_run_id
+    FROM classified WHERE outcome IN ('cancellation', 'adjustment', 'non_merchandise', 'stock_adjustment', 'zero_price', 'sale')
+    ORDER BY source_file, source_line
+  ) TO ${lit(target)} (FORMAT parquet, COMPRESSION zstd)`;
+}
+
+export function quarantineSql(target: string): string {
+  return `COPY (
+    SELECT outcome AS rule_id, message, source_file, source_line, row_hash, ingest_run_id,
+           invoice_no_raw AS invoice_no, stock_code_raw AS stock_code, description_raw AS description,
+           quantity_raw AS quantity, invoice_date_raw AS invoice_date, unit_price_raw AS unit_price,
+           customer_id_raw AS customer_id, country_raw AS country, raw_record
+    FROM classified WHERE outcome NOT IN ('cancellation', 'adjustment', 'non_merchandise', 'stock_adjustment', 'zero_price', 'sale')
+    ORDER BY source_file, source_line
+  ) TO ${lit(target)} (FORMAT parquet, COMPRESSION zstd)`;
+}
+
+export function duplicatesSql(target: string): string {
+  return `COPY (
+    SELECT source_file, source_line, row_hash, kept_source_file, kept_source_line
+    FROM ranked WHERE dup_rank > 1 ORDER BY source_file, source_line
+  ) TO ${lit(target)} (FORMAT parquet, COMPRESSION zstd)`;
+}
+
+/** Rows per outcome and, for silver rows, how many of the eight canonical fields hold a value. */
+export function outcomeCountsSql(): string {
+  return `SELECT outcome, count(*) AS n, sum(
+      (invoice_no IS NOT NULL)::INT + (stock_code IS NOT NULL)::INT + (description IS NOT NULL)::INT +
+      (quantity IS NOT NULL)::INT + (invoice_local_ts IS NOT NULL)::INT + (unit_price IS NOT NULL)::INT +
+      (customer_id IS NOT NULL)::INT + (country IS NOT NULL)::INT) AS filled_fields
+    FROM classified GROUP BY outcome ORDER BY outcome`;
+}
+
+export function inputCountsSql(): string {
+  return `SELECT (SELECT count(*) FROM src) AS bronze_rows, (SELECT count(*) FROM ranked WHERE dup_rank > 1) AS duplicates`;
+}
