@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Builds etcd, kube-apiserver and kubectl (plus any extra Kubernetes commands named as arguments, for example
+# kube-controller-manager) from their published Go modules into a cache outside the repository, and prints the
+# directory holding them on stdout. Idempotent: binaries already in the cache are not rebuilt.
+#
+# Why a wrapper module: k8s.io/kubernetes points its k8s.io/* staging modules at ./staging with replace directives,
+# which `go install pkg@version` refuses and which do not exist in the module zip. A throw-away module that requires
+# k8s.io/kubernetes and pins every staging module to the matching v0.x release lets `go build` resolve the main
+# packages normally (replace directives of dependencies are ignored). etcd's server module has the same problem with
+# its sibling modules and gets its own wrapper, so its dependency versions are not mixed with Kubernetes'.
+#
+# Environment:
+#   KUBEBUILDER_ASSETS       if it already holds etcd, kube-apiserver and kubectl, that directory is used as is
+#   MEDALLION_CACHE          cache root (default ~/.cache/medallion)
+#   MEDALLION_K8S_VERSION    Kubernetes release (default v1.35.4; needs Go >= 1.25)
+#   MEDALLION_ETCD_VERSION   etcd release (default v3.6.5, the one that Kubernetes release is tested with)
+#   MEDALLION_GO_BUILD_JOBS  parallel compile jobs (default 2); the build runs under `nice` so it yields to others
+set -euo pipefail
+
+K8S_VERSION="${MEDALLION_K8S_VERSION:-v1.35.4}"
+ETCD_VERSION="${MEDALLION_ETCD_VERSION:-v3.6.5}"
+CACHE="${MEDALLION_CACHE:-$HOME/.cache/medallion}"
+JOBS="${MEDALLION_GO_BUILD_JOBS:-2}"
+BIN="$CACHE/k8s/$K8S_VERSION/bin"
+SRC="$CACHE/k8s/$K8S_VERSION/src"
+COMMANDS=(kube-apiserver kubectl "$@")
+
+log() { printf '[setup-apiserver] %s\n' "$*" >&2; }
+
+have_all() {
+  local dir="$1" name
+  for name in etcd "${COMMANDS[@]}"; do
+    [[ -x "$dir/$name" ]] || return 1
+  done
+}
+
+if [[ -n "${KUBEBUILDER_ASSETS:-}" ]] && have_all "$KUBEBUILDER_ASSETS"; then
+  log "using KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS"
+  echo "$KUBEBUILDER_ASSETS"
+  exit 0
+fi
+if have_all "$BIN"; then
+  log "cached: $BIN"
+  echo "$BIN"
+  exit 0
+fi
+
+command -v go >/dev/null || { log "Go >= 1.25 is required to build the test control plane"; exit 1; }
+mkdir -p "$BIN" "$SRC/kubernetes" "$SRC/etcd"
+
+# Small, static, reproducible binaries; no VCS stamping (the module cache has no .git).
+export CGO_ENABLED=0
+export GOFLAGS="-trimpath -buildvcs=false"
+BUILD=(nice -n 10 go build -p "$JOBS")
+
+minor="${K8S_VERSION#v1.}"
+minor="${minor%%.*}"
+patch="${K8S_VERSION##*.}"
+staging_version="v0.$minor.$patch"
+
+build_etcd() {
+  [[ -x "$BIN/etcd" ]] && return 0
+  log "building etcd $ETCD_VERSION"
+  (
+    cd "$SRC/etcd"
+    cat >go.mod <<EOF
+module medallion.dev/test-etcd
+
+go 1.25.0
+
+require go.etcd.io/etcd/server/v3 $ETCD_VERSION
+
+tool go.etcd.io/etcd/server/v3
+EOF
+    # The server module's siblings (api, client, pkg) are published at the same version.
+    for m in api/v3 client/pkg/v3 client/v3 pkg/v3; do
+      go mod edit -require="go.etcd.io/etcd/$m@$ETCD_VERSION"
+    done
+    go mod tidy >&2
+    "${BUILD[@]}" -ldflags='-s -w' -o "$BIN/etcd.tmp" go.etcd.io/etcd/server/v3
+    mv "$BIN/etcd.tmp" "$BIN/etcd"
+  )
+}
+
+build_kubernetes() {
+  local missing=() name
+  for name in "${COMMANDS[@]}"; do
+    [[ -x "$BIN/$name" ]] || missing+=("$name")
+  done
+  ((${#missing[@]})) || return 0
+  log "building ${missing[*]} from k8s.io/kubernetes $K8S_VERSION (staging modules $staging_version)"
+  (
+    cd "$SRC/kubernetes"
+    local dir gomod
+    dir="$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+    gomod="$dir/go.mod"
+    {
+      echo "module medallion.dev/test-kubernetes"
+      echo
+      # Keep the language version and GODEBUG defaults that Kubernetes itself builds with.
+      grep -E '^(go|godebug) ' "$gomod"
+      echo
+      echo "require k8s.io/kubernetes $K8S_VERSION"
+    } >go.mod
+    # Every `k8s.io/x => ./staging/src/k8s.io/x` replace becomes a requirement on the published release.
+    sed -n 's#^[[:space:]]*\(k8s\.io/[a-z0-9-]*\) => \./staging/src/.*#\1#p' "$gomod" | while read -r mod; do
+      go mod edit -require="$mod@$staging_version"
+    done
+    for name in "${missing[@]}"; do
+      go mod edit -tool="k8s.io/kubernetes/cmd/$name"
+    done
+    go mod tidy >&2
+    local pkg=k8s.io/component-base/version
+    local ldflags="-s -w -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+    ldflags+=" -X $pkg.gitTreeState=clean -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION"
+    for name in "${missing[@]}"; do
+      log "go build $name"
+      "${BUILD[@]}" -ldflags="$ldflags" -o "$BIN/$name.tmp" "k8s.io/kubernetes/cmd/$name"
+      mv "$BIN/$name.tmp" "$BIN/$name"
+    done
+  )
+}
+
+start=$(date +%s)
+build_etcd
+build_kubernetes
+log "done in $(($(date +%s) - start)) s: $BIN"
+echo "$BIN"
