@@ -1,0 +1,161 @@
+/**
+ * Product taxonomy: deterministic keyword rules on the description, FIRST MATCH WINS. Each keyword is a regular
+ * expression fragment matched as a whole word (\\b...\\b) against the upper-cased description with runs of
+ * spaces collapsed. The order is the design:
+ *
+ * 1. theme words that decide the category on their own (Christmas items, bunting) come first;
+ * 2. specific product phrases that contain misleading words ("ALARM CLOCK BAKELIKE", "HOT WATER BOTTLE TEA AND
+ *    SYMPATHY", "JUMBO BAG TOYS") are caught before the broad lists;
+ * 3. broad product nouns follow, most specific families first; Home Decor is the last, widest net.
+ *
+ * Rules name the product, never its print ("SPACEBOY", "DOLLY GIRL", "MAGIC GARDEN" are designs). See
+ * docs/enrichment.md for the coverage measured on the full data.
+ */
+
+export const PRODUCT_CATEGORIES = [
+  'Christmas & Seasonal',
+  'Party & Gift Wrap',
+  'Home Decor',
+  'Home Textiles',
+  'Lighting & Candles',
+  'Bags & Storage',
+  'Toys & Games',
+  'Kitchen & Dining',
+  'Stationery & Craft',
+  'Garden & Outdoor',
+  'Jewellery & Accessories',
+  'Bath & Beauty',
+] as const;
+
+export type ProductCategory = (typeof PRODUCT_CATEGORIES)[number];
+
+export interface CategoryRule {
+  category: ProductCategory;
+  /** Alternatives separated by |, split over several strings only to keep lines short. */
+  keywords: readonly string[];
+}
+
+export const CATEGORY_RULES: readonly CategoryRule[] = [
+  {
+    category: 'Christmas & Seasonal',
+    keywords: [
+      'CHRISTMAS|XMAS|ADVENT|SANTA|REINDEER|NATIVITY|BAUBLES?|EASTER|HALLOWEEN|SNOWMAN',
+      'SNOWFLAKE|NOEL',
+    ],
+  },
+  {
+    category: 'Party & Gift Wrap',
+    keywords: ['BUNTING|BALLOONS?|CONFETTI|PAPER CHAIN'],
+  },
+  {
+    category: 'Home Decor',
+    keywords: [
+      'WALL MIRROR|PHOTOFRAME|DISCO BALL|METAL SIGN|DOOR ?SIGN|WALL CLOCK|ALARM CLOCK',
+      'PHOTO FRAME|PICTURE FRAME|BUILDING BLOCK|BLOCK LETTERS|WOODE?N? LETTERS|MEMOBOARD',
+      'WALL TIDY',
+    ],
+  },
+  {
+    category: 'Home Textiles',
+    keywords: [
+      'HOT WATER BOTTLE|HOTTIE|DOORMAT|CUSHION|THROW|BLANKET|TOWELS?|QUILT|CURTAIN|PATCHWORK',
+      'RUG|PILLOW|BEDDING|FABRIC|FILLER PAD|SQUARECUSHION|MAT|POUFFE|HAND WARMER|FLANNEL',
+    ],
+  },
+  {
+    category: 'Lighting & Candles',
+    keywords: [
+      'T-? ?LIGHTS?|TLIGHTS?|CANDLES?|CANDLESTICK|CANDLEHOLDER|CANDLEPOT|CHOCOLATECANDLE',
+      'LANTERNS?|LIGHTS?|LAMPS?|LAMPSHADE|CHANDELIER|INCENSE|OIL BURNER|NIGHTLIGHT|TORCH|LED',
+      'MATCHES',
+    ],
+  },
+  {
+    category: 'Bags & Storage',
+    keywords: ['BAGS?|SHOPPER|BACKPACK|RUCKSACK|HANDBAG|TOTE'],
+  },
+  {
+    category: 'Toys & Games',
+    keywords: [
+      'TOYS?|GAMES?|DOLLS?|PUZZLES?|JIGSAW|HARMONICA|DOMINO(E)?S?|SKITTLES|PLAYING CARDS|TEDDY',
+      'FLYING DISC|SPINNING TOPS?|YO-?YO|RUBBER DUCK|BUBBLES|WATER PISTOL|MARBLES|KITES?|SNAKES',
+      'LADDERS|GLIDERS?|SKIPPING ROPE|MODELLING CLAY|BINGO|NAUGHTS|LUDO|PLAYHOUSE|SPORTING FUN',
+      'TATTOOS|CREEPY CRAWLIES|WHEELBARROW FOR CHILDREN|SANDCASTLE|BEACH SPADE|PIGGY BANK',
+      'MONEY BOX|PUPPETS?|DRESSING UP|ROCKING HORSE|HELICOPTER|INFLATABLE|GLOBE|SCHOOL DESK',
+    ],
+  },
+  {
+    category: 'Kitchen & Dining',
+    keywords: [
+      'WASHING UP|CAKES?|CAKESTAND|CUPCAKE|MUGS?|TEACUPS?|CUPS?|SAUCERS?|PLATES?|BOWLS?|TEAPOT',
+      'TEA|COFFEE|JUGS?|KITCHEN|BAKING|BAKE|APRONS?|OVEN|NAPKINS?|CUTLERY|SPOONS?|FORKS?',
+      'LUNCH ?BOX(ES)?|SNACK|JAM|JARS?|RECIPE|PANTRY|SPICE|TRAYS?|CHOPSTICKS?|EGGS?|BREAD',
+      'BISCUITS?|PICNIC|POPCORN|SUGAR|STRAWS?|JELLY|LOLLY|MOULDS?|DINNER|BEAKERS?|TUMBLERS?',
+      'CASSEROLE|PAN|COASTERS?|PLACEMATS?|TABLECLOTH|FOOD|CHEESE|MILK|BOTTLE OPENER|DRINKS?',
+      'WINE|GLASSES|BUTTER|HONEY|DISH|DISHES|SCALES|TIMER|COOKIE|CUTTERS?|DOILY|DOILIES',
+      'CHOPPING|SALAD|COLANDER|SALT|PEPPER|FRIDGE|WATER BOTTLE|FLASK|CAFETIERE|THERMOS|SERVING',
+      'GRATER|SIEVE|LADLE|WHISK|ROLLING PIN|CANDY|SWEETS?|ICE CREAM|SUNDAE|PUDDING|BOTTLES?',
+      'BREAKFAST|TOAST ?RACK|TOAST ITS|COOKING|COCKTAIL|BIB',
+    ],
+  },
+  {
+    category: 'Bags & Storage',
+    keywords: [
+      'BOX(ES)?|TINS?|BASKETS?|STORAGE|CRATES?|TRUNK|DRAWERS?|CASES?|HOLDERS?|PURSES?|WALLETS?',
+      'CONTAINERS?|POUCH|HAMPER|CHEST|RACK|LUGGAGE TAG|PASSPORT COVER|BUCKET|BASIN|PEG HANGER',
+      'WASTEPAPER BIN|BIN|CUBES?|ORGANISER',
+    ],
+  },
+  {
+    category: 'Party & Gift Wrap',
+    keywords: [
+      'BUNTING|PARTY|BALLOONS?|GARLAND|CONFETTI|BIRTHDAY|BANNER|WRAP|GIFT|RIBBONS?|TISSUES?',
+      'CRACKERS?|PENNANT|FLAGS?|ROSETTE',
+    ],
+  },
+  {
+    category: 'Stationery & Craft',
+    keywords: [
+      'PAPER|CARDS?|NOTEBOOKS?|NOTE ?BOOKS?|NOTEPAD|PENS?|PENCILS?|STICKERS?|STICKY|ENVELOPES?',
+      'CRAFT|TAPES?|STAMPS?|JOURNAL|DIARY|ERASERS?|RUBBERS?|CALENDAR|BOOKMARK|CHALK|CRAYONS?',
+      'MEMO|ADDRESS BOOK|SKETCH|SKETCHBOOK|POCKET BOOK|STENCIL|SCISSORS?|SEWING|KNITTING',
+      'BUTTONS?|FELT|FELTCRAFT|RULER|EXERCISE BOOKS?|STATIONERY|WRITING SET|CALCULATOR|PATCHES',
+      'SHARPENER|COLOURING|PAINT|PAINTING|GLITTER|BADGES?|POSTCARDS?|PAPERWEIGHT|REPAIR KIT|KIT',
+    ],
+  },
+  {
+    category: 'Garden & Outdoor',
+    keywords: [
+      'GARDEN|GARDENERS|PLANT|PLANTER|WATERING|SEEDS?|FLOWER POT|PARASOL|UMBRELLA|BIRD FEEDER',
+      'BIRDHOUSE|BIRD HOUSE|GNOME|TROWEL|HERBS?|POTS?|BIRD TABLE|HAMMOCK|DECKCHAIR|OUTDOOR',
+      'CLOCHE|BICYCLE|SCREWDRIVER|TOOLS?|FEEDER|WINDMILL|KNEELING PAD|CLOTHES PEGS|PEGS|TWINE',
+      'POTTING|GROW',
+    ],
+  },
+  {
+    category: 'Jewellery & Accessories',
+    keywords: [
+      'NECKLACE|BRACELET|EARRINGS?|RINGS?|HAIR|HAIRBANDS?|SCARF|GLOVES|BROOCH|CHARMS?|JEWEL',
+      'JEWELLERY|KEYRING|KEY RING|BEADS?|PENDANT|DIAMANTE|SUNGLASSES|COMPACT|BANGLE|LIPSTICK',
+      'TIARA|SLIPPERS?|HATS?|CROWN|SOMBRERO|HAIRCLIP|HAIR CLIP|ALICE BAND|WATCH|FAN|PONCHO',
+      'RAIN MAC|MAC|HEADPHONES|EAR MUFF',
+    ],
+  },
+  {
+    category: 'Bath & Beauty',
+    keywords: [
+      'SOAP|BATH|BATHROOM|SPONGE|TOILET|WASH|BEAUTY|LIP ?GLOSS|NAIL|PLASTERS|MAKE ?UP|PERFUME',
+      'FRAGRANCE|LAVENDER|APOTHECARY',
+    ],
+  },
+  {
+    category: 'Home Decor',
+    keywords: [
+      'FRAMES?|SIGNS?|CLOCKS?|MIRRORS?|ORNAMENTS?|WICKER|DOORSTOP|HOOKS?|COAT RACK|PICTURE',
+      'CHALKBOARD|BLACKBOARD|BLACK BOARD|WALL ART|VASE|PLAQUE|DECORATIONS?|HANGING|CHIMES?',
+      'SHELF|CABINET|WREATH|HEARTS?|STARS?|BIRDS?|PHOTO|DECORATIVE|FLOWERS?|ROSES?|SCULPTURE',
+      'STATUE|LOVEBIRDS?|KEYS?|BELLS?|MAGNETS?|MAGNETIC|LETTERS|WORD|STOOL|SEAT|DUCKS|DOOR',
+      'HANGER|BUNNY|FEATHER|ANGEL|SLATE|BOARD|TILE|BLOCK|DRAWERKNOB|KNOB|PEARS|TABLE|CHAIR',
+    ],
+  },
+];
