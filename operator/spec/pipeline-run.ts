@@ -1,0 +1,198 @@
+import { z } from 'zod';
+import { STEP_NAMES } from '../../runner/spec/pipeline-spec.js';
+import { ConditionsSchema, LocalObjectReferenceSchema, withCel } from './common.js';
+
+/** The PipelineRun custom resource: one execution of a Pipeline, each step a Kubernetes Job. */
+
+export const RUN_PHASES = ['Pending', 'Running', 'Succeeded', 'Degraded', 'Failed', 'Cancelled'] as const;
+export const STEP_PHASES = [
+  'Pending',
+  'Running',
+  'Retrying',
+  'Succeeded',
+  'Degraded',
+  'Failed',
+  'Cancelled',
+] as const;
+export type RunPhase = (typeof RUN_PHASES)[number];
+export type StepPhase = (typeof STEP_PHASES)[number];
+
+const TimeoutsSchema = withCel(
+  z
+    .object({
+      runSeconds: z
+        .number()
+        .int()
+        .min(60)
+        .max(7 * 86400)
+        .default(6 * 3600)
+        .describe(
+          'Whole-run deadline in seconds; when it passes, active Jobs are deleted and the run Fails.',
+        ),
+      stepSeconds: z
+        .number()
+        .int()
+        .min(30)
+        .max(7 * 86400)
+        .default(3600)
+        .describe("Deadline of one step attempt in seconds (the Job's activeDeadlineSeconds)."),
+    })
+    .strict()
+    .prefault({})
+    .describe('Time limits of the run and of each step attempt.'),
+  {
+    rule: 'self.stepSeconds <= self.runSeconds',
+    message: 'timeouts.stepSeconds must not exceed timeouts.runSeconds',
+    fieldPath: '.stepSeconds',
+  },
+  (t) => t.stepSeconds <= t.runSeconds,
+);
+
+const RetriesSchema = withCel(
+  z
+    .object({
+      limit: z
+        .number()
+        .int()
+        .min(0)
+        .max(10)
+        .default(2)
+        .describe('Extra attempts of a failed step before the run fails (each attempt is a new Job).'),
+      backoffSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(3600)
+        .default(10)
+        .describe('Wait before the first retry; doubles with each further retry.'),
+      maxBackoffSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(86400)
+        .default(300)
+        .describe('Upper bound of the wait between retries.'),
+    })
+    .strict()
+    .prefault({})
+    .describe('Per-step retries with exponential backoff.'),
+  {
+    rule: 'self.backoffSeconds <= self.maxBackoffSeconds',
+    message: 'retries.backoffSeconds must not exceed retries.maxBackoffSeconds',
+    fieldPath: '.backoffSeconds',
+  },
+  (r) => r.backoffSeconds <= r.maxBackoffSeconds,
+);
+
+/** The part of a run a PipelineSchedule may override (everything but the pipeline it belongs to). */
+export const RunOptionsShape = {
+  steps: z
+    .array(z.enum(STEP_NAMES))
+    .min(1)
+    .max(STEP_NAMES.length)
+    .optional()
+    .meta({ 'x-kubernetes-list-type': 'set' })
+    .describe("Subset of the pipeline's steps to run (in the pipeline's order); all of them when omitted."),
+  parameters: z
+    .object({
+      sourceUri: z.string().min(1).max(4096).optional().describe("Overrides the pipeline's spec.source.uri."),
+    })
+    .strict()
+    .prefault({})
+    .describe('Values that override parts of the pipeline spec for this run only.'),
+  timeouts: TimeoutsSchema,
+  retries: RetriesSchema,
+};
+
+export const PipelineRunSpecSchema = withCel(
+  z
+    .object({
+      pipelineRef: LocalObjectReferenceSchema.describe('The Pipeline to run (same namespace).'),
+      ...RunOptionsShape,
+      cancelled: withCel(
+        z.boolean().default(false).describe('Set to true to cancel the run: active Jobs are deleted.'),
+        { rule: 'self || !oldSelf', message: 'a cancelled run cannot be resumed; create a new PipelineRun' },
+      ),
+    })
+    .strict()
+    .describe('Desired state of one pipeline run. Only cancelled may change after creation.'),
+  {
+    rule: 'self.pipelineRef == oldSelf.pipelineRef',
+    message: 'pipelineRef is immutable',
+    fieldPath: '.pipelineRef',
+  },
+);
+
+export const StepStatusSchema = z
+  .object({
+    name: z.enum(STEP_NAMES).describe('Step name.'),
+    phase: z.enum(STEP_PHASES).describe('Step phase.'),
+    jobName: z.string().optional().describe('Job of the current (or last) attempt.'),
+    attempts: z.number().int().min(0).default(0).describe('Attempts started so far.'),
+    startTime: z.iso.datetime().optional().describe('When the first attempt started.'),
+    completionTime: z.iso.datetime().optional().describe('When the step finished.'),
+    nextAttemptTime: z.iso.datetime().optional().describe('When the next attempt starts after a failure.'),
+    durationSeconds: z
+      .number()
+      .min(0)
+      .optional()
+      .describe('Run time of the successful attempt, as the runner saw it.'),
+    rowsIn: z.number().int().min(0).optional().describe('Rows the step read.'),
+    rowsOut: z.number().int().min(0).optional().describe('Rows the step published.'),
+    message: z.string().max(4096).optional().describe("Last error or the runner's summary."),
+  })
+  .strict();
+
+export const PipelineRunStatusSchema = z
+  .object({
+    observedGeneration: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('metadata.generation the status describes.'),
+    phase: z
+      .enum(RUN_PHASES)
+      .optional()
+      .describe('Pending, Running, Succeeded, Degraded, Failed or Cancelled.'),
+    currentStep: z.string().optional().describe('The step running now, if any.'),
+    startTime: z.iso.datetime().optional().describe('When the first Job was created.'),
+    completionTime: z.iso.datetime().optional().describe('When the run reached a terminal phase.'),
+    steps: z
+      .array(StepStatusSchema)
+      .max(STEP_NAMES.length)
+      .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] })
+      .optional()
+      .describe('One entry per step of the run, in order.'),
+    quality: z
+      .object({
+        score: z.number().min(0).max(1).optional().describe('Overall silver quality score (0..1).'),
+        failedChecks: z
+          .array(z.string().max(256))
+          .max(64)
+          .optional()
+          .describe('Names of failed quality checks.'),
+      })
+      .strict()
+      .optional()
+      .describe('Data-quality outcome reported by the silver step.'),
+    kpis: z
+      .record(z.string(), z.number())
+      .optional()
+      .describe('Headline KPIs reported by the gold step (for example revenue, orders), in brief.'),
+    lineage: z
+      .object({
+        inputs: z.array(z.string().max(1024)).max(64).optional().describe('Datasets the run read.'),
+        outputs: z.array(z.string().max(1024)).max(64).optional().describe('Datasets the run published.'),
+      })
+      .strict()
+      .optional()
+      .describe('Input and output datasets of the run (details stay in the lake).'),
+    conditions: ConditionsSchema.optional(),
+  })
+  .strict()
+  .describe('Observed state of the run, written by the operator.');
+
+export type PipelineRunSpec = z.infer<typeof PipelineRunSpecSchema>;
+export type PipelineRunStatus = z.infer<typeof PipelineRunStatusSchema>;
+export type StepStatus = z.infer<typeof StepStatusSchema>;
