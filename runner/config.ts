@@ -27,7 +27,10 @@ export interface RunnerConfig {
   cpus: number;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, isTty = Boolean(process.stderr.isTTY)): RunnerConfig {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  isTty = Boolean(process.stderr.isTTY),
+): RunnerConfig {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');

@@ -37,10 +37,14 @@ export class SpecError extends MedallionError {
   readonly file: string;
   readonly issues: SpecIssue[];
   constructor(file: string, issues: SpecIssue[], options: { cause?: unknown } = {}) {
-    super('SPEC_INVALID', `${file}: ${issues.length} problem${issues.length === 1 ? '' : 's'} in the pipeline spec`, {
-      ...options,
-      hint: 'Fix the fields listed above; docs/pipeline-spec.md documents every field.',
-    });
+    super(
+      'SPEC_INVALID',
+      `${file}: ${issues.length} problem${issues.length === 1 ? '' : 's'} in the pipeline spec`,
+      {
+        ...options,
+        hint: 'Fix the fields listed above; docs/pipeline-spec.md documents every field.',
+      },
+    );
     this.file = file;
     this.issues = issues;
   }

@@ -9,7 +9,15 @@ export function createLogger(options: { level: string; destination?: NodeJS.Writ
       level: options.level,
       base: { app: 'medallion' },
       redact: {
-        paths: ['password', '*.password', 'databaseUrl', '*.databaseUrl', 'connectionString', '*.connectionString', 'headers.authorization'],
+        paths: [
+          'password',
+          '*.password',
+          'databaseUrl',
+          '*.databaseUrl',
+          'connectionString',
+          '*.connectionString',
+          'headers.authorization',
+        ],
         censor: '[redacted]',
       },
     },

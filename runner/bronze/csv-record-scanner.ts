@@ -119,7 +119,13 @@ export function scanCsvChunk(
     const end = nl < 0 ? n : nl;
     const lineText = stripCr(s.slice(pos, end));
     if (state.invalidLines.has(line)) {
-      emit({ kind: 'malformed', line, reason: 'invalid_encoding', message: 'bytes are not valid UTF-8', text: lineText });
+      emit({
+        kind: 'malformed',
+        line,
+        reason: 'invalid_encoding',
+        message: 'bytes are not valid UTF-8',
+        text: lineText,
+      });
       state.invalidLines.delete(line);
       pos = end + 1;
       line += 1;

@@ -21,7 +21,11 @@ export interface IngestedFile {
 }
 
 /** Reads each file into the staging directory, reporting progress as it goes. */
-export async function ingestFiles(ctx: StepContext, files: SourceFile[], staging: string): Promise<IngestedFile[]> {
+export async function ingestFiles(
+  ctx: StepContext,
+  files: SourceFile[],
+  staging: string,
+): Promise<IngestedFile[]> {
   const { source } = ctx.spec;
   const started = performance.now();
   const out: IngestedFile[] = [];
@@ -32,12 +36,12 @@ export async function ingestFiles(ctx: StepContext, files: SourceFile[], staging
       source.format === 'parquet'
         ? await readParquetFile(ctx, file.absPath, stagingPath)
         : source.format === 'jsonl'
-        ? await readJsonlFile(file.absPath, file.name, { ...source.options, stagingPath })
-        : await readDelimitedFile(file.absPath, file.name, {
-            ...source.options,
-            gzip: source.format === 'csv.gz',
-            stagingPath,
-          });
+          ? await readJsonlFile(file.absPath, file.name, { ...source.options, stagingPath })
+          : await readDelimitedFile(file.absPath, file.name, {
+              ...source.options,
+              gzip: source.format === 'csv.gz',
+              stagingPath,
+            });
     rows += result.rows + result.malformed.length;
     out.push({ file, stagingPath, ...result });
     ctx.progress.files('bronze', i + 1, files.length, rows, performance.now() - started);
@@ -46,7 +50,11 @@ export async function ingestFiles(ctx: StepContext, files: SourceFile[], staging
 }
 
 /** Parquet rows are already structured: the engine writes them, as text, in the staging layout. */
-async function readParquetFile(ctx: StepContext, absPath: string, stagingPath: string): Promise<DelimitedFileResult> {
+async function readParquetFile(
+  ctx: StepContext,
+  absPath: string,
+  stagingPath: string,
+): Promise<DelimitedFileResult> {
   const { engine } = ctx;
   const { delimiter, quote } = ctx.spec.source.options;
   const described = await engine.all(`DESCRIBE SELECT * FROM read_parquet(${lit(absPath)})`);
@@ -58,5 +66,12 @@ async function readParquetFile(ctx: StepContext, absPath: string, stagingPath: s
       ESCAPE ${lit(quote)}, NULLSTR ${lit(NULL_SENTINEL)}, FORCE_QUOTE *)`);
   const [count] = await engine.all(`SELECT count(*) AS n FROM read_parquet(${lit(absPath)})`);
   const { size } = await fs.stat(absPath);
-  return { header, rows: Number(count?.n ?? 0), malformed: [], blankLines: 0, size, sha256: await sha256File(absPath) };
+  return {
+    header,
+    rows: Number(count?.n ?? 0),
+    malformed: [],
+    blankLines: 0,
+    size,
+    sha256: await sha256File(absPath),
+  };
 }

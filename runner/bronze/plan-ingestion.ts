@@ -13,7 +13,8 @@ export interface IngestionPlan {
 
 export async function sha256File(absPath: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(absPath, { highWaterMark: 1 << 22 })) hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream(absPath, { highWaterMark: 1 << 22 }))
+    hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
@@ -42,7 +43,9 @@ export async function planIngestion(
       plan.toIngest.push(f);
       plan.changed.push(f);
     } else {
-      conflicts.push(`${f.name} (ingested by run ${entry.runId} with sha256 ${entry.sha256.slice(0, 12)}…, now ${sha.slice(0, 12)}…)`);
+      conflicts.push(
+        `${f.name} (ingested by run ${entry.runId} with sha256 ${entry.sha256.slice(0, 12)}…, now ${sha.slice(0, 12)}…)`,
+      );
     }
   }
   if (conflicts.length > 0) {

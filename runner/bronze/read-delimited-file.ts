@@ -4,7 +4,12 @@ import { isUtf8 } from 'node:buffer';
 import { once } from 'node:events';
 import { createGunzip } from 'node:zlib';
 import { SourceError } from '../errors.js';
-import { createScannerState, scanCsvChunk, type ScannedMalformed, type ScannerOptions } from './csv-record-scanner.js';
+import {
+  createScannerState,
+  scanCsvChunk,
+  type ScannedMalformed,
+  type ScannerOptions,
+} from './csv-record-scanner.js';
 
 export interface DelimitedFileResult {
   header: string[];
@@ -58,7 +63,11 @@ const countNewlines = (s: string): number => {
  * Streams a CSV (or gzipped CSV) file: checksums the stored bytes, decodes, validates each record and writes
  * the valid ones to a staging file for the SQL engine. Malformed records come back with their line numbers.
  */
-export async function readDelimitedFile(absPath: string, name: string, o: ReadDelimitedOptions): Promise<DelimitedFileResult> {
+export async function readDelimitedFile(
+  absPath: string,
+  name: string,
+  o: ReadDelimitedOptions,
+): Promise<DelimitedFileResult> {
   const hash = createHash('sha256');
   let size = 0;
   const raw = createReadStream(absPath, { highWaterMark: 1 << 22 });
@@ -126,7 +135,8 @@ export async function readDelimitedFile(absPath: string, name: string, o: ReadDe
     await writer.close();
   } catch (cause) {
     await writer.close().catch(() => undefined);
-    const gz = o.gzip && /header|gzip|unexpected end|incorrect|invalid/i.test(String((cause as Error).message));
+    const gz =
+      o.gzip && /header|gzip|unexpected end|incorrect|invalid/i.test(String((cause as Error).message));
     throw new SourceError('SOURCE_UNREADABLE', `cannot read ${name}: ${(cause as Error).message}`, {
       file: name,
       cause,
@@ -138,5 +148,12 @@ export async function readDelimitedFile(absPath: string, name: string, o: ReadDe
   if (state.header === undefined) {
     return { header: [], rows: 0, malformed, blankLines: state.blankLines, size, sha256: hash.digest('hex') };
   }
-  return { header: state.header, rows, malformed, blankLines: state.blankLines, size, sha256: hash.digest('hex') };
+  return {
+    header: state.header,
+    rows,
+    malformed,
+    blankLines: state.blankLines,
+    size,
+    sha256: hash.digest('hex'),
+  };
 }

@@ -10,7 +10,10 @@ import type { DelimitedFileResult } from './read-delimited-file.js';
 const asText = (v: unknown): string | null =>
   v === null || v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(v);
 
-async function* lines(absPath: string, hash: { update(b: Buffer): void; size: number }): AsyncGenerator<string> {
+async function* lines(
+  absPath: string,
+  hash: { update(b: Buffer): void; size: number },
+): AsyncGenerator<string> {
   const stream = createReadStream(absPath);
   stream.on('data', (b) => {
     hash.update(b as Buffer);
@@ -44,11 +47,23 @@ export async function readJsonlFile(
     try {
       value = JSON.parse(text);
     } catch (e) {
-      malformed.push({ kind: 'malformed', line: lineNo, reason: 'invalid_json', message: (e as Error).message, text });
+      malformed.push({
+        kind: 'malformed',
+        line: lineNo,
+        reason: 'invalid_json',
+        message: (e as Error).message,
+        text,
+      });
       continue;
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      malformed.push({ kind: 'malformed', line: lineNo, reason: 'invalid_json', message: 'line is not a JSON object', text });
+      malformed.push({
+        kind: 'malformed',
+        line: lineNo,
+        reason: 'invalid_json',
+        message: 'line is not a JSON object',
+        text,
+      });
       continue;
     }
     for (const k of Object.keys(value)) if (!keys.has(k)) keys.set(k, keys.size);
@@ -56,7 +71,8 @@ export async function readJsonlFile(
   const header = [...keys.keys()];
   const bad = new Set(malformed.map((m) => m.line));
   const q = o.quote;
-  const quoteField = (v: string | null): string => (v === null ? NULL_SENTINEL : q + v.split(q).join(q + q) + q);
+  const quoteField = (v: string | null): string =>
+    v === null ? NULL_SENTINEL : q + v.split(q).join(q + q) + q;
   const out: string[] = [];
   let rows = 0;
   lineNo = 0;

@@ -12,17 +12,22 @@ export async function inspectCommand(
   deps: { io: CliIo; config: RunnerConfig; logger: Logger },
 ): Promise<number> {
   const { io, logger } = deps;
-  if (typeof args.file !== 'string') throw new UsageError('missing -f FILE', 'Usage: medallion inspect -f pipeline.yaml');
+  if (typeof args.file !== 'string')
+    throw new UsageError('missing -f FILE', 'Usage: medallion inspect -f pipeline.yaml');
   const { pipeline, baseDir } = await loadSpec(args.file);
-  const root = typeof args.lake === 'string' ? path.resolve(args.lake) : path.resolve(baseDir, pipeline.spec.lake.uri);
+  const root =
+    typeof args.lake === 'string' ? path.resolve(args.lake) : path.resolve(baseDir, pipeline.spec.lake.uri);
   const lake = createLakeStore({ root, dataset: pipeline.spec.source.dataset });
   const layer = (args.layer ?? 'gold') as Layer;
-  if (layer !== 'silver' && layer !== 'gold') throw new UsageError(`--layer must be silver or gold, not "${String(layer)}"`);
+  if (layer !== 'silver' && layer !== 'gold')
+    throw new UsageError(`--layer must be silver or gold, not "${String(layer)}"`);
 
   if (typeof args.table !== 'string') {
     const manifest = await lake.readManifest();
     io.out(`lake ${root}`);
-    io.out(`bronze: manifest version ${manifest.version}, ${manifest.files.length} files, ${manifest.files.reduce((s, f) => s + f.rows, 0).toLocaleString('en-GB')} rows`);
+    io.out(
+      `bronze: manifest version ${manifest.version}, ${manifest.files.length} files, ${manifest.files.reduce((s, f) => s + f.rows, 0).toLocaleString('en-GB')} rows`,
+    );
     for (const l of ['silver', 'gold'] as const) {
       const current = await lake.current(l);
       const versions = await lake.versions(l);
@@ -31,10 +36,14 @@ export async function inspectCommand(
     }
     return EXIT.ok;
   }
-  const version = typeof args.version === 'string' ? await lake.version(layer, args.version) : await lake.current(layer);
+  const version =
+    typeof args.version === 'string' ? await lake.version(layer, args.version) : await lake.current(layer);
   if (!version) {
     const kept = (await lake.versions(layer)).join(', ') || 'none';
-    throw new UsageError(`no ${layer} version ${String(args.version ?? '(current)')} in ${root}`, `Kept versions: ${kept}.`);
+    throw new UsageError(
+      `no ${layer} version ${String(args.version ?? '(current)')} in ${root}`,
+      `Kept versions: ${kept}.`,
+    );
   }
   const limit = Number(args.limit ?? 20);
   if (!Number.isInteger(limit) || limit < 0) throw new UsageError('--limit must be a whole number');
@@ -57,6 +66,10 @@ function printTable(io: CliIo, rows: Record<string, unknown>[]): void {
   const cols = Object.keys(rows[0]!);
   const cells = rows.map((r) => cols.map((c) => (r[c] === null ? '' : String(r[c]))));
   const w = cols.map((c, i) => Math.min(40, Math.max(c.length, ...cells.map((r) => r[i]!.length))));
-  const fmt = (r: string[]): string => r.map((v, i) => v.slice(0, 40).padEnd(w[i]!)).join('  ').trimEnd();
+  const fmt = (r: string[]): string =>
+    r
+      .map((v, i) => v.slice(0, 40).padEnd(w[i]!))
+      .join('  ')
+      .trimEnd();
   io.out([fmt(cols), w.map((n) => '-'.repeat(n)).join('  '), ...cells.map(fmt)].join('\n'));
 }

@@ -14,7 +14,12 @@ type Parsed = ReturnType<typeof parseArgs>;
 
 function parse(args: string[], options: NonNullable<Parameters<typeof parseArgs>[0]>['options']): Parsed {
   try {
-    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: false, strict: true });
+    return parseArgs({
+      args,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: false,
+      strict: true,
+    });
   } catch (e) {
     throw new UsageError((e as Error).message.replace(/\. To specify.*$/s, ''));
   }
@@ -35,7 +40,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const config = loadConfig(io.env, io.isTty);
     const pretty = config.logFormat === 'pretty';
     // On a terminal the progress lines are the output; structured logs only speak up for warnings.
-    const logger = createLogger({ level: pretty && io.env.MEDALLION_LOG_LEVEL === undefined ? 'warn' : config.logLevel });
+    const logger = createLogger({
+      level: pretty && io.env.MEDALLION_LOG_LEVEL === undefined ? 'warn' : config.logLevel,
+    });
     switch (command) {
       case 'run': {
         const a = parse(rest, {
@@ -47,7 +54,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           quiet: { type: 'boolean', short: 'q' },
         });
         if (a.values.help) return (io.out(RUN_HELP), EXIT.ok);
-        return await runCommand(a.values as Record<string, string | boolean | undefined>, { io, config, logger });
+        return await runCommand(a.values as Record<string, string | boolean | undefined>, {
+          io,
+          config,
+          logger,
+        });
       }
       case 'validate': {
         const a = parse(rest, { file: { type: 'string', short: 'f' }, print: { type: 'boolean' } });
@@ -65,10 +76,17 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           json: { type: 'boolean' },
         });
         if (a.values.help) return (io.out(INSPECT_HELP), EXIT.ok);
-        return await inspectCommand(a.values as Record<string, string | boolean | undefined>, { io, config, logger });
+        return await inspectCommand(a.values as Record<string, string | boolean | undefined>, {
+          io,
+          config,
+          logger,
+        });
       }
       default:
-        throw new UsageError(`unknown command "${command}"`, 'Commands are run, validate and inspect; see medallion --help.');
+        throw new UsageError(
+          `unknown command "${command}"`,
+          'Commands are run, validate and inspect; see medallion --help.',
+        );
     }
   } catch (e) {
     return reportError(io, e);

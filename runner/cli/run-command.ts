@@ -13,9 +13,16 @@ export async function runCommand(
   deps: { io: CliIo; config: RunnerConfig; logger: Logger },
 ): Promise<number> {
   const { io, config, logger } = deps;
-  if (typeof args.file !== 'string') throw new UsageError('missing -f FILE', 'Usage: medallion run -f pipeline.yaml');
+  if (typeof args.file !== 'string')
+    throw new UsageError('missing -f FILE', 'Usage: medallion run -f pipeline.yaml');
   const loaded = await loadSpec(args.file);
-  const steps = typeof args.steps === 'string' ? (args.steps.split(',').map((s) => s.trim()).filter(Boolean) as StepName[]) : undefined;
+  const steps =
+    typeof args.steps === 'string'
+      ? (args.steps
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean) as StepName[])
+      : undefined;
   const quiet = args.quiet === true;
   const progress = createProgressReporter({
     format: config.logFormat,

@@ -2,11 +2,18 @@ import { UsageError } from '../errors.js';
 import { loadSpec } from '../spec/load-spec.js';
 import { EXIT, type CliIo } from './cli-io.js';
 
-export async function validateCommand(args: Record<string, string | boolean | undefined>, io: CliIo): Promise<number> {
+export async function validateCommand(
+  args: Record<string, string | boolean | undefined>,
+  io: CliIo,
+): Promise<number> {
   const file = args.file;
-  if (typeof file !== 'string') throw new UsageError('missing -f FILE', 'Usage: medallion validate -f pipeline.yaml');
+  if (typeof file !== 'string')
+    throw new UsageError('missing -f FILE', 'Usage: medallion validate -f pipeline.yaml');
   const loaded = await loadSpec(file);
   if (args.print) io.out(JSON.stringify(loaded.pipeline, null, 2));
-  else io.out(`${file}: valid Pipeline "${loaded.pipeline.metadata.name}" (steps: ${loaded.pipeline.spec.steps.join(', ')})`);
+  else
+    io.out(
+      `${file}: valid Pipeline "${loaded.pipeline.metadata.name}" (steps: ${loaded.pipeline.spec.steps.join(', ')})`,
+    );
   return EXIT.ok;
 }

@@ -41,7 +41,9 @@ export async function createSqlEngine(options: EngineOptions): Promise<SqlEngine
     try {
       return await f();
     } catch (cause) {
-      throw new MedallionError('ENGINE', `SQL engine error: ${(cause as Error).message.split('\n')[0]}`, { cause });
+      throw new MedallionError('ENGINE', `SQL engine error: ${(cause as Error).message.split('\n')[0]}`, {
+        cause,
+      });
     } finally {
       log.trace({ ms: Math.round(performance.now() - started), sql: sql.slice(0, 200) }, 'sql');
     }

@@ -82,7 +82,13 @@ export const copyGoldSql = (table: GoldTable, target: string): string =>
 
 /** Audit: every series adds up, exactly, to the headline revenue; returns the series that do not. */
 export const goldAuditSql = (dir: (t: GoldTable) => string): string => {
-  const series: GoldTable[] = ['kpi_daily', 'kpi_monthly', 'country_daily', 'country_monthly', 'top_products'];
+  const series: GoldTable[] = [
+    'kpi_daily',
+    'kpi_monthly',
+    'country_daily',
+    'country_monthly',
+    'top_products',
+  ];
   return `WITH k AS (SELECT revenue FROM read_parquet(${lit(dir('kpis'))}))
     ${series.map((t) => `SELECT ${lit(t)} AS series, (SELECT coalesce(sum(revenue), 0) FROM read_parquet(${lit(dir(t))})) AS total FROM k WHERE total <> k.revenue`).join('\n    UNION ALL ')}`;
 };

@@ -30,23 +30,44 @@ export async function runGoldStep(ctx: StepContext): Promise<StepResult> {
   const dataset = spec.source.dataset;
   const silver = await lake.current<SilverMeta>('silver');
   if (!silver) {
-    throw new StepPreconditionError('gold has no input: silver has not been published yet', 'Run the silver step first (or all steps).');
+    throw new StepPreconditionError(
+      'gold has no input: silver has not been published yet',
+      'Run the silver step first (or all steps).',
+    );
   }
   const tables = Object.keys(GOLD_TABLES) as GoldTable[];
-  const inputs = [{ namespace: `file://${lake.root}`, name: `silver/${dataset}/sales_lines`, rowCount: silver.meta.counts.silverRows }];
+  const inputs = [
+    {
+      namespace: `file://${lake.root}`,
+      name: `silver/${dataset}/sales_lines`,
+      rowCount: silver.meta.counts.silverRows,
+    },
+  ];
   const outputsFor = (rows?: Record<string, number>): StepResult['outputs'] =>
-    tables.map((t) => ({ namespace: `file://${lake.root}`, name: `gold/${dataset}/${t}`, ...(rows ? { rowCount: rows[t] ?? 0 } : {}) }));
+    tables.map((t) => ({
+      namespace: `file://${lake.root}`,
+      name: `gold/${dataset}/${t}`,
+      ...(rows ? { rowCount: rows[t] ?? 0 } : {}),
+    }));
   const current = await lake.current<GoldMeta>('gold');
   if (current && current.meta.silverVersion === silver.version) {
     ctx.progress.step('gold', `up to date (version ${current.version})`);
     return {
-      status: 'Succeeded', rowsIn: 0, rowsOut: 0, durationMs: Math.round(performance.now() - started), note: 'up to date',
-      inputs, outputs: outputsFor(current.meta.rows), details: { upToDate: true, version: current.version, kpis: current.meta.kpis },
+      status: 'Succeeded',
+      rowsIn: 0,
+      rowsOut: 0,
+      durationMs: Math.round(performance.now() - started),
+      note: 'up to date',
+      inputs,
+      outputs: outputsFor(current.meta.rows),
+      details: { upToDate: true, version: current.version, kpis: current.meta.kpis },
     };
   }
   const staging = await lake.stagingDir(runId, 'gold');
   try {
-    await engine.run(`CREATE OR REPLACE TEMP TABLE lines AS SELECT * FROM read_parquet(${lit(path.join(silver.dir, 'sales_lines.parquet'))})`);
+    await engine.run(
+      `CREATE OR REPLACE TEMP TABLE lines AS SELECT * FROM read_parquet(${lit(path.join(silver.dir, 'sales_lines.parquet'))})`,
+    );
     const file = (t: GoldTable): string => path.join(staging, `${t}.parquet`);
     const rows: Record<string, number> = {};
     for (const t of tables) {
@@ -56,7 +77,8 @@ export async function runGoldStep(ctx: StepContext): Promise<StepResult> {
       ctx.progress.step('gold', `${t}: ${rows[t]} rows`);
     }
     const mismatched = await engine.all(goldAuditSql(file));
-    if (mismatched.length > 0) throw new Error(`gold audit failed: series do not add up to revenue: ${JSON.stringify(mismatched)}`);
+    if (mismatched.length > 0)
+      throw new Error(`gold audit failed: series do not add up to revenue: ${JSON.stringify(mismatched)}`);
     const [k] = await engine.all(`SELECT * FROM read_parquet(${lit(file('kpis'))})`);
     const kpis: GoldKpis = {
       revenue: String(k?.revenue),
@@ -70,8 +92,13 @@ export async function runGoldStep(ctx: StepContext): Promise<StepResult> {
     const meta: GoldMeta = { runId, silverVersion: silver.version, kpis, rows };
     await lake.publishLayer('gold', runId, staging, meta, spec.lake.retainVersions);
     return {
-      status: 'Succeeded', rowsIn: silver.meta.counts.silverRows, rowsOut: Object.values(rows).reduce((a, b) => a + b, 0),
-      durationMs: Math.round(performance.now() - started), inputs, outputs: outputsFor(rows), details: { version: runId, kpis },
+      status: 'Succeeded',
+      rowsIn: silver.meta.counts.silverRows,
+      rowsOut: Object.values(rows).reduce((a, b) => a + b, 0),
+      durationMs: Math.round(performance.now() - started),
+      inputs,
+      outputs: outputsFor(rows),
+      details: { version: runId, kpis },
     };
   } finally {
     await lake.discardStaging(runId, 'gold');

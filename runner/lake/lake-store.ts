@@ -71,7 +71,13 @@ export interface LakeStore {
   versions(layer: Layer): Promise<string[]>;
   version<M>(layer: Layer, version: string): Promise<LayerVersion<M> | undefined>;
   /** Renames the staged directory to a new version and flips CURRENT; prunes versions beyond `retain`. */
-  publishLayer(layer: Layer, version: string, stagedDir: string, meta: object, retain: number): Promise<string>;
+  publishLayer(
+    layer: Layer,
+    version: string,
+    stagedDir: string,
+    meta: object,
+    retain: number,
+  ): Promise<string>;
   runDir(runId: string): string;
   lineageDir(runId: string): string;
 }
@@ -137,7 +143,8 @@ export function createLakeStore(options: { root: string; dataset: string }): Lak
       );
       const all = await versions(layer);
       for (const old of all.slice(0, Math.max(0, all.length - retain))) {
-        if (old !== v) await fs.rm(path.join(layerDir(layer), 'versions', old), { recursive: true, force: true });
+        if (old !== v)
+          await fs.rm(path.join(layerDir(layer), 'versions', old), { recursive: true, force: true });
       }
       return target;
     },

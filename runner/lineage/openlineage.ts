@@ -23,7 +23,11 @@ export function lineageRunUuid(...parts: string[]): string {
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
 }
 
-function dataset(ref: DatasetRef, kind: 'input' | 'output', quality?: Record<string, unknown>): Record<string, unknown> {
+function dataset(
+  ref: DatasetRef,
+  kind: 'input' | 'output',
+  quality?: Record<string, unknown>,
+): Record<string, unknown> {
   const facets: Record<string, unknown> = {};
   if (ref.fields) {
     facets.schema = { _producer: PRODUCER, _schemaURL: facetUrl('SchemaDatasetFacet'), fields: ref.fields };
@@ -31,12 +35,20 @@ function dataset(ref: DatasetRef, kind: 'input' | 'output', quality?: Record<str
   const out: Record<string, unknown> = { namespace: ref.namespace, name: ref.name, facets };
   if (kind === 'output' && ref.rowCount !== undefined) {
     out.outputFacets = {
-      outputStatistics: { _producer: PRODUCER, _schemaURL: facetUrl('OutputStatisticsOutputDatasetFacet'), rowCount: ref.rowCount },
+      outputStatistics: {
+        _producer: PRODUCER,
+        _schemaURL: facetUrl('OutputStatisticsOutputDatasetFacet'),
+        rowCount: ref.rowCount,
+      },
     };
   }
   if (kind === 'input' && quality) {
     out.inputFacets = {
-      dataQualityMetrics: { _producer: PRODUCER, _schemaURL: facetUrl('DataQualityMetricsInputDatasetFacet'), ...quality },
+      dataQualityMetrics: {
+        _producer: PRODUCER,
+        _schemaURL: facetUrl('DataQualityMetricsInputDatasetFacet'),
+        ...quality,
+      },
     };
   }
   return out;
@@ -88,7 +100,9 @@ export function createFileLineageEmitter(dir: string): LineageEmitter {
     async emit(event) {
       seq += 1;
       await fs.mkdir(dir, { recursive: true });
-      const job = String((event.job as { name: string }).name).split('.').pop();
+      const job = String((event.job as { name: string }).name)
+        .split('.')
+        .pop();
       const file = path.join(dir, `${String(seq).padStart(3, '0')}-${job}-${String(event.eventType)}.json`);
       await fs.writeFile(file, JSON.stringify(event, null, 2) + '\n');
     },

@@ -19,7 +19,11 @@ import type { StepContext, StepResult } from './step-types.js';
 
 export type StepRunner = (ctx: StepContext) => Promise<StepResult>;
 
-const BUILT_IN: Partial<Record<StepName, StepRunner>> = { bronze: runBronzeStep, silver: runSilverStep, gold: runGoldStep };
+const BUILT_IN: Partial<Record<StepName, StepRunner>> = {
+  bronze: runBronzeStep,
+  silver: runSilverStep,
+  gold: runGoldStep,
+};
 
 export interface RunOptions {
   loaded: LoadedSpec;
@@ -45,8 +49,13 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
   const steps = o.steps ?? spec.steps;
   const runners = { ...BUILT_IN, ...o.extraSteps };
   for (const s of steps) {
-    if (!STEP_NAMES.includes(s)) throw new UsageError(`unknown step "${s}"`, `Steps are: ${STEP_NAMES.join(', ')}.`);
-    if (!runners[s]) throw new UsageError(`step "${s}" is not available in this build`, 'Run bronze, silver and gold for now.');
+    if (!STEP_NAMES.includes(s))
+      throw new UsageError(`unknown step "${s}"`, `Steps are: ${STEP_NAMES.join(', ')}.`);
+    if (!runners[s])
+      throw new UsageError(
+        `step "${s}" is not available in this build`,
+        'Run bronze, silver and gold for now.',
+      );
   }
   const startedAt = now();
   const runId = newRunId(startedAt);
@@ -55,11 +64,24 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
   const lake = createLakeStore({ root: lakeRoot, dataset: spec.source.dataset });
   await fs.mkdir(lake.tempDir(), { recursive: true });
   const logger = o.logger.child({ runId, pipeline: pipeline.metadata.name });
-  const engine = await createSqlEngine({ memoryLimit: spec.engine.memoryLimit, threads: spec.engine.threads ?? o.cpus, tempDir: lake.tempDir(), logger });
+  const engine = await createSqlEngine({
+    memoryLimit: spec.engine.memoryLimit,
+    threads: spec.engine.threads ?? o.cpus,
+    tempDir: lake.tempDir(),
+    logger,
+  });
   const lineage = o.lineage ?? createFileLineageEmitter(lake.lineageDir(runId));
   const ctx: StepContext = {
-    runId, pipelineName: pipeline.metadata.name, spec, baseDir: o.sourceUri ? process.cwd() : baseDir, sourceUri,
-    startedAt, lake, engine, logger, progress: o.progress,
+    runId,
+    pipelineName: pipeline.metadata.name,
+    spec,
+    baseDir: o.sourceUri ? process.cwd() : baseDir,
+    sourceUri,
+    startedAt,
+    lake,
+    engine,
+    logger,
+    progress: o.progress,
   };
   const results: [string, StepResult][] = [];
   let error: RunSummary['error'];
@@ -74,23 +96,49 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
       } catch (e) {
         if (!isMedallionError(e)) throw e;
         error = { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
-        r = { status: 'Failed', rowsIn: 0, rowsOut: 0, durationMs: 0, note: e.message, inputs: [], outputs: [], details: {} };
+        r = {
+          status: 'Failed',
+          rowsIn: 0,
+          rowsOut: 0,
+          durationMs: 0,
+          note: e.message,
+          inputs: [],
+          outputs: [],
+          details: {},
+        };
       }
       results.push([step, r]);
       const quality = r.details.counts ? qualityMetrics(r) : undefined;
       await lineage.emit(
         buildRunEvent({
-          ...base, type: r.status === 'Failed' ? 'FAIL' : 'COMPLETE', time: now(), inputs: r.inputs, outputs: r.outputs,
-          ...(quality ? { quality } : {}), ...(r.status === 'Failed' ? { error: r.note ?? 'failed' } : {}),
+          ...base,
+          type: r.status === 'Failed' ? 'FAIL' : 'COMPLETE',
+          time: now(),
+          inputs: r.inputs,
+          outputs: r.outputs,
+          ...(quality ? { quality } : {}),
+          ...(r.status === 'Failed' ? { error: r.note ?? 'failed' } : {}),
         }),
       );
-      o.progress.step(step, `${r.status}${r.note ? ` (${r.note})` : ''} in ${(r.durationMs / 1000).toFixed(1)} s`);
+      o.progress.step(
+        step,
+        `${r.status}${r.note ? ` (${r.note})` : ''} in ${(r.durationMs / 1000).toFixed(1)} s`,
+      );
       if (r.status === 'Failed') break;
     }
   } finally {
     engine.close();
   }
-  const summary = await summarise({ runId, pipeline: pipeline.metadata.name, startedAt, finishedAt: now(), results, steps, lake, error });
+  const summary = await summarise({
+    runId,
+    pipeline: pipeline.metadata.name,
+    startedAt,
+    finishedAt: now(),
+    results,
+    steps,
+    lake,
+    error,
+  });
   const json = JSON.stringify(summary, null, 2) + '\n';
   await writeFileAtomic(path.join(lake.runDir(runId), 'summary.json'), json);
   await writeFileAtomic(path.join(lakeRoot, '_runs', 'latest.json'), json);
@@ -117,7 +165,9 @@ async function summarise(a: {
   const steps: RunSummary['steps'] = {};
   for (const s of a.steps) {
     const r = done.get(s);
-    steps[s] = r ? stepSummary(s, r) : { status: 'Skipped', rowsIn: 0, rowsOut: 0, durationMs: 0, note: 'not run: an earlier step failed' };
+    steps[s] = r
+      ? stepSummary(s, r)
+      : { status: 'Skipped', rowsIn: 0, rowsOut: 0, durationMs: 0, note: 'not run: an earlier step failed' };
   }
   // Quality and KPIs describe what is published now, even when this run had nothing new to do.
   const silverQuality = done.get('silver')?.details.quality as SilverMeta['quality'] | undefined;

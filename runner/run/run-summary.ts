@@ -12,7 +12,13 @@ export interface RunSummary {
   status: RunStatus;
   startedAt: string;
   finishedAt: string;
-  steps: Record<string, { status: StepStatus; rowsIn: number; rowsOut: number; durationMs: number; note?: string } & Record<string, unknown>>;
+  steps: Record<
+    string,
+    { status: StepStatus; rowsIn: number; rowsOut: number; durationMs: number; note?: string } & Record<
+      string,
+      unknown
+    >
+  >;
   quality: QualityReport | null;
   kpis: {
     revenue: number;
@@ -55,7 +61,13 @@ export function stepSummary(step: string, r: StepResult): RunSummary['steps'][st
     durationMs: r.durationMs,
     ...(r.note ? { note: r.note } : {}),
   };
-  if (step === 'bronze') return { ...base, files: r.details.files ?? [], skippedFiles: r.details.skippedFiles ?? 0, malformedRows: r.details.malformedRows ?? 0 };
+  if (step === 'bronze')
+    return {
+      ...base,
+      files: r.details.files ?? [],
+      skippedFiles: r.details.skippedFiles ?? 0,
+      malformedRows: r.details.malformedRows ?? 0,
+    };
   if (step === 'silver') {
     const { duplicatesRemoved, quarantined, quarantineByRule, lineTypes, version } = r.details;
     return { ...base, duplicatesRemoved, quarantined, quarantineByRule, lineTypes, version };
@@ -76,13 +88,22 @@ export function formatSummaryTable(s: RunSummary): string {
   ]);
   const head = ['step', 'status', 'rows in', 'rows out', 'time', 'note'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i >= 2 && i <= 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i >= 2 && i <= 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const out = [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
   out.push('', `run ${s.runId}: ${s.status}`);
-  if (s.quality) out.push(`quality score ${s.quality.score} (completeness ${s.quality.dimensions.completeness}, validity ${s.quality.dimensions.validity}, uniqueness ${s.quality.dimensions.uniqueness})`);
+  if (s.quality)
+    out.push(
+      `quality score ${s.quality.score} (completeness ${s.quality.dimensions.completeness}, validity ${s.quality.dimensions.validity}, uniqueness ${s.quality.dimensions.uniqueness})`,
+    );
   if (s.kpis) {
     const k = s.kpis;
-    out.push(`revenue ${k.revenue.toLocaleString('en-GB', { minimumFractionDigits: 2 })}, orders ${k.orders.toLocaleString('en-GB')}, customers ${k.customers.toLocaleString('en-GB')}, units ${k.units.toLocaleString('en-GB')}, AOV ${k.averageOrderValue.toFixed(2)}`);
+    out.push(
+      `revenue ${k.revenue.toLocaleString('en-GB', { minimumFractionDigits: 2 })}, orders ${k.orders.toLocaleString('en-GB')}, customers ${k.customers.toLocaleString('en-GB')}, units ${k.units.toLocaleString('en-GB')}, AOV ${k.averageOrderValue.toFixed(2)}`,
+    );
   }
   out.push(`lake ${s.lake}`);
   return out.join('\n');

@@ -1,5 +1,12 @@
 /** Line types a silver row can have, in the order the classification tests them (see docs/silver.md). */
-export const LINE_TYPES = ['cancellation', 'adjustment', 'non_merchandise', 'stock_adjustment', 'zero_price', 'sale'] as const;
+export const LINE_TYPES = [
+  'cancellation',
+  'adjustment',
+  'non_merchandise',
+  'stock_adjustment',
+  'zero_price',
+  'sale',
+] as const;
 export type LineType = (typeof LINE_TYPES)[number];
 
 /** Quarantine rule ids. The first four come from bronze (rows that could not be parsed as records). */

@@ -23,8 +23,10 @@ export const RAW_FIELDS = RAW.map(([raw]) => raw);
 /** Selects the mapped source columns under canonical names; a column absent from every part reads as NULL. */
 export function sourceRowsSql(spec: PipelineSpec, available: Set<string>): string {
   const cols = spec.source.columns;
-  const mapped = RAW.map(([raw, key]) => `${available.has(cols[key]) ? ident(cols[key]) : 'NULL::VARCHAR'} AS ${raw}`);
-  return `CREATE OR REPLACE TEMP TABLE src AS
+  const mapped = RAW.map(
+    ([raw, key]) => `${available.has(cols[key]) ? ident(cols[key]) : 'NULL::VARCHAR'} AS ${raw}`,
+  );
+  return `CREATE OR REPLACE TEMP VIEW src AS
     SELECT _source_file AS source_file, _source_line AS source_line, _row_hash AS row_hash, _run_id AS ingest_run_id,
            _malformed_reason AS malformed_reason, _malformed_message AS malformed_message, _raw_record AS raw_record,
            ${mapped.join(',\n           ')}
@@ -36,7 +38,10 @@ export function sourceRowsSql(spec: PipelineSpec, available: Set<string>): strin
  * (source file, line) is kept. Malformed rows are never duplicates of each other: each keeps its own identity.
  */
 export function rankDuplicatesSql(): string {
-  const key = [...RAW_FIELDS, `CASE WHEN malformed_reason IS NULL THEN NULL ELSE source_file || ':' || source_line END`];
+  const key = [
+    ...RAW_FIELDS,
+    `CASE WHEN malformed_reason IS NULL THEN NULL ELSE source_file || ':' || source_line END`,
+  ];
   return `CREATE OR REPLACE TEMP TABLE ranked AS
     SELECT *,
            row_number() OVER w AS dup_rank,
@@ -50,8 +55,10 @@ export function normaliseSql(spec: PipelineSpec): string {
   const nulls = spec.source.options.nullValues;
   // A value listed in nullValues (compared after trimming) is no value at all; so is an empty one.
   const v = (raw: string): string =>
-    nulls.length === 0 ? `nullif(trim(${raw}), '')` : `CASE WHEN trim(${raw}) IN (${nulls.map(lit).join(', ')}) THEN NULL ELSE nullif(trim(${raw}), '') END`;
-  return `CREATE OR REPLACE TEMP TABLE normalised AS
+    nulls.length === 0
+      ? `nullif(trim(${raw}), '')`
+      : `CASE WHEN trim(${raw}) IN (${nulls.map(lit).join(', ')}) THEN NULL ELSE nullif(trim(${raw}), '') END`;
+  return `CREATE OR REPLACE TEMP VIEW normalised AS
     SELECT *,
       CASE WHEN regexp_full_match(quantity_txt, '[+-]?[0-9]{1,18}') THEN CAST(quantity_txt AS BIGINT) END AS quantity,
       CASE WHEN regexp_full_match(unit_price_txt, '[+-]?([0-9]{1,12}([.][0-9]{0,6})?|[.][0-9]{1,6})')
@@ -62,7 +69,9 @@ export function normaliseSql(spec: PipelineSpec): string {
              ${RAW_FIELDS.join(', ')},
              upper(${v('invoice_no_raw')}) AS invoice_no,
              upper(${v('stock_code_raw')}) AS stock_code,
-             nullif(regexp_replace(${v('description_raw')}, '\\s+', ' ', 'g'), '') AS description,
+             CASE WHEN regexp_matches(${v('description_raw')}, '\\s\\s|[\\t\\n\\r\\f\\v]')
+                  THEN regexp_replace(${v('description_raw')}, '\\s+', ' ', 'g')
+                  ELSE ${v('description_raw')} END AS description,
              ${v('quantity_raw')} AS quantity_txt,
              ${v('unit_price_raw')} AS unit_price_txt,
              ${v('invoice_date_raw')} AS invoice_date_txt,
@@ -77,7 +86,9 @@ export function normaliseSql(spec: PipelineSpec): string {
 /** The classification: the first matching rule wins (docs/silver.md lists them in this order). */
 export function classifySql(spec: PipelineSpec): string {
   const codes = spec.rules.nonMerchandiseStockCodes.map((c) => lit(c.toUpperCase()));
-  const prefixes = spec.rules.nonMerchandisePrefixes.map((p) => `starts_with(stock_code, ${lit(p.toUpperCase())})`);
+  const prefixes = spec.rules.nonMerchandisePrefixes.map(
+    (p) => `starts_with(stock_code, ${lit(p.toUpperCase())})`,
+  );
   const nonMerch = [codes.length ? `stock_code IN (${codes.join(', ')})` : 'false', ...prefixes].join(' OR ');
   const tsFormat = spec.source.timestampFormat.replace(/'/g, "''");
   return `CREATE OR REPLACE TEMP TABLE classified AS
@@ -118,15 +129,19 @@ export function classifySql(spec: PipelineSpec): string {
 }
 
 export function salesLinesSql(spec: PipelineSpec, target: string): string {
+  // Time-zone conversion is costly per row and invoices share timestamps: convert each distinct one once.
   return `COPY (
+    WITH s AS (
+      SELECT * FROM classified
+      WHERE outcome IN ('cancellation', 'adjustment', 'non_merchandise', 'stock_adjustment', 'zero_price', 'sale')),
+    tz AS (SELECT local_ts, timezone(${lit(spec.source.timezone)}, local_ts) AS utc_ts
+           FROM (SELECT DISTINCT invoice_local_ts AS local_ts FROM s))
     SELECT invoice_no, stock_code, description, quantity, unit_price,
            CAST(quantity * unit_price AS ${AMOUNT_TYPE}) AS line_amount,
-           timezone(${lit(spec.source.timezone)}, invoice_local_ts) AS invoice_ts,
-           invoice_local_ts, CAST(invoice_local_ts AS DATE) AS business_date,
+           tz.utc_ts AS invoice_ts, invoice_local_ts, CAST(invoice_local_ts AS DATE) AS business_date,
            customer_id, country, outcome AS line_type,
            source_file, source_line, row_hash, ingest_run_id
-    FROM classified WHERE outcome IN ('cancellation', 'adjustment', 'non_merchandise', 'stock_adjustment', 'zero_price', 'sale')
-    ORDER BY source_file, source_line
+    FROM s JOIN tz ON tz.local_ts = s.invoice_local_ts
   ) TO ${lit(target)} (FORMAT parquet, COMPRESSION zstd)`;
 }
 
@@ -158,5 +173,5 @@ export function outcomeCountsSql(): string {
 }
 
 export function inputCountsSql(): string {
-  return `SELECT (SELECT count(*) FROM src) AS bronze_rows, (SELECT count(*) FROM ranked WHERE dup_rank > 1) AS duplicates`;
+  return `SELECT count(*) AS bronze_rows, count(*) FILTER (WHERE dup_rank > 1) AS duplicates FROM ranked`;
 }

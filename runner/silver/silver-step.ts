@@ -2,7 +2,12 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { StepPreconditionError } from '../errors.js';
 import { lit } from '../engine/sql-engine.js';
-import { assessQuality, qualityStatus, type QualityReport, type SilverCounts } from '../quality/assess-quality.js';
+import {
+  assessQuality,
+  qualityStatus,
+  type QualityReport,
+  type SilverCounts,
+} from '../quality/assess-quality.js';
 import type { StepContext, StepResult } from '../run/step-types.js';
 import { LINE_TYPES } from './silver-rules.js';
 import {
@@ -29,7 +34,13 @@ export interface SilverMeta {
 /** Anything in the spec that changes silver's output; a new fingerprint rebuilds silver even without new files. */
 export function silverFingerprint(ctx: StepContext): string {
   const { source, rules } = ctx.spec;
-  const relevant = { columns: source.columns, options: source.options, ts: source.timestampFormat, tz: source.timezone, rules };
+  const relevant = {
+    columns: source.columns,
+    options: source.options,
+    ts: source.timestampFormat,
+    tz: source.timezone,
+    rules,
+  };
   return crypto.createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
 }
 
@@ -47,48 +58,97 @@ export async function runSilverStep(ctx: StepContext): Promise<StepResult> {
     { namespace: `file://${lake.root}`, name: `silver/${dataset}/quarantine` },
   ];
   if (manifest.files.length === 0) {
-    throw new StepPreconditionError('silver has no input: bronze holds no files yet', 'Run the bronze step first (or all steps).');
+    throw new StepPreconditionError(
+      'silver has no input: bronze holds no files yet',
+      'Run the bronze step first (or all steps).',
+    );
   }
   const fingerprint = silverFingerprint(ctx);
   const current = await lake.current<SilverMeta>('silver');
-  if (current && current.meta.bronzeVersion === manifest.version && current.meta.fingerprint === fingerprint) {
+  if (
+    current &&
+    current.meta.bronzeVersion === manifest.version &&
+    current.meta.fingerprint === fingerprint
+  ) {
     ctx.progress.step('silver', `up to date (version ${current.version})`);
-    return result('Succeeded', current.meta, 0, 0, started, inputs, outputs, { upToDate: true, version: current.version }, 'up to date');
+    return result(
+      'Succeeded',
+      current.meta,
+      0,
+      0,
+      started,
+      inputs,
+      outputs,
+      { upToDate: true, version: current.version },
+      'up to date',
+    );
   }
 
-  const parts = [...new Set(manifest.files.filter((f) => f.rows > 0).map((f) => path.join(lake.bronzeDir, f.part)))];
-  const visible = manifest.files.map((f) => `(${lit(f.file)}, ${lit(f.sha256)})`).join(', ');
-  await engine.run(`CREATE OR REPLACE TEMP TABLE manifest_files AS SELECT * FROM (VALUES ${visible}) t(file, sha)`);
-  // Only rows of files the manifest lists with their current checksum are visible (re-ingested files replace old rows).
-  await engine.run(`CREATE OR REPLACE TEMP TABLE bronze_visible AS
-    SELECT b.* FROM read_parquet([${parts.map(lit).join(', ')}], union_by_name = true) b
-    SEMI JOIN manifest_files m ON b._source_file = m.file AND b._file_sha256 = m.sha`);
-  const described = await engine.all(`DESCRIBE bronze_visible`);
-  const available = new Set(described.map((r) => String(r.column_name)));
-  ctx.progress.step('silver', `normalising and classifying ${parts.length} bronze part(s)`);
-  for (const sql of [sourceRowsSql(spec, available), rankDuplicatesSql(), normaliseSql(spec), classifySql(spec)]) {
-    await engine.run(sql);
-  }
-  const counts = await readCounts(ctx);
-  const quality = assessQuality(counts, spec.quality);
-  const status = qualityStatus(quality);
   const staging = await lake.stagingDir(runId, 'silver');
   try {
+    const parts = [
+      ...new Set(manifest.files.filter((f) => f.rows > 0).map((f) => path.join(lake.bronzeDir, f.part))),
+    ];
+    const visible = manifest.files.map((f) => `(${lit(f.file)}, ${lit(f.sha256)})`).join(', ');
+    await engine.run(
+      `CREATE OR REPLACE TEMP TABLE manifest_files AS SELECT * FROM (VALUES ${visible}) t(file, sha)`,
+    );
+    // Only rows of files the manifest lists with their current checksum are visible (re-ingested files replace old rows).
+    await engine.run(`CREATE OR REPLACE TEMP VIEW bronze_visible AS
+    SELECT b.* FROM read_parquet([${parts.map(lit).join(', ')}], union_by_name = true) b
+    SEMI JOIN manifest_files m ON b._source_file = m.file AND b._file_sha256 = m.sha`);
+    const described = await engine.all(`DESCRIBE bronze_visible`);
+    const available = new Set(described.map((r) => String(r.column_name)));
+    ctx.progress.step('silver', `normalising and classifying ${parts.length} bronze part(s)`);
+    // Only the de-duplication window and the classified rows are materialised; the rest are views over them.
+    for (const sql of [
+      sourceRowsSql(spec, available),
+      rankDuplicatesSql(),
+      normaliseSql(spec),
+      classifySql(spec),
+    ]) {
+      await engine.run(sql);
+    }
+    await engine.run(duplicatesSql(path.join(staging, SILVER_FILES[2]!)));
+    const counts = await readCounts(ctx);
+    await engine.run('DROP VIEW normalised');
+    await engine.run('DROP TABLE ranked');
+    const quality = assessQuality(counts, spec.quality);
+    const status = qualityStatus(quality);
     if (status === 'Failed') {
-      const failed = quality.checks.filter((c) => c.status === 'fail' && c.severity === 'error').map((c) => c.name);
-      return result('Failed', { counts, quality }, counts.bronzeRows, 0, started, inputs, outputs, {}, `quality check failed: ${failed.join(', ')}; nothing published`);
+      const failed = quality.checks
+        .filter((c) => c.status === 'fail' && c.severity === 'error')
+        .map((c) => c.name);
+      return result(
+        'Failed',
+        { counts, quality },
+        counts.bronzeRows,
+        0,
+        started,
+        inputs,
+        outputs,
+        {},
+        `quality check failed: ${failed.join(', ')}; nothing published`,
+      );
     }
     await engine.run(salesLinesSql(spec, path.join(staging, SILVER_FILES[0]!)));
     await engine.run(quarantineSql(path.join(staging, SILVER_FILES[1]!)));
-    await engine.run(duplicatesSql(path.join(staging, SILVER_FILES[2]!)));
     await auditWritten(ctx, staging, counts);
     const meta: SilverMeta = { runId, bronzeVersion: manifest.version, fingerprint, counts, quality, status };
     const dir = await lake.publishLayer('silver', runId, staging, meta, spec.lake.retainVersions);
-    ctx.progress.step('silver', `published version ${runId}: ${counts.silverRows.toLocaleString('en-GB')} rows, ${counts.quarantined} quarantined, ${counts.duplicates} duplicates`);
-    return result(status, meta, counts.bronzeRows, counts.silverRows, started, inputs, outputs, { version: runId, dir });
+    ctx.progress.step(
+      'silver',
+      `published version ${runId}: ${counts.silverRows.toLocaleString('en-GB')} rows, ${counts.quarantined} quarantined, ${counts.duplicates} duplicates`,
+    );
+    return result(status, meta, counts.bronzeRows, counts.silverRows, started, inputs, outputs, {
+      version: runId,
+      dir,
+    });
   } finally {
     await lake.discardStaging(runId, 'silver');
-    for (const t of ['classified', 'normalised', 'ranked', 'src', 'bronze_visible']) await engine.run(`DROP TABLE IF EXISTS ${t}`);
+    await engine.run('DROP TABLE IF EXISTS classified');
+    for (const v of ['normalised', 'src', 'bronze_visible']) await engine.run(`DROP VIEW IF EXISTS ${v}`);
+    await engine.run('DROP TABLE IF EXISTS ranked');
   }
 }
 
@@ -122,7 +182,9 @@ async function readCounts(ctx: StepContext): Promise<SilverCounts> {
 async function auditWritten(ctx: StepContext, staging: string, c: SilverCounts): Promise<void> {
   const expected = [c.silverRows, c.quarantined, c.duplicates];
   for (const [i, file] of SILVER_FILES.entries()) {
-    const [row] = await ctx.engine.all(`SELECT count(*) AS n FROM read_parquet(${lit(path.join(staging, file))})`);
+    const [row] = await ctx.engine.all(
+      `SELECT count(*) AS n FROM read_parquet(${lit(path.join(staging, file))})`,
+    );
     if (Number(row?.n) !== expected[i]) {
       throw new Error(`silver audit failed: ${file} holds ${String(row?.n)} rows, expected ${expected[i]}`);
     }

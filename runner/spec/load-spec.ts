@@ -12,7 +12,11 @@ export interface LoadedSpec {
 }
 
 /** Finds the YAML node at a zod issue path, falling back to the deepest existing parent, for a line number. */
-function lineOf(doc: ReturnType<typeof parseDocument>, counter: LineCounter, issuePath: PropertyKey[]): number | undefined {
+function lineOf(
+  doc: ReturnType<typeof parseDocument>,
+  counter: LineCounter,
+  issuePath: PropertyKey[],
+): number | undefined {
   let node: Node | null | undefined = doc.contents as Node | null;
   let best: Node | null | undefined = node;
   for (const key of issuePath) {
@@ -61,9 +65,13 @@ export async function loadSpec(file: string): Promise<LoadedSpec> {
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (cause) {
-    throw new SpecError(file, [{ path: '(file)', message: `cannot read the file (${(cause as Error).message})` }], {
-      cause,
-    });
+    throw new SpecError(
+      file,
+      [{ path: '(file)', message: `cannot read the file (${(cause as Error).message})` }],
+      {
+        cause,
+      },
+    );
   }
   const pipeline = parseSpec(text, file);
   return { file, baseDir: path.dirname(path.resolve(file)), pipeline };

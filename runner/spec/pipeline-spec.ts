@@ -33,26 +33,56 @@ const isTimeZone = (tz: string): boolean => {
 export const ColumnMappingSchema = z
   .object({
     invoiceNo: z.string().min(1).default('InvoiceNo').describe('Source column holding the invoice number.'),
-    stockCode: z.string().min(1).default('StockCode').describe('Source column holding the product stock code.'),
-    description: z.string().min(1).default('Description').describe('Source column holding the product description.'),
-    quantity: z.string().min(1).default('Quantity').describe('Source column holding the line quantity (integer).'),
+    stockCode: z
+      .string()
+      .min(1)
+      .default('StockCode')
+      .describe('Source column holding the product stock code.'),
+    description: z
+      .string()
+      .min(1)
+      .default('Description')
+      .describe('Source column holding the product description.'),
+    quantity: z
+      .string()
+      .min(1)
+      .default('Quantity')
+      .describe('Source column holding the line quantity (integer).'),
     invoiceDate: z
       .string()
       .min(1)
       .default('InvoiceDate')
       .describe('Source column holding the invoice timestamp, parsed with timestampFormat.'),
-    unitPrice: z.string().min(1).default('UnitPrice').describe('Source column holding the unit price (decimal).'),
-    customerId: z.string().min(1).default('CustomerID').describe('Source column holding the customer id (optional value).'),
-    country: z.string().min(1).default('Country').describe('Source column holding the customer country name.'),
+    unitPrice: z
+      .string()
+      .min(1)
+      .default('UnitPrice')
+      .describe('Source column holding the unit price (decimal).'),
+    customerId: z
+      .string()
+      .min(1)
+      .default('CustomerID')
+      .describe('Source column holding the customer id (optional value).'),
+    country: z
+      .string()
+      .min(1)
+      .default('Country')
+      .describe('Source column holding the customer country name.'),
   })
   .strict()
-  .describe('Maps each canonical field to the source column it is read from (header name, or columnN without a header).');
+  .describe(
+    'Maps each canonical field to the source column it is read from (header name, or columnN without a header).',
+  );
 
 export const SourceOptionsSchema = z
   .object({
     header: z.boolean().default(true).describe('Whether the first record of each CSV file is a header row.'),
     delimiter: z.string().length(1).default(',').describe('Field delimiter of CSV files (one character).'),
-    quote: z.string().length(1).default('"').describe('Quote character of CSV files (doubled to escape itself).'),
+    quote: z
+      .string()
+      .length(1)
+      .default('"')
+      .describe('Quote character of CSV files (doubled to escape itself).'),
     encoding: z
       .enum(['utf-8', 'latin-1'])
       .default('utf-8')
@@ -60,7 +90,9 @@ export const SourceOptionsSchema = z
     nullValues: z
       .array(z.string())
       .default([''])
-      .describe('Source values (after trimming) that mean "no value". Bronze keeps them as read; silver reads them as null.'),
+      .describe(
+        'Source values (after trimming) that mean "no value". Bronze keeps them as read; silver reads them as null.',
+      ),
   })
   .strict()
   .describe('How source files are parsed.');
@@ -70,11 +102,19 @@ export const SourceSchema = z
     uri: z
       .string()
       .min(1)
-      .describe('A directory, file or glob of source files; a plain path or a file:// URI, relative to the spec file.'),
-    format: z.enum(['csv', 'csv.gz', 'jsonl', 'parquet']).default('csv').describe('Format of the source files.'),
+      .describe(
+        'A directory, file or glob of source files; a plain path or a file:// URI, relative to the spec file.',
+      ),
+    format: z
+      .enum(['csv', 'csv.gz', 'jsonl', 'parquet'])
+      .default('csv')
+      .describe('Format of the source files.'),
     dataset: z
       .string()
-      .regex(/^[a-z][a-z0-9_]{0,62}$/, 'use lower-case letters, digits and underscores, starting with a letter')
+      .regex(
+        /^[a-z][a-z0-9_]{0,62}$/,
+        'use lower-case letters, digits and underscores, starting with a letter',
+      )
       .default('online_retail')
       .describe('Name of the dataset in the lake and in lineage events.'),
     options: SourceOptionsSchema.prefault({}),
@@ -83,16 +123,22 @@ export const SourceSchema = z
       .string()
       .min(2)
       .default('%Y-%m-%d %H:%M:%S')
-      .describe('strftime-style format of invoiceDate (for example "%Y-%m-%d %H:%M:%S" or "%m/%d/%Y %H:%M").'),
+      .describe(
+        'strftime-style format of invoiceDate (for example "%Y-%m-%d %H:%M:%S" or "%m/%d/%Y %H:%M").',
+      ),
     timezone: z
       .string()
       .refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/London' })
       .default('Europe/London')
-      .describe('IANA time zone the source timestamps are written in; their local date is the business date.'),
+      .describe(
+        'IANA time zone the source timestamps are written in; their local date is the business date.',
+      ),
     onChangedFile: z
       .enum(['reject', 'reingest'])
       .default('reject')
-      .describe('What to do when an already ingested path has new content: reject the run, or replace its rows.'),
+      .describe(
+        'What to do when an already ingested path has new content: reject the run, or replace its rows.',
+      ),
   })
   .strict()
   .describe('Where the raw data comes from and how to read it.');
@@ -103,14 +149,18 @@ export const LakeSchema = z
       .string()
       .min(1)
       .default('./.medallion/lake')
-      .describe('Directory of the lake (bronze, silver, gold, manifests, lineage, run summaries), relative to the spec file.'),
+      .describe(
+        'Directory of the lake (bronze, silver, gold, manifests, lineage, run summaries), relative to the spec file.',
+      ),
     retainVersions: z
       .number()
       .int()
       .min(1)
       .max(1000)
       .default(5)
-      .describe('How many published versions of each silver/gold layer to keep; older ones are deleted after a publish.'),
+      .describe(
+        'How many published versions of each silver/gold layer to keep; older ones are deleted after a publish.',
+      ),
   })
   .strict()
   .prefault({})
@@ -121,11 +171,15 @@ export const RulesSchema = z
     nonMerchandiseStockCodes: z
       .array(z.string().min(1))
       .default(DEFAULT_NON_MERCHANDISE_CODES)
-      .describe('Stock codes (compared upper-cased) that are fees, postage or services rather than merchandise.'),
+      .describe(
+        'Stock codes (compared upper-cased) that are fees, postage or services rather than merchandise.',
+      ),
     nonMerchandisePrefixes: z
       .array(z.string().min(1))
       .default(['GIFT_0001_'])
-      .describe('Stock-code prefixes (compared upper-cased) that mark non-merchandise lines, such as gift vouchers.'),
+      .describe(
+        'Stock-code prefixes (compared upper-cased) that mark non-merchandise lines, such as gift vouchers.',
+      ),
   })
   .strict()
   .prefault({})
@@ -165,7 +219,13 @@ export const EngineSchema = z
       .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'use a size such as 512MB or 2GiB')
       .default('1GiB')
       .describe('Memory the SQL engine may use before it spills to disk (DuckDB memory_limit).'),
-    threads: z.number().int().min(1).max(256).optional().describe('Engine worker threads; defaults to the CPU count.'),
+    threads: z
+      .number()
+      .int()
+      .min(1)
+      .max(256)
+      .optional()
+      .describe('Engine worker threads; defaults to the CPU count.'),
   })
   .strict()
   .prefault({})

@@ -1,0 +1,64 @@
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { WarehouseError } from './errors.js';
+
+export interface ParquetColumn {
+  name: string;
+  /** DuckDB type name, e.g. DECIMAL(38,6), BIGINT, TIMESTAMP WITH TIME ZONE. */
+  type: string;
+}
+
+/** Reads the published Parquet files with DuckDB and exports them as CSV for PostgreSQL COPY. */
+export interface ParquetSource {
+  columns(file: string): Promise<ParquetColumn[]>;
+  /** Runs a query whose result is written as headerless CSV (NULL unquoted-empty, empty strings quoted). */
+  exportCsv(selectSql: string, outFile: string): Promise<void>;
+  queryRows(sql: string): Promise<Record<string, unknown>[]>;
+  close(): void;
+}
+
+export const sqlString = (value: string): string => `'${value.replaceAll("'", "''")}'`;
+
+/** Opens an in-memory DuckDB; timestamps with time zone render in UTC with an explicit offset. */
+export const openParquetSource = async (options: { threads?: number } = {}): Promise<ParquetSource> => {
+  const instance = await DuckDBInstance.create(':memory:', {
+    threads: String(options.threads ?? 2),
+  });
+  let connection: DuckDBConnection;
+  try {
+    connection = await instance.connect();
+    await connection.run(`SET TimeZone = 'UTC'`);
+  } catch (cause) {
+    instance.closeSync();
+    throw new WarehouseError('WAREHOUSE_INPUT', 'cannot open DuckDB to read the Parquet inputs', { cause });
+  }
+  const wrap = async <T>(what: string, action: () => Promise<T>): Promise<T> => {
+    try {
+      return await action();
+    } catch (cause) {
+      throw new WarehouseError('WAREHOUSE_INPUT', `${what} failed`, { cause });
+    }
+  };
+  return {
+    columns: (file) =>
+      wrap(`reading the schema of ${file}`, async () => {
+        const reader = await connection.runAndReadAll(
+          `DESCRIBE SELECT * FROM read_parquet(${sqlString(file)})`,
+        );
+        return reader
+          .getRowObjectsJS()
+          .map((row) => ({ name: String(row.column_name), type: String(row.column_type) }));
+      }),
+    exportCsv: (selectSql, outFile) =>
+      wrap(`exporting ${outFile}`, async () => {
+        await connection.run(`COPY (${selectSql}) TO ${sqlString(outFile)} (FORMAT csv, HEADER false)`);
+      }),
+    queryRows: (sql) =>
+      wrap('querying the Parquet inputs', async () =>
+        (await connection.runAndReadAll(sql)).getRowObjectsJS(),
+      ),
+    close: () => {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+};

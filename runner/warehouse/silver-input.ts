@@ -1,0 +1,55 @@
+import type { ParquetColumn } from './parquet-source.js';
+import { sqlString } from './parquet-source.js';
+import { WarehouseError } from './errors.js';
+
+/** Columns of silver sales_lines the warehouse needs, with the staging type they load into. */
+export const REQUIRED_SILVER_COLUMNS = {
+  invoice_no: 'text',
+  stock_code: 'text',
+  description: 'text',
+  quantity: 'bigint',
+  unit_price: 'numeric(18,6)',
+  line_amount: 'numeric(38,6)',
+  invoice_ts: 'timestamptz',
+  business_date: 'date',
+  customer_id: 'text',
+  country: 'text',
+  line_type: 'text',
+  source_file: 'text',
+  source_line: 'bigint',
+  row_hash: 'text',
+  ingest_run_id: 'text',
+} as const;
+
+/** Enrichment columns: loaded when silver has them, NULL otherwise. */
+export const OPTIONAL_SILVER_COLUMNS = {
+  amount_eur: 'numeric(38,6)',
+  amount_usd: 'numeric(38,6)',
+  category: 'text',
+  country_iso2: 'text',
+  country_iso3: 'text',
+  country_region: 'text',
+  country_currency: 'text',
+} as const;
+
+export const STAGE_COLUMNS = { ...REQUIRED_SILVER_COLUMNS, ...OPTIONAL_SILVER_COLUMNS };
+export const STAGE_COLUMN_NAMES = Object.keys(STAGE_COLUMNS);
+
+export interface SilverPlan {
+  /** DuckDB SELECT producing the staging columns in STAGE_COLUMN_NAMES order. */
+  selectSql: string;
+  /** Optional columns present in this silver version. */
+  present: string[];
+}
+
+/** Pure: checks the silver schema and plans the export; absent enrichment columns become typed NULLs. */
+export const planSilverExport = (file: string, columns: readonly ParquetColumn[]): SilverPlan => {
+  const names = new Set(columns.map((column) => column.name));
+  const missing = Object.keys(REQUIRED_SILVER_COLUMNS).filter((name) => !names.has(name));
+  if (missing.length > 0) {
+    throw new WarehouseError('WAREHOUSE_INPUT', `${file} lacks required columns: ${missing.join(', ')}`);
+  }
+  const present = Object.keys(OPTIONAL_SILVER_COLUMNS).filter((name) => names.has(name));
+  const select = STAGE_COLUMN_NAMES.map((name) => (names.has(name) ? `"${name}"` : `NULL AS "${name}"`));
+  return { selectSql: `SELECT ${select.join(', ')} FROM read_parquet(${sqlString(file)})`, present };
+};
