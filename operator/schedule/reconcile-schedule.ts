@@ -1,0 +1,175 @@
+import { k8sTime, setCondition } from '../core/conditions.js';
+import { ANNOTATIONS, LABELS, boundedName } from '../core/names.js';
+import {
+  ownerReference,
+  type EventAction,
+  type PipelineRunObject,
+  type PipelineScheduleObject,
+} from '../core/resources.js';
+import type { PipelineScheduleStatus } from '../spec/pipeline-schedule.js';
+import { CronError, parseCron, type CronSpec } from './cron.js';
+import { isTimeZone, nextTime, previousTime } from './cron-times.js';
+
+/**
+ * PipelineSchedule reconciliation with CronJob's semantics, as a pure function of the schedule, the runs it owns and
+ * the time. The adapter executes the actions (creates are idempotent: run names derive from the scheduled minute).
+ */
+
+export type ScheduleAction =
+  | { type: 'createRun'; run: PipelineRunObject }
+  /** Replace policy: the run's own reconciler deletes its Jobs once spec.cancelled is set. */
+  | { type: 'cancelRun'; name: string }
+  /** History pruning. */
+  | { type: 'deleteRun'; name: string }
+  | EventAction;
+
+export interface ScheduleResult {
+  actions: ScheduleAction[];
+  status: PipelineScheduleStatus;
+  /** Reconcile again after this long (the next schedule time), if nothing else triggers it first. */
+  requeueAfterMs?: number;
+}
+
+const SUCCESS = new Set(['Succeeded', 'Degraded']);
+const FAILURE = new Set(['Failed', 'Cancelled']);
+// Counting missed times only serves the event text; cap it like CronJob does (it warns past 100).
+const MISSED_COUNT_CAP = 100;
+
+const isFinished = (r: PipelineRunObject) => SUCCESS.has(r.status?.phase ?? '') || FAILURE.has(r.status?.phase ?? '');
+const finishedAt = (r: PipelineRunObject) =>
+  Date.parse(r.status?.completionTime ?? r.metadata.creationTimestamp ?? '') || 0;
+
+/** The deterministic run name for one scheduled time (minutes since the epoch, as CronJob names its Jobs). */
+export function scheduledRunName(scheduleName: string, scheduled: Date): string {
+  return boundedName([scheduleName, Math.floor(scheduled.getTime() / 60_000)]);
+}
+
+function prune(runs: PipelineRunObject[], keep: number): string[] {
+  return runs
+    .sort((a, b) => finishedAt(b) - finishedAt(a))
+    .slice(keep)
+    .map((r) => r.metadata.name);
+}
+
+function countMissed(spec: CronSpec, tz: string, after: Date, until: Date): number {
+  let n = 0;
+  for (let t = nextTime(spec, tz, after); t && t <= until && n < MISSED_COUNT_CAP; t = nextTime(spec, tz, t)) n++;
+  return n;
+}
+
+function buildRun(schedule: PipelineScheduleObject, scheduled: Date): PipelineRunObject {
+  const { metadata, spec } = schedule;
+  return {
+    apiVersion: 'medallion.dev/v1alpha1',
+    kind: 'PipelineRun',
+    metadata: {
+      name: scheduledRunName(metadata.name, scheduled),
+      namespace: metadata.namespace,
+      labels: { [LABELS.pipeline]: spec.pipelineRef.name, [LABELS.schedule]: metadata.name },
+      annotations: { [ANNOTATIONS.scheduledTime]: k8sTime(scheduled) },
+      ownerReferences: [ownerReference(schedule)],
+    },
+    spec: { pipelineRef: spec.pipelineRef, ...spec.runOverrides, cancelled: false },
+  };
+}
+
+export function reconcileSchedule(
+  schedule: PipelineScheduleObject,
+  observedRuns: PipelineRunObject[],
+  now: Date,
+): ScheduleResult {
+  const { spec, metadata } = schedule;
+  const prev = schedule.status ?? {};
+  const actions: ScheduleAction[] = [];
+  const event = (eventType: EventAction['eventType'], reason: string, message: string) =>
+    actions.push({ type: 'event', eventType, reason, message });
+
+  const active = observedRuns.filter((r) => !isFinished(r));
+  const succeeded = observedRuns.filter((r) => SUCCESS.has(r.status?.phase ?? ''));
+  const failed = observedRuns.filter((r) => FAILURE.has(r.status?.phase ?? ''));
+  for (const name of prune([...succeeded], spec.successfulRunsHistoryLimit)) actions.push({ type: 'deleteRun', name });
+  for (const name of prune([...failed], spec.failedRunsHistoryLimit)) actions.push({ type: 'deleteRun', name });
+
+  const latestSuccess = Math.max(0, Date.parse(prev.lastSuccessfulTime ?? '') || 0, ...succeeded.map(finishedAt));
+  const status: PipelineScheduleStatus = {
+    ...prev,
+    observedGeneration: metadata.generation,
+    active: active.map((r) => ({
+      name: r.metadata.name,
+      ...(r.metadata.annotations?.[ANNOTATIONS.scheduledTime]
+        ? { scheduledTime: r.metadata.annotations[ANNOTATIONS.scheduledTime] }
+        : {}),
+    })),
+    ...(latestSuccess > 0 ? { lastSuccessfulTime: k8sTime(new Date(latestSuccess)) } : {}),
+  };
+  const ready = (ok: boolean, reason: string, message: string) => {
+    status.conditions = setCondition(
+      prev.conditions,
+      { type: 'Ready', status: ok ? 'True' : 'False', reason, message, observedGeneration: metadata.generation },
+      now,
+    );
+  };
+
+  let cron: CronSpec;
+  try {
+    cron = parseCron(spec.schedule);
+    if (!isTimeZone(spec.timeZone)) throw new CronError(`unknown time zone "${spec.timeZone}"`);
+  } catch (e) {
+    if (!(e instanceof CronError)) throw e;
+    delete status.nextScheduleTime;
+    ready(false, 'InvalidSchedule', e.message);
+    return { actions, status };
+  }
+
+  if (spec.suspend) {
+    delete status.nextScheduleTime;
+    ready(true, 'Suspended', 'suspended: no new runs are created');
+    return { actions, status };
+  }
+
+  const next = nextTime(cron, spec.timeZone, now);
+  if (next) status.nextScheduleTime = k8sTime(next);
+  const requeueAfterMs = next ? next.getTime() - now.getTime() : undefined;
+  ready(true, 'Scheduled', next ? `next run at ${k8sTime(next)}` : 'the schedule has no future times');
+  const result = () => ({ actions, status, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) });
+
+  // Only the most recent due time runs; anything older since the last run (or creation) is reported as missed.
+  const since = new Date(Date.parse(prev.lastScheduleTime ?? metadata.creationTimestamp ?? '') || now.getTime());
+  const due = previousTime(cron, spec.timeZone, now);
+  if (!due || due <= since) return result();
+
+  const name = scheduledRunName(metadata.name, due);
+  if (observedRuns.some((r) => r.metadata.name === name)) {
+    // Created before a crash that lost the status write: just record it.
+    status.lastScheduleTime = k8sTime(due);
+    return result();
+  }
+  const deadline = spec.startingDeadlineSeconds;
+  if (deadline !== undefined && due.getTime() + deadline * 1000 < now.getTime()) {
+    event('Warning', 'MissedSchedule', `missed the run due at ${k8sTime(due)}: past startingDeadlineSeconds`);
+    return result();
+  }
+  const missed = countMissed(cron, spec.timeZone, since, due) - 1;
+  if (missed > 0 && prev.lastScheduleTime) {
+    const count = missed >= MISSED_COUNT_CAP - 1 ? `${missed} or more` : String(missed);
+    event('Warning', 'MissedSchedule', `${count} earlier run time(s) missed; running only the one due at ${k8sTime(due)}`);
+  }
+
+  if (active.length > 0 && spec.concurrencyPolicy === 'Forbid') {
+    // Not recorded as scheduled: like CronJob, it starts later if the active run ends within the deadline.
+    event('Normal', 'RunSkipped', `run due at ${k8sTime(due)} skipped: ${active[0]?.metadata.name} is still active`);
+    return result();
+  }
+  if (spec.concurrencyPolicy === 'Replace') {
+    for (const r of active.filter((a) => !a.spec.cancelled)) {
+      actions.push({ type: 'cancelRun', name: r.metadata.name });
+      event('Normal', 'RunReplaced', `cancelled ${r.metadata.name} to start the run due at ${k8sTime(due)}`);
+    }
+  }
+  const run = buildRun(schedule, due);
+  actions.push({ type: 'createRun', run });
+  event('Normal', 'RunCreated', `created ${run.metadata.name} for ${k8sTime(due)}`);
+  status.lastScheduleTime = k8sTime(due);
+  status.active = [...(status.active ?? []), { name: run.metadata.name, scheduledTime: k8sTime(due) }];
+  return result();
+}
