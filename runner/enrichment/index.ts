@@ -9,6 +9,7 @@ export type {
   ProductSummary,
 } from './enrichment.js';
 export { convertGbp, formatCents, lineAmountGbp, parseDecimal, type Decimal } from './money.js';
+export { eurCentsSql, halfEvenDivSql, toMicros, usdCentsSql } from './money-sql.js';
 export {
   categorizeProduct,
   categoryCoverage,
