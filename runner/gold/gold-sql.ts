@@ -7,13 +7,13 @@ import { AMOUNT_TYPE } from '../silver/silver-rules.js';
  */
 
 const measures = `CAST(sum(quantity * unit_price) AS ${AMOUNT_TYPE}) AS revenue,
-      count(DISTINCT invoice_no) AS orders, count(DISTINCT customer_id) AS customers, sum(quantity) AS units`;
+      count(DISTINCT invoice_no) AS orders, count(DISTINCT customer_id) AS customers, CAST(sum(quantity) AS BIGINT) AS units`;
 
 export const GOLD_TABLES = {
   kpis: `WITH s AS (
         SELECT CAST(coalesce(sum(quantity * unit_price), 0) AS ${AMOUNT_TYPE}) AS revenue,
                count(DISTINCT invoice_no) AS orders, count(DISTINCT customer_id) AS customers,
-               coalesce(sum(quantity), 0) AS units
+               CAST(coalesce(sum(quantity), 0) AS BIGINT) AS units
         FROM lines WHERE line_type = 'sale'),
       c AS (
         SELECT count(DISTINCT invoice_no) AS cancelled_invoices,
@@ -35,7 +35,7 @@ export const GOLD_TABLES = {
         SELECT stock_code, description, count(*) AS n FROM lines
         WHERE line_type = 'sale' AND description IS NOT NULL GROUP BY ALL),
       best AS (SELECT stock_code, arg_min(description, (-n, description)) AS description FROM d GROUP BY stock_code),
-      p AS (SELECT stock_code, CAST(sum(quantity * unit_price) AS ${AMOUNT_TYPE}) AS revenue, sum(quantity) AS units,
+      p AS (SELECT stock_code, CAST(sum(quantity * unit_price) AS ${AMOUNT_TYPE}) AS revenue, CAST(sum(quantity) AS BIGINT) AS units,
                    count(DISTINCT invoice_no) AS orders FROM lines WHERE line_type = 'sale' GROUP BY stock_code)
       SELECT CAST(row_number() OVER (ORDER BY p.revenue DESC, p.stock_code) AS INTEGER) AS rank,
              p.stock_code, best.description, p.revenue, p.units, p.orders
