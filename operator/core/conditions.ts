@@ -12,15 +12,17 @@ export function setCondition(
   const list = [...(conditions ?? [])];
   const i = list.findIndex((c) => c.type === next.type);
   const prev = i >= 0 ? list[i] : undefined;
-  const lastTransitionTime =
-    prev && prev.status === next.status ? prev.lastTransitionTime : k8sTime(now);
+  const lastTransitionTime = prev && prev.status === next.status ? prev.lastTransitionTime : k8sTime(now);
   const cond: Condition = { ...next, message: next.message ?? '', lastTransitionTime };
   if (i >= 0) list[i] = cond;
   else list.push(cond);
   return list;
 }
 
-export function findCondition(conditions: readonly Condition[] | undefined, type: string): Condition | undefined {
+export function findCondition(
+  conditions: readonly Condition[] | undefined,
+  type: string,
+): Condition | undefined {
   return conditions?.find((c) => c.type === type);
 }
 

@@ -6,12 +6,19 @@ import { reconcileSchedule, scheduledRunName, type ScheduleResult } from './reco
 
 const CREATED = '2026-03-01T00:00:00Z';
 
-function schedule(spec: Record<string, unknown> = {}, status?: PipelineScheduleStatus): PipelineScheduleObject {
+function schedule(
+  spec: Record<string, unknown> = {},
+  status?: PipelineScheduleStatus,
+): PipelineScheduleObject {
   return {
     apiVersion: 'medallion.dev/v1alpha1',
     kind: 'PipelineSchedule',
     metadata: { name: 'nightly', namespace: 'shop', uid: 'uid-s', generation: 2, creationTimestamp: CREATED },
-    spec: PipelineScheduleSpecSchema.parse({ pipelineRef: { name: 'retail' }, schedule: '0 3 * * *', ...spec }),
+    spec: PipelineScheduleSpecSchema.parse({
+      pipelineRef: { name: 'retail' },
+      schedule: '0 3 * * *',
+      ...spec,
+    }),
     ...(status ? { status } : {}),
   };
 }
@@ -95,7 +102,11 @@ describe('reconcileSchedule', () => {
     expect(events(busy)).toEqual(['RunSkipped']);
     expect(busy.status.lastScheduleTime).toBe('2026-03-01T03:00:00Z');
     expect(busy.status.active).toEqual([{ name: 'nightly-old' }]);
-    const freed = reconcileSchedule(s, [run('nightly-old', 'Succeeded', '2026-03-02T03:20:00Z')], at('2026-03-02T03:20:00Z'));
+    const freed = reconcileSchedule(
+      s,
+      [run('nightly-old', 'Succeeded', '2026-03-02T03:20:00Z')],
+      at('2026-03-02T03:20:00Z'),
+    );
     expect(created(freed)).toHaveLength(1);
   });
 
@@ -116,7 +127,10 @@ describe('reconcileSchedule', () => {
   });
 
   it('suspend stops new runs only: active runs stay listed and history is still pruned', () => {
-    const s = schedule({ suspend: true, successfulRunsHistoryLimit: 0 }, { lastScheduleTime: '2026-03-01T03:00:00Z' });
+    const s = schedule(
+      { suspend: true, successfulRunsHistoryLimit: 0 },
+      { lastScheduleTime: '2026-03-01T03:00:00Z' },
+    );
     const r = reconcileSchedule(
       s,
       [run('a', 'Running'), run('b', 'Succeeded', '2026-03-01T04:00:00Z')],
@@ -141,17 +155,26 @@ describe('reconcileSchedule', () => {
       run('f2', 'Cancelled', '2026-03-02T05:00:00Z'),
       run('live', 'Running'),
     ];
-    const r = reconcileSchedule(schedule({}, { lastScheduleTime: '2026-03-04T03:00:00Z' }), runs, at('2026-03-04T12:00:00Z'));
+    const r = reconcileSchedule(
+      schedule({}, { lastScheduleTime: '2026-03-04T03:00:00Z' }),
+      runs,
+      at('2026-03-04T12:00:00Z'),
+    );
     expect(names(r, 'deleteRun')).toEqual(['s1', 'f1']);
     expect(r.status.lastSuccessfulTime).toBe('2026-03-04T03:10:00Z');
   });
 
   it('follows Europe/London wall-clock time across the spring DST change', () => {
-    const s = schedule({ schedule: '30 1 * * *', timeZone: 'Europe/London' }, { lastScheduleTime: '2026-03-28T01:30:00Z' });
+    const s = schedule(
+      { schedule: '30 1 * * *', timeZone: 'Europe/London' },
+      { lastScheduleTime: '2026-03-28T01:30:00Z' },
+    );
     // 01:30 does not exist on 2026-03-29: the run is due at 02:30 BST (01:30Z), not before.
     expect(created(reconcileSchedule(s, [], at('2026-03-29T01:29:00Z')))).toEqual([]);
     const r = reconcileSchedule(s, [], at('2026-03-29T01:30:00Z'));
-    expect(created(r)[0]?.metadata.annotations).toEqual({ 'medallion.dev/scheduled-time': '2026-03-29T01:30:00Z' });
+    expect(created(r)[0]?.metadata.annotations).toEqual({
+      'medallion.dev/scheduled-time': '2026-03-29T01:30:00Z',
+    });
     expect(r.status.nextScheduleTime).toBe('2026-03-30T00:30:00Z');
   });
 

@@ -35,7 +35,8 @@ const FAILURE = new Set(['Failed', 'Cancelled']);
 // Counting missed times only serves the event text; cap it like CronJob does (it warns past 100).
 const MISSED_COUNT_CAP = 100;
 
-const isFinished = (r: PipelineRunObject) => SUCCESS.has(r.status?.phase ?? '') || FAILURE.has(r.status?.phase ?? '');
+const isFinished = (r: PipelineRunObject) =>
+  SUCCESS.has(r.status?.phase ?? '') || FAILURE.has(r.status?.phase ?? '');
 const finishedAt = (r: PipelineRunObject) =>
   Date.parse(r.status?.completionTime ?? r.metadata.creationTimestamp ?? '') || 0;
 
@@ -53,7 +54,8 @@ function prune(runs: PipelineRunObject[], keep: number): string[] {
 
 function countMissed(spec: CronSpec, tz: string, after: Date, until: Date): number {
   let n = 0;
-  for (let t = nextTime(spec, tz, after); t && t <= until && n < MISSED_COUNT_CAP; t = nextTime(spec, tz, t)) n++;
+  for (let t = nextTime(spec, tz, after); t && t <= until && n < MISSED_COUNT_CAP; t = nextTime(spec, tz, t))
+    n++;
   return n;
 }
 
@@ -87,10 +89,16 @@ export function reconcileSchedule(
   const active = observedRuns.filter((r) => !isFinished(r));
   const succeeded = observedRuns.filter((r) => SUCCESS.has(r.status?.phase ?? ''));
   const failed = observedRuns.filter((r) => FAILURE.has(r.status?.phase ?? ''));
-  for (const name of prune([...succeeded], spec.successfulRunsHistoryLimit)) actions.push({ type: 'deleteRun', name });
-  for (const name of prune([...failed], spec.failedRunsHistoryLimit)) actions.push({ type: 'deleteRun', name });
+  for (const name of prune([...succeeded], spec.successfulRunsHistoryLimit))
+    actions.push({ type: 'deleteRun', name });
+  for (const name of prune([...failed], spec.failedRunsHistoryLimit))
+    actions.push({ type: 'deleteRun', name });
 
-  const latestSuccess = Math.max(0, Date.parse(prev.lastSuccessfulTime ?? '') || 0, ...succeeded.map(finishedAt));
+  const latestSuccess = Math.max(
+    0,
+    Date.parse(prev.lastSuccessfulTime ?? '') || 0,
+    ...succeeded.map(finishedAt),
+  );
   const status: PipelineScheduleStatus = {
     ...prev,
     observedGeneration: metadata.generation,
@@ -105,7 +113,13 @@ export function reconcileSchedule(
   const ready = (ok: boolean, reason: string, message: string) => {
     status.conditions = setCondition(
       prev.conditions,
-      { type: 'Ready', status: ok ? 'True' : 'False', reason, message, observedGeneration: metadata.generation },
+      {
+        type: 'Ready',
+        status: ok ? 'True' : 'False',
+        reason,
+        message,
+        observedGeneration: metadata.generation,
+      },
       now,
     );
   };
@@ -134,7 +148,9 @@ export function reconcileSchedule(
   const result = () => ({ actions, status, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) });
 
   // Only the most recent due time runs; anything older since the last run (or creation) is reported as missed.
-  const since = new Date(Date.parse(prev.lastScheduleTime ?? metadata.creationTimestamp ?? '') || now.getTime());
+  const since = new Date(
+    Date.parse(prev.lastScheduleTime ?? metadata.creationTimestamp ?? '') || now.getTime(),
+  );
   const due = previousTime(cron, spec.timeZone, now);
   if (!due || due <= since) return result();
 
@@ -152,12 +168,20 @@ export function reconcileSchedule(
   const missed = countMissed(cron, spec.timeZone, since, due) - 1;
   if (missed > 0 && prev.lastScheduleTime) {
     const count = missed >= MISSED_COUNT_CAP - 1 ? `${missed} or more` : String(missed);
-    event('Warning', 'MissedSchedule', `${count} earlier run time(s) missed; running only the one due at ${k8sTime(due)}`);
+    event(
+      'Warning',
+      'MissedSchedule',
+      `${count} earlier run time(s) missed; running only the one due at ${k8sTime(due)}`,
+    );
   }
 
   if (active.length > 0 && spec.concurrencyPolicy === 'Forbid') {
     // Not recorded as scheduled: like CronJob, it starts later if the active run ends within the deadline.
-    event('Normal', 'RunSkipped', `run due at ${k8sTime(due)} skipped: ${active[0]?.metadata.name} is still active`);
+    event(
+      'Normal',
+      'RunSkipped',
+      `run due at ${k8sTime(due)} skipped: ${active[0]?.metadata.name} is still active`,
+    );
     return result();
   }
   if (spec.concurrencyPolicy === 'Replace') {

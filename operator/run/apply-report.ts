@@ -1,0 +1,39 @@
+import type { PipelineRunStatus, StepStatus } from '../spec/pipeline-run.js';
+import type { ParsedReport } from './termination-message.js';
+
+const union = (a: string[] | undefined, b: string[] | undefined) =>
+  [...new Set([...(a ?? []), ...(b ?? [])])].slice(0, 64);
+
+/**
+ * Marks a step finished and copies its report (rows, duration, quality, KPIs, lineage) into the run status. The Job's
+ * exit status is the truth about success; a missing or broken report only costs the details, noted in the message.
+ */
+export function applyReport(
+  status: PipelineRunStatus,
+  step: StepStatus,
+  parsed: ParsedReport,
+  completedAt: string,
+) {
+  step.phase = 'Succeeded';
+  step.completionTime = completedAt;
+  delete step.nextAttemptTime;
+  if (!parsed.ok) {
+    step.message = `succeeded without a step report (${parsed.problem})`.slice(0, 4096);
+    return;
+  }
+  const r = parsed.report;
+  if (r.status === 'Degraded') step.phase = 'Degraded';
+  if (r.rowsIn !== undefined) step.rowsIn = r.rowsIn;
+  if (r.rowsOut !== undefined) step.rowsOut = r.rowsOut;
+  if (r.durationMs !== undefined) step.durationSeconds = Math.round(r.durationMs) / 1000;
+  if (r.note) step.message = r.note;
+  else delete step.message;
+  if (r.quality) status.quality = { ...status.quality, ...r.quality };
+  if (r.kpis) status.kpis = { ...status.kpis, ...r.kpis };
+  if (r.lineage) {
+    status.lineage = {
+      inputs: union(status.lineage?.inputs, r.lineage.inputs),
+      outputs: union(status.lineage?.outputs, r.lineage.outputs),
+    };
+  }
+}

@@ -1,0 +1,214 @@
+import { k8sTime, setCondition } from '../core/conditions.js';
+import { LABELS } from '../core/names.js';
+import type { EventAction, PipelineObject, PipelineRunObject } from '../core/resources.js';
+import type { PipelineRunStatus, RunPhase, StepStatus } from '../spec/pipeline-run.js';
+import { applyReport } from './apply-report.js';
+import { isActive, jobAttempt, jobOutcome, type ObservedJob } from './observed-job.js';
+import { buildSpecConfigMap, buildStepJob, type ConfigMapManifest, type JobManifest } from './step-job.js';
+import { parseTerminationMessage } from './termination-message.js';
+
+/**
+ * PipelineRun reconciliation as a pure function: steps run in order, one Job per attempt with a deterministic name,
+ * failed attempts retry with exponential backoff, a step out of attempts fails the run, timeouts and cancellation
+ * delete active Jobs. All state lives in the run's status and the observed Jobs, so a restarted operator (or a second
+ * reconcile of the same state) computes the same actions, and creates are idempotent.
+ */
+
+export type RunAction =
+  | { type: 'createConfigMap'; configMap: ConfigMapManifest }
+  | { type: 'createJob'; job: JobManifest }
+  | { type: 'deleteJob'; name: string }
+  | EventAction;
+
+export interface RunDesired {
+  run: PipelineRunObject;
+  /** Undefined when the referenced Pipeline does not exist (yet). */
+  pipeline?: PipelineObject;
+  /** Step image when the Pipeline does not name one (the operator's --step-image). */
+  defaultImage: string;
+}
+
+export interface RunResult {
+  actions: RunAction[];
+  status: PipelineRunStatus;
+  requeueAfterMs?: number;
+}
+
+const TERMINAL: ReadonlySet<string> = new Set(['Succeeded', 'Degraded', 'Failed', 'Cancelled']);
+const STEP_DONE: ReadonlySet<string> = new Set(['Succeeded', 'Degraded']);
+const PIPELINE_MISSING_REQUEUE_MS = 30_000;
+
+export function retryDelayMs(failedAttempts: number, r: PipelineRunObject['spec']['retries']): number {
+  return Math.min(r.backoffSeconds * 2 ** (failedAttempts - 1), r.maxBackoffSeconds) * 1000;
+}
+
+export function reconcileRun(desired: RunDesired, observedJobs: ObservedJob[], now: Date): RunResult {
+  const { run, pipeline } = desired;
+  const prev = run.status ?? {};
+  const nowIso = k8sTime(now);
+  const actions: RunAction[] = [];
+  const status: PipelineRunStatus = { ...prev, observedGeneration: run.metadata.generation };
+  const wake: number[] = [];
+  const event = (eventType: EventAction['eventType'], reason: string, message: string) =>
+    actions.push({ type: 'event', eventType, reason, message });
+  const deleteActive = () => {
+    for (const j of observedJobs.filter(isActive)) actions.push({ type: 'deleteJob', name: j.name });
+  };
+  const setPhase = (phase: RunPhase, reason: string, message: string) => {
+    status.phase = phase;
+    const cond =
+      phase === 'Succeeded' || phase === 'Degraded' ? 'True' : TERMINAL.has(phase) ? 'False' : 'Unknown';
+    status.conditions = setCondition(
+      prev.conditions,
+      { type: 'Succeeded', status: cond, reason, message, observedGeneration: run.metadata.generation },
+      now,
+    );
+    if (TERMINAL.has(phase)) {
+      status.completionTime ??= nowIso;
+      delete status.currentStep;
+    }
+    if (phase !== prev.phase) event(phase === 'Failed' ? 'Warning' : 'Normal', reason, message);
+  };
+  const result = (): RunResult => {
+    const soonest = wake.length ? Math.max(0, Math.min(...wake) - now.getTime()) : undefined;
+    return { actions, status, ...(soonest !== undefined ? { requeueAfterMs: soonest } : {}) };
+  };
+
+  if (TERMINAL.has(prev.phase ?? '')) {
+    deleteActive(); // e.g. a Job created just before the run was cancelled
+    return result();
+  }
+  if (!pipeline) {
+    setPhase('Pending', 'PipelineNotFound', `Pipeline ${run.spec.pipelineRef.name} does not exist`);
+    wake.push(now.getTime() + PIPELINE_MISSING_REQUEUE_MS);
+    return result();
+  }
+  const requested = run.spec.steps ?? pipeline.spec.steps;
+  const unknown = requested.filter((s) => !pipeline.spec.steps.includes(s));
+  if (unknown.length > 0) {
+    setPhase(
+      'Failed',
+      'InvalidSteps',
+      `steps not in pipeline ${pipeline.metadata.name}: ${unknown.join(', ')}`,
+    );
+    return result();
+  }
+  const plan = pipeline.spec.steps.filter((s) => requested.includes(s));
+  const steps: StepStatus[] = plan.map(
+    (name) => prev.steps?.find((s) => s.name === name) ?? { name, phase: 'Pending', attempts: 0 },
+  );
+  status.steps = steps;
+  status.startTime ??= nowIso;
+  const finishOpen = (phase: StepStatus['phase'], message: string) => {
+    for (const s of steps.filter(
+      (x) => !STEP_DONE.has(x.phase) && x.phase !== 'Failed' && x.phase !== 'Cancelled',
+    )) {
+      if (s.attempts > 0 || phase === 'Cancelled')
+        Object.assign(s, { phase, message, completionTime: nowIso });
+    }
+  };
+
+  if (run.spec.cancelled) {
+    deleteActive();
+    finishOpen('Cancelled', 'run cancelled');
+    setPhase('Cancelled', 'Cancelled', 'cancelled through spec.cancelled');
+    return result();
+  }
+  const runDeadline = Date.parse(status.startTime) + run.spec.timeouts.runSeconds * 1000;
+  if (now.getTime() >= runDeadline) {
+    deleteActive();
+    finishOpen('Failed', 'run timed out');
+    setPhase(
+      'Failed',
+      'RunTimeout',
+      `the run exceeded timeouts.runSeconds (${run.spec.timeouts.runSeconds} s)`,
+    );
+    return result();
+  }
+  wake.push(runDeadline);
+
+  const start = (step: StepStatus, attempt: number) => {
+    if (attempt === 1 && steps.every((s) => s.attempts === 0)) {
+      actions.push({ type: 'createConfigMap', configMap: buildSpecConfigMap(run, pipeline) });
+    }
+    const job = buildStepJob(run, pipeline, step.name, attempt, desired.defaultImage);
+    actions.push({ type: 'createJob', job });
+    Object.assign(step, { phase: 'Running', attempts: attempt, jobName: job.metadata.name });
+    step.startTime ??= nowIso;
+    delete step.nextAttemptTime;
+    wake.push(now.getTime() + run.spec.timeouts.stepSeconds * 1000);
+    if (attempt > 1) event('Normal', 'StepRetried', `step ${step.name}: attempt ${attempt} started`);
+  };
+
+  for (const step of steps) {
+    if (STEP_DONE.has(step.phase)) continue;
+    status.currentStep = step.name;
+    const jobs = observedJobs.filter((j) => j.labels[LABELS.step] === step.name);
+    const attempt = Math.max(step.attempts, ...jobs.map(jobAttempt));
+    const job = jobs.find((j) => jobAttempt(j) === attempt);
+    if (attempt === 0) {
+      start(step, 1);
+      break;
+    }
+    if (!job) {
+      // Created but not yet in the informer cache (or deleted by hand): creating again is idempotent.
+      start(step, attempt);
+      break;
+    }
+    const outcome = jobOutcome(job);
+    const parsed = parseTerminationMessage(job.terminationMessage);
+    const stepDeadline =
+      Date.parse(job.status.startTime ?? step.startTime ?? nowIso) + run.spec.timeouts.stepSeconds * 1000;
+    let failure: string | undefined;
+    if (outcome.state === 'running') {
+      if (now.getTime() < stepDeadline) {
+        Object.assign(step, { phase: 'Running', attempts: attempt, jobName: job.name });
+        wake.push(stepDeadline);
+        break;
+      }
+      if (!job.deleting) actions.push({ type: 'deleteJob', name: job.name });
+      failure = `attempt ${attempt} exceeded timeouts.stepSeconds (${run.spec.timeouts.stepSeconds} s)`;
+    } else if (outcome.state === 'failed' || (parsed.ok && parsed.report.status === 'Failed')) {
+      failure = parsed.ok
+        ? (parsed.report.error?.message ?? parsed.report.note ?? 'the step reported Failed')
+        : job.terminationMessage
+          ? parsed.problem // with FallbackToLogsOnError: the runner's last log lines
+          : outcome.state === 'failed'
+            ? `${outcome.reason}: ${outcome.message}`
+            : parsed.problem;
+    }
+    if (failure === undefined) {
+      applyReport(status, step, parsed, outcome.state === 'complete' ? (outcome.at ?? nowIso) : nowIso);
+      continue;
+    }
+    step.message = failure.slice(0, 4096);
+    step.attempts = attempt;
+    if (attempt <= run.spec.retries.limit) {
+      const failedAt = Date.parse((outcome.state === 'failed' && outcome.at) || nowIso);
+      const nextAt =
+        Date.parse(step.nextAttemptTime ?? '') || failedAt + retryDelayMs(attempt, run.spec.retries);
+      if (now.getTime() >= nextAt) {
+        start(step, attempt + 1);
+      } else {
+        if (step.phase !== 'Retrying')
+          event('Warning', 'StepAttemptFailed', `step ${step.name}: ${step.message}`);
+        Object.assign(step, { phase: 'Retrying', nextAttemptTime: k8sTime(new Date(nextAt)) });
+        wake.push(nextAt);
+      }
+      break;
+    }
+    Object.assign(step, { phase: 'Failed', completionTime: nowIso });
+    setPhase('Failed', 'StepFailed', `step ${step.name} failed after ${attempt} attempt(s): ${step.message}`);
+    return result();
+  }
+
+  if (steps.every((s) => STEP_DONE.has(s.phase))) {
+    const degraded = steps.filter((s) => s.phase === 'Degraded').map((s) => s.name);
+    if (degraded.length)
+      setPhase('Degraded', 'Degraded', `completed with warnings in ${degraded.join(', ')}`);
+    else setPhase('Succeeded', 'Succeeded', `all ${steps.length} steps succeeded`);
+  } else {
+    setPhase('Running', 'Running', `step ${status.currentStep} is running`);
+  }
+  return result();
+}

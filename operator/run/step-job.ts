@@ -1,0 +1,162 @@
+import { stringify } from 'yaml';
+import { LABELS, boundedName, labelValue } from '../core/names.js';
+import { ownerReference, type PipelineObject, type PipelineRunObject } from '../core/resources.js';
+
+/** Builds the Kubernetes objects of one run: the pipeline-spec snapshot ConfigMap and one Job per step attempt. */
+
+export const SPEC_MOUNT = '/etc/medallion';
+export const SPEC_FILE = 'pipeline.yaml';
+const DEFAULT_LAKE_MOUNT = '/var/lib/medallion/lake';
+
+export interface JobManifest {
+  apiVersion: 'batch/v1';
+  kind: 'Job';
+  metadata: {
+    name: string;
+    namespace: string;
+    labels: Record<string, string>;
+    ownerReferences: ReturnType<typeof ownerReference>[];
+  };
+  spec: Record<string, unknown>;
+}
+
+export interface ConfigMapManifest {
+  apiVersion: 'v1';
+  kind: 'ConfigMap';
+  metadata: JobManifest['metadata'];
+  data: Record<string, string>;
+}
+
+export const stepJobName = (run: string, step: string, attempt: number) => boundedName([run, step, attempt]);
+export const specConfigMapName = (run: string) => boundedName([run, 'spec']);
+
+function runLabels(run: PipelineRunObject): Record<string, string> {
+  return {
+    [LABELS.partOf]: 'medallion',
+    [LABELS.managedBy]: 'medallion-operator',
+    [LABELS.pipeline]: labelValue(run.spec.pipelineRef.name),
+    [LABELS.run]: labelValue(run.metadata.name),
+  };
+}
+
+/**
+ * The pipeline spec as the runner reads it (`medallion run -f`), frozen when the run starts so every step of one run
+ * sees the same spec even if the Pipeline is edited meanwhile. `job` is the operator's business, not the runner's.
+ */
+export function buildSpecConfigMap(run: PipelineRunObject, pipeline: PipelineObject): ConfigMapManifest {
+  const runnerSpec: Partial<PipelineObject['spec']> = { ...pipeline.spec };
+  delete runnerSpec.job;
+  const doc = {
+    apiVersion: pipeline.apiVersion,
+    kind: 'Pipeline',
+    metadata: { name: pipeline.metadata.name },
+    spec: runnerSpec,
+  };
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: specConfigMapName(run.metadata.name),
+      namespace: run.metadata.namespace,
+      labels: runLabels(run),
+      ownerReferences: [ownerReference(run)],
+    },
+    data: { [SPEC_FILE]: stringify(doc) },
+  };
+}
+
+export function buildStepJob(
+  run: PipelineRunObject,
+  pipeline: PipelineObject,
+  step: string,
+  attempt: number,
+  defaultImage: string,
+): JobManifest {
+  const job = pipeline.spec.job;
+  const labels = {
+    ...runLabels(run),
+    [LABELS.component]: 'step',
+    [LABELS.step]: step,
+    [LABELS.attempt]: String(attempt),
+  };
+  const lakeMount = job.lakeVolume?.mountPath ?? DEFAULT_LAKE_MOUNT;
+  const args = ['run', '-f', `${SPEC_MOUNT}/${SPEC_FILE}`, '--steps', step, '--lake', lakeMount, '--quiet'];
+  args.push('--termination-log', '/dev/termination-log');
+  if (run.spec.parameters.sourceUri) args.push('--source-uri', run.spec.parameters.sourceUri);
+
+  const env = [
+    { name: 'MEDALLION_RUN_ID', value: run.metadata.name },
+    { name: 'MEDALLION_LOG_FORMAT', value: 'json' },
+    ...job.env.map((e) =>
+      e.value !== undefined
+        ? { name: e.name, value: e.value }
+        : e.secretKeyRef
+          ? { name: e.name, valueFrom: { secretKeyRef: e.secretKeyRef } }
+          : { name: e.name, valueFrom: { configMapKeyRef: e.configMapKeyRef } },
+    ),
+  ];
+  const envFrom = job.envFrom.map((e) => ({
+    ...(e.prefix ? { prefix: e.prefix } : {}),
+    ...(e.secretRef ? { secretRef: { name: e.secretRef } } : { configMapRef: { name: e.configMapRef } }),
+  }));
+  const lakeVolume = job.lakeVolume
+    ? { name: 'lake', persistentVolumeClaim: { claimName: job.lakeVolume.claimName } }
+    : { name: 'lake', emptyDir: {} };
+
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name: stepJobName(run.metadata.name, step, attempt),
+      namespace: run.metadata.namespace,
+      labels,
+      ownerReferences: [ownerReference(run)],
+    },
+    spec: {
+      // Retries are the operator's (a new Job per attempt, with its own backoff and status), not the Job's.
+      backoffLimit: 0,
+      activeDeadlineSeconds: run.spec.timeouts.stepSeconds,
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: 'Never',
+          ...(job.serviceAccountName ? { serviceAccountName: job.serviceAccountName } : {}),
+          ...(job.nodeSelector ? { nodeSelector: job.nodeSelector } : {}),
+          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [
+            {
+              name: 'step',
+              image: job.image ?? defaultImage,
+              imagePullPolicy: job.imagePullPolicy,
+              args,
+              env,
+              ...(envFrom.length ? { envFrom } : {}),
+              resources: job.resources,
+              // The runner writes its step report there; on a crash the log tail is the next best message.
+              terminationMessagePolicy: 'FallbackToLogsOnError',
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'] },
+              },
+              volumeMounts: [
+                { name: 'spec', mountPath: SPEC_MOUNT, readOnly: true },
+                {
+                  name: 'lake',
+                  mountPath: lakeMount,
+                  ...(job.lakeVolume?.subPath ? { subPath: job.lakeVolume.subPath } : {}),
+                },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+            },
+          ],
+          volumes: [
+            { name: 'spec', configMap: { name: specConfigMapName(run.metadata.name) } },
+            lakeVolume,
+            { name: 'tmp', emptyDir: {} },
+          ],
+        },
+      },
+    },
+  };
+}
