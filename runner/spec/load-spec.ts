@@ -44,7 +44,7 @@ export function parseSpec(text: string, file: string): Pipeline {
     const issues: SpecIssue[] = doc.errors.map((e) => ({
       path: '(yaml)',
       message: e.message.split('\n')[0] ?? e.message,
-      line: e.linePos?.[0]?.line,
+      line: e.linePos?.[0]?.line ?? counter.linePos(e.pos[0]).line,
     }));
     throw new SpecError(file, issues);
   }
