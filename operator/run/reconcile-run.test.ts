@@ -31,7 +31,7 @@ function world(spec: Record<string, unknown> = {}) {
     last: undefined as RunResult | undefined,
     reconcile(seconds: number, p: PipelineObject | null = pipeline): RunResult {
       const r = reconcileRun(
-        { run, pipeline: p, defaultImage: 'default:img' },
+        { run, pipeline: p ?? undefined, defaultImage: 'default:img' },
         [...jobs.values()],
         at(seconds),
       );
