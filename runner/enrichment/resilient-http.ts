@@ -1,9 +1,10 @@
 import CircuitBreaker from 'opossum';
 import type { ProviderSpec } from '../spec/enrichment-spec.js';
-import { decideRetry, parseRetryAfterMs } from './backoff.js';
+import { decideRetry } from './backoff.js';
 import type { EnrichmentMetrics } from './enrichment-metrics.js';
 import { isFresh, type FileCache } from './file-cache.js';
-import { AttemptError, isOpenBreakerError, networkError, statusError } from './http-errors.js';
+import { AttemptError, isOpenBreakerError, networkError } from './http-errors.js';
+import { timedJsonAttempt, type FetchLike } from './http-attempt.js';
 import { createTokenBucket } from './token-bucket.js';
 import type { BreakerState, Clock, EnrichmentLogger, HttpProviderName, ProviderSummary } from './types.js';
 
@@ -13,10 +14,7 @@ import type { BreakerState, Clock, EnrichmentLogger, HttpProviderName, ProviderS
  * decides on its bundled fallback.
  */
 
-export type FetchLike = (
-  input: string,
-  init?: { signal?: AbortSignal; headers?: Record<string, string> },
-) => Promise<Response>;
+export type { FetchLike };
 
 export type HttpResult<T> =
   { ok: true; value: T; source: 'api' | 'cache'; stale: boolean } | { ok: false; error: string };
@@ -57,46 +55,19 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
     sleep: clock.sleep,
   });
 
-  const attempt = async (
-    url: string,
-    parse: (body: unknown) => unknown,
-  ): Promise<{ raw: unknown; value: unknown }> => {
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, spec.timeoutMs);
+  const attempt = async (url: string, parse: (body: unknown) => unknown) => {
     const started = performance.now();
     stats.calls += 1;
     try {
-      const res = await fetch(url, { signal: controller.signal, headers: { accept: 'application/json' } });
-      // Reading the body is inside the timeout: a server that sends headers and then stalls is still too slow.
-      const text = await res.text();
-      if (!res.ok)
-        throw statusError(res.status, parseRetryAfterMs(res.headers.get('retry-after'), clock.now()));
-      let raw: unknown;
-      try {
-        raw = JSON.parse(text);
-      } catch {
-        throw new AttemptError('invalid_response', 'malformed JSON', false);
-      }
-      let value: unknown;
-      try {
-        value = parse(raw);
-      } catch (err) {
-        throw new AttemptError('invalid_response', `off-contract response: ${(err as Error).message}`, false);
-      }
+      const result = await timedJsonAttempt({ fetch, url, parse, timeoutMs: spec.timeoutMs, now: clock.now });
       metrics.request(provider, 'success', (performance.now() - started) / 1000);
-      return { raw, value };
+      return result;
     } catch (err) {
-      const failure = networkError(err, timedOut, spec.timeoutMs);
+      const failure = err as AttemptError;
       stats.failures += 1;
       stats.lastError = failure.message;
       metrics.request(provider, failure.outcome, (performance.now() - started) / 1000);
       throw failure;
-    } finally {
-      clearTimeout(timer);
     }
   };
 
@@ -128,7 +99,9 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
         if (isOpenBreakerError(err)) {
           stats.shortCircuits += 1;
           metrics.request(provider, 'short_circuit');
-          throw new AttemptError('short_circuit', 'circuit open', false);
+          // Name the failure that opened the circuit: "circuit open" alone tells an operator nothing.
+          const cause = stats.lastError ? ` after: ${stats.lastError}` : '';
+          throw new AttemptError('short_circuit', `circuit open${cause}`, false);
         }
         const failure = err instanceof AttemptError ? err : networkError(err, false, spec.timeoutMs);
         const decision = decideRetry({
