@@ -14,7 +14,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
 const { values } = parseArgs({
   options: {
-    source: { type: 'string', default: path.resolve(repo, '../shared/data/online-retail/online-retail-by-day') },
+    source: {
+      type: 'string',
+      default: path.resolve(repo, '../shared/data/online-retail/online-retail-by-day'),
+    },
     rounds: { type: 'string', default: '3' },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -26,7 +29,9 @@ if (values.help) {
 }
 const source = path.resolve(values.source!);
 if (!fs.existsSync(source)) {
-  console.error(`error: benchmark data not found at ${source}\nhint: place ../shared/data/online-retail beside the repo or pass --source DIR`);
+  console.error(
+    `error: benchmark data not found at ${source}\nhint: place ../shared/data/online-retail beside the repo or pass --source DIR`,
+  );
   process.exit(2);
 }
 const rounds = Number(values.rounds);
@@ -37,7 +42,11 @@ fs.writeFileSync(
   `apiVersion: medallion.dev/v1alpha1\nkind: Pipeline\nmetadata: { name: bench }\nspec:\n  source: { uri: ${source} }\n`,
 );
 
-interface Sample { job: string; wallMs: number; maxRssBytes: number }
+interface Sample {
+  job: string;
+  wallMs: number;
+  maxRssBytes: number;
+}
 const measure = (job: 'floor' | 'runner'): Sample => {
   const out = path.join(work, job);
   fs.rmSync(out, { recursive: true, force: true });
@@ -54,12 +63,17 @@ for (let i = 0; i < rounds; i++) {
   for (const job of (i % 2 === 0 ? ['floor', 'runner'] : ['runner', 'floor']) as ('floor' | 'runner')[]) {
     const s = measure(job);
     samples[job]!.push(s);
-    console.error(`round ${i + 1}/${rounds} ${job}: ${(s.wallMs / 1000).toFixed(2)} s, ${(s.maxRssBytes / 2 ** 30).toFixed(2)} GiB`);
+    console.error(
+      `round ${i + 1}/${rounds} ${job}: ${(s.wallMs / 1000).toFixed(2)} s, ${(s.maxRssBytes / 2 ** 30).toFixed(2)} GiB`,
+    );
   }
 }
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const summary = Object.fromEntries(
-  Object.entries(samples).map(([job, xs]) => [job, { wallMs: median(xs.map((x) => x.wallMs)), maxRssBytes: Math.max(...xs.map((x) => x.maxRssBytes)) }]),
+  Object.entries(samples).map(([job, xs]) => [
+    job,
+    { wallMs: median(xs.map((x) => x.wallMs)), maxRssBytes: Math.max(...xs.map((x) => x.maxRssBytes)) },
+  ]),
 );
 const result = {
   date: new Date().toISOString(),

@@ -18,7 +18,9 @@ export interface Fixture {
   lakeDir: string;
   specFile: string;
   write(name: string, content: string | Buffer): string;
-  run(options?: Partial<Pick<RunOptions, 'sourceUri' | 'lakeDir'>> & { steps?: StepName[] }): Promise<RunSummary>;
+  run(
+    options?: Partial<Pick<RunOptions, 'sourceUri' | 'lakeDir'>> & { steps?: StepName[] },
+  ): Promise<RunSummary>;
   query(sql: string): Promise<Record<string, unknown>[]>;
   silverFile(table: string): string;
   goldFile(table: string): string;
@@ -45,7 +47,9 @@ ${specExtra}
 `,
   );
   const current = (layer: string): string => {
-    const pointer = JSON.parse(fs.readFileSync(path.join(lakeDir, layer, 'online_retail', 'CURRENT'), 'utf8')) as { version: string };
+    const pointer = JSON.parse(
+      fs.readFileSync(path.join(lakeDir, layer, 'online_retail', 'CURRENT'), 'utf8'),
+    ) as { version: string };
     return path.join(lakeDir, layer, 'online_retail', 'versions', pointer.version);
   };
   let db: Awaited<ReturnType<typeof DuckDBInstance.create>> | undefined;

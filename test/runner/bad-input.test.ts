@@ -13,7 +13,9 @@ let f: Fixture;
 afterEach(() => f?.cleanup());
 
 const quarantine = (fx: Fixture) =>
-  fx.query(`SELECT source_file, CAST(source_line AS INT) AS line, rule_id, raw_record FROM '${fx.silverFile('quarantine')}' ORDER BY 1, 2`);
+  fx.query(
+    `SELECT source_file, CAST(source_line AS INT) AS line, rule_id, raw_record FROM '${fx.silverFile('quarantine')}' ORDER BY 1, 2`,
+  );
 
 describe('bad input: clear errors, nothing lost', () => {
   it('an empty file and a header-only file are recorded with zero rows', async () => {
@@ -24,14 +26,21 @@ describe('bad input: clear errors, nothing lost', () => {
     const s = await f.run();
     expect(s.status).toBe('Succeeded');
     const files = s.steps.bronze!.files as { file: string; rows: number }[];
-    expect(files.map((x) => [x.file, x.rows])).toEqual([['day.csv', 1], ['empty.csv', 0], ['header-only.csv', 0]]);
+    expect(files.map((x) => [x.file, x.rows])).toEqual([
+      ['day.csv', 1],
+      ['empty.csv', 0],
+      ['header-only.csv', 0],
+    ]);
     expect(s.steps.silver!.rowsOut).toBe(1);
   });
 
   it('a missing required column fails bronze, names the column, and publishes nothing', async () => {
     f = createFixture();
     f.write('day.csv', `${HEADER}\n${ROW1}\n`);
-    f.write('bad.csv', `InvoiceNo,StockCode,Description,InvoiceDate,UnitPrice,CustomerID,Country\n536365,85123A,X,2010-12-01 08:26:00,2.55,,UK\n`);
+    f.write(
+      'bad.csv',
+      `InvoiceNo,StockCode,Description,InvoiceDate,UnitPrice,CustomerID,Country\n536365,85123A,X,2010-12-01 08:26:00,2.55,,UK\n`,
+    );
     const s = await f.run();
     expect(s.status).toBe('Failed');
     expect(s.error?.code).toBe('SOURCE_SCHEMA');
@@ -47,7 +56,9 @@ describe('bad input: clear errors, nothing lost', () => {
     f.write('day.csv', `${HEADER},Channel\n${ROW1},web\n`);
     await f.run();
     const part = fs.readdirSync(path.join(f.lakeDir, 'bronze/online_retail/parts'))[0]!;
-    const rows = await f.query(`SELECT "Channel", "Quantity", _source_line FROM '${path.join(f.lakeDir, 'bronze/online_retail/parts', part)}'`);
+    const rows = await f.query(
+      `SELECT "Channel", "Quantity", _source_line FROM '${path.join(f.lakeDir, 'bronze/online_retail/parts', part)}'`,
+    );
     expect(rows).toEqual([{ Channel: 'web', Quantity: '6', _source_line: '2' }]);
   });
 
@@ -80,24 +91,48 @@ describe('bad input: clear errors, nothing lost', () => {
     f.write('latin.csv', latin);
     const s2 = await f.run();
     expect(s2.steps.silver!.quarantined).toBe(0);
-    const [gift] = await f.query(`SELECT description FROM '${f.silverFile('sales_lines')}' WHERE stock_code = 'GIFT_0001_20'`);
+    const [gift] = await f.query(
+      `SELECT description FROM '${f.silverFile('sales_lines')}' WHERE stock_code = 'GIFT_0001_20'`,
+    );
     expect(gift).toEqual({ description: 'Dotcomgiftshop Gift Voucher £20.00' });
   });
 
   it('quarantines ragged rows and broken quotes with file and line, and reads the rest', async () => {
     f = createFixture(relaxed);
-    f.write('day.csv', [HEADER, ROW1, `${ROW2},extra`, '536369,22633,"BROKEN QUOTE,6,2010-12-01 08:28:00,1.85,,United Kingdom', ROW3, '536370,1'].join('\n') + '\n');
+    f.write(
+      'day.csv',
+      [
+        HEADER,
+        ROW1,
+        `${ROW2},extra`,
+        '536369,22633,"BROKEN QUOTE,6,2010-12-01 08:28:00,1.85,,United Kingdom',
+        ROW3,
+        '536370,1',
+      ].join('\n') + '\n',
+    );
     const s = await f.run();
-    expect((await quarantine(f)).map((q) => [q.line, q.rule_id])).toEqual([[3, 'ragged_row'], [4, 'broken_quote'], [6, 'ragged_row']]);
+    expect((await quarantine(f)).map((q) => [q.line, q.rule_id])).toEqual([
+      [3, 'ragged_row'],
+      [4, 'broken_quote'],
+      [6, 'ragged_row'],
+    ]);
     expect(s.steps.silver!.rowsOut).toBe(2);
     expect(s.steps.bronze!.rowsOut).toBe(5);
   });
 
   it('quarantines a non-numeric quantity and a bad date as unparseable', async () => {
     f = createFixture(relaxed);
-    f.write('day.csv', [HEADER, ROW1.replace(',6,', ',6x,'), ROW2.replace('2010-12-01 08:28:00', '2010-13-45 08:28:00')].join('\n') + '\n');
+    f.write(
+      'day.csv',
+      [HEADER, ROW1.replace(',6,', ',6x,'), ROW2.replace('2010-12-01 08:28:00', '2010-13-45 08:28:00')].join(
+        '\n',
+      ) + '\n',
+    );
     await f.run();
-    expect((await quarantine(f)).map((q) => [q.line, q.rule_id])).toEqual([[2, 'unparseable'], [3, 'unparseable']]);
+    expect((await quarantine(f)).map((q) => [q.line, q.rule_id])).toEqual([
+      [2, 'unparseable'],
+      [3, 'unparseable'],
+    ]);
   });
 
   it('a corrupt gzip fails the step with the file name and what to do, publishing nothing', async () => {
@@ -142,7 +177,12 @@ describe('bad input: clear errors, nothing lost', () => {
     expect(await f.query(`SELECT count(*) AS n FROM '${f.silverFile('sales_lines')}'`)).toEqual([{ n: '1' }]);
 
     fs.appendFileSync(f.specFile, '');
-    fs.writeFileSync(f.specFile, fs.readFileSync(f.specFile, 'utf8').replace('uri: ./source', 'uri: ./source\n    onChangedFile: reingest'));
+    fs.writeFileSync(
+      f.specFile,
+      fs
+        .readFileSync(f.specFile, 'utf8')
+        .replace('uri: ./source', 'uri: ./source\n    onChangedFile: reingest'),
+    );
     const re = await f.run();
     expect(re.status).toBe('Succeeded');
     expect(re.steps.silver).toMatchObject({ rowsOut: 2, duplicatesRemoved: 0 });

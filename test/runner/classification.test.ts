@@ -39,19 +39,31 @@ describe('silver classification (hand-built fixture, one row per rule)', () => {
     // The same sale as line 2 of b-day.csv, in a file whose name sorts first: this copy is the one kept.
     f.write('a-day.csv', `${HEADER}\n${ROWS[0]![0]}\n`);
     summary = await f.run();
-    const lines = await f.query(`SELECT source_file, source_line, line_type AS o FROM '${f.silverFile('sales_lines')}'`);
-    const q = await f.query(`SELECT source_file, source_line, rule_id AS o FROM '${f.silverFile('quarantine')}'`);
-    const d = await f.query(`SELECT source_file, source_line, 'duplicate' AS o FROM '${f.silverFile('duplicates')}'`);
-    for (const r of [...lines, ...q, ...d]) if (r.source_file === 'b-day.csv') outcomeByLine.set(Number(r.source_line), String(r.o));
+    const lines = await f.query(
+      `SELECT source_file, source_line, line_type AS o FROM '${f.silverFile('sales_lines')}'`,
+    );
+    const q = await f.query(
+      `SELECT source_file, source_line, rule_id AS o FROM '${f.silverFile('quarantine')}'`,
+    );
+    const d = await f.query(
+      `SELECT source_file, source_line, 'duplicate' AS o FROM '${f.silverFile('duplicates')}'`,
+    );
+    for (const r of [...lines, ...q, ...d])
+      if (r.source_file === 'b-day.csv') outcomeByLine.set(Number(r.source_line), String(r.o));
   });
   afterAll(() => f.cleanup());
 
-  it.each(ROWS.map(([row, expected], i) => [i + 2, expected, row] as const))('line %i is %s', (line, expected) => {
-    expect(outcomeByLine.get(line)).toBe(expected);
-  });
+  it.each(ROWS.map(([row, expected], i) => [i + 2, expected, row] as const))(
+    'line %i is %s',
+    (line, expected) => {
+      expect(outcomeByLine.get(line)).toBe(expected);
+    },
+  );
 
   it('keeps the first copy of a duplicate by (file name, line) across files', async () => {
-    const kept = await f.query(`SELECT source_file, source_line FROM '${f.silverFile('sales_lines')}' WHERE invoice_no = '536365' AND description = 'WHITE HANGING HEART' ORDER BY 1, 2`);
+    const kept = await f.query(
+      `SELECT source_file, source_line FROM '${f.silverFile('sales_lines')}' WHERE invoice_no = '536365' AND description = 'WHITE HANGING HEART' ORDER BY 1, 2`,
+    );
     expect(kept).toEqual([
       { source_file: 'a-day.csv', source_line: '2' },
       { source_file: 'b-day.csv', source_line: '19' },
@@ -60,27 +72,47 @@ describe('silver classification (hand-built fixture, one row per rule)', () => {
   });
 
   it('normalises values exactly', async () => {
-    const [r] = await f.query(`SELECT invoice_no, stock_code, description, quantity, unit_price, line_amount, customer_id, country,
+    const [r] =
+      await f.query(`SELECT invoice_no, stock_code, description, quantity, unit_price, line_amount, customer_id, country,
         CAST(business_date AS VARCHAR) AS d, strftime(invoice_ts AT TIME ZONE 'UTC', '%H:%M') AS utc
       FROM '${f.silverFile('sales_lines')}' WHERE source_file = 'a-day.csv'`);
     expect(r).toEqual({
-      invoice_no: '536365', stock_code: '85123A', description: 'WHITE HANGING HEART', quantity: '6',
-      unit_price: '2.550000', line_amount: '15.300000', customer_id: '17850', country: 'United Kingdom',
-      d: '2010-12-01', utc: '08:26',
+      invoice_no: '536365',
+      stock_code: '85123A',
+      description: 'WHITE HANGING HEART',
+      quantity: '6',
+      unit_price: '2.550000',
+      line_amount: '15.300000',
+      customer_id: '17850',
+      country: 'United Kingdom',
+      d: '2010-12-01',
+      utc: '08:26',
     });
-    const [gift] = await f.query(`SELECT stock_code FROM '${f.silverFile('sales_lines')}' WHERE invoice_no = '536376'`);
+    const [gift] = await f.query(
+      `SELECT stock_code FROM '${f.silverFile('sales_lines')}' WHERE invoice_no = '536376'`,
+    );
     expect(gift).toEqual({ stock_code: 'GIFT_0001_20' });
-    const [frame] = await f.query(`SELECT description FROM '${f.silverFile('sales_lines')}' WHERE invoice_no = '536380'`);
+    const [frame] = await f.query(
+      `SELECT description FROM '${f.silverFile('sales_lines')}' WHERE invoice_no = '536380'`,
+    );
     expect(frame).toEqual({ description: 'RECORD FRAME 7" SINGLE SIZE' });
   });
 
   it('quarantined rows keep their data, rule id and a message naming the problem', async () => {
-    const rows = await f.query(`SELECT source_line, rule_id, message, quantity, invoice_date FROM '${f.silverFile('quarantine')}' ORDER BY source_line`);
+    const rows = await f.query(
+      `SELECT source_line, rule_id, message, quantity, invoice_date FROM '${f.silverFile('quarantine')}' ORDER BY source_line`,
+    );
     const byLine = new Map(rows.map((r) => [Number(r.source_line), r]));
     expect(byLine.get(3)?.message).toMatch(/missing required field: invoice_no/);
     expect(byLine.get(4)?.message).toMatch(/country/);
-    expect(byLine.get(5)).toMatchObject({ quantity: 'six', message: expect.stringMatching(/quantity "six" is not a whole number/) });
-    expect(byLine.get(6)).toMatchObject({ invoice_date: '01/12/2010 08:28', message: expect.stringMatching(/does not match %Y-%m-%d %H:%M:%S/) });
+    expect(byLine.get(5)).toMatchObject({
+      quantity: 'six',
+      message: expect.stringMatching(/quantity "six" is not a whole number/),
+    });
+    expect(byLine.get(6)).toMatchObject({
+      invoice_date: '01/12/2010 08:28',
+      message: expect.stringMatching(/does not match %Y-%m-%d %H:%M:%S/),
+    });
   });
 
   it('accounts for every bronze row: silver + quarantine + duplicates', () => {
@@ -93,7 +125,20 @@ describe('silver classification (hand-built fixture, one row per rule)', () => {
 
   it('reports line types and quarantine counts by rule', () => {
     const s = summary.steps.silver!;
-    expect(s.lineTypes).toEqual({ sale: 3, cancellation: 2, adjustment: 2, non_merchandise: 2, stock_adjustment: 1, zero_price: 1 });
-    expect(s.quarantineByRule).toEqual({ missing_required: 2, unparseable: 3, zero_quantity: 1, cancellation_positive_quantity: 1, negative_price: 1 });
+    expect(s.lineTypes).toEqual({
+      sale: 3,
+      cancellation: 2,
+      adjustment: 2,
+      non_merchandise: 2,
+      stock_adjustment: 1,
+      zero_price: 1,
+    });
+    expect(s.quarantineByRule).toEqual({
+      missing_required: 2,
+      unparseable: 3,
+      zero_quantity: 1,
+      cancellation_positive_quantity: 1,
+      negative_price: 1,
+    });
   });
 });

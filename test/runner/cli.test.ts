@@ -45,8 +45,19 @@ describe('medallion CLI', () => {
     const bad = path.join(f.dir, 'bad.yaml');
     fs.writeFileSync(
       bad,
-      ['apiVersion: medallion.dev/v1alpha1', 'kind: Pipeline', 'metadata: { name: Bad_Name }', 'spec:', '  source:', '    uri: ./x',
-        '    format: xml', '    timezone: Mars/Olympus', '  quality: { minScore: 2 }', '  steps: [bronze, bronze]', ''].join('\n'),
+      [
+        'apiVersion: medallion.dev/v1alpha1',
+        'kind: Pipeline',
+        'metadata: { name: Bad_Name }',
+        'spec:',
+        '  source:',
+        '    uri: ./x',
+        '    format: xml',
+        '    timezone: Mars/Olympus',
+        '  quality: { minScore: 2 }',
+        '  steps: [bronze, bronze]',
+        '',
+      ].join('\n'),
     );
     const r = await cli('validate', '-f', bad);
     expect(r.code).toBe(2);
@@ -74,12 +85,36 @@ describe('medallion CLI', () => {
     expect(r.out).toMatch(/^step\s+status\s+rows in\s+rows out/m);
     expect(r.err).toMatch(/\[bronze\] 1\/1 files, 3,108 rows, [\d,]+ rows\/s/);
     const s = JSON.parse(fs.readFileSync(summaryPath, 'utf8'));
-    expect(Object.keys(s)).toEqual(expect.arrayContaining(['runId', 'pipeline', 'status', 'startedAt', 'finishedAt', 'steps', 'quality', 'kpis', 'lineage']));
-    expect(Object.keys(s.steps.bronze)).toEqual(expect.arrayContaining(['status', 'rowsIn', 'rowsOut', 'durationMs', 'files']));
-    expect(Object.keys(s.steps.silver)).toEqual(expect.arrayContaining(['duplicatesRemoved', 'quarantined', 'quarantineByRule', 'lineTypes']));
+    expect(Object.keys(s)).toEqual(
+      expect.arrayContaining([
+        'runId',
+        'pipeline',
+        'status',
+        'startedAt',
+        'finishedAt',
+        'steps',
+        'quality',
+        'kpis',
+        'lineage',
+      ]),
+    );
+    expect(Object.keys(s.steps.bronze)).toEqual(
+      expect.arrayContaining(['status', 'rowsIn', 'rowsOut', 'durationMs', 'files']),
+    );
+    expect(Object.keys(s.steps.silver)).toEqual(
+      expect.arrayContaining(['duplicatesRemoved', 'quarantined', 'quarantineByRule', 'lineTypes']),
+    );
     expect(Object.keys(s.quality)).toEqual(['score', 'dimensions', 'checks']);
     expect(Object.keys(s.quality.checks[0])).toEqual(['name', 'severity', 'status', 'observed', 'threshold']);
-    expect(Object.keys(s.kpis)).toEqual(['revenue', 'orders', 'customers', 'units', 'averageOrderValue', 'cancelledInvoices', 'cancellationValue']);
+    expect(Object.keys(s.kpis)).toEqual([
+      'revenue',
+      'orders',
+      'customers',
+      'units',
+      'averageOrderValue',
+      'cancelledInvoices',
+      'cancellationValue',
+    ]);
     expect(typeof s.kpis.revenue).toBe('number');
     expect(s.kpis.revenue).toBe(Math.round(s.kpis.revenue * 100) / 100);
     expect(Object.keys(s.lineage)).toEqual(['inputs', 'outputs']);
@@ -99,7 +134,9 @@ describe('medallion CLI', () => {
   });
 
   it('run exits 2 on an unknown step or a missing source', async () => {
-    expect((await cli('run', '-f', f.specFile, '--steps', 'bronze,platinum')).err).toMatch(/unknown step "platinum"/);
+    expect((await cli('run', '-f', f.specFile, '--steps', 'bronze,platinum')).err).toMatch(
+      /unknown step "platinum"/,
+    );
     const missing = await cli('run', '-f', f.specFile, '--source-uri', path.join(f.dir, 'nowhere'));
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/does not exist/);
@@ -112,7 +149,18 @@ describe('medallion CLI', () => {
     const versions = [...list.out.matchAll(/^ {2}([* ]) (\S+)$/gm)];
     expect(versions.length).toBeGreaterThanOrEqual(4); // two silver and two gold versions
     const older = versions.find((m) => m[1] === ' ')![2]!;
-    const old = await cli('inspect', '-f', f.specFile, '--layer', 'gold', '--table', 'kpi_daily', '--version', older, '--json');
+    const old = await cli(
+      'inspect',
+      '-f',
+      f.specFile,
+      '--layer',
+      'gold',
+      '--table',
+      'kpi_daily',
+      '--version',
+      older,
+      '--json',
+    );
     const cur = await cli('inspect', '-f', f.specFile, '--layer', 'gold', '--table', 'kpi_daily', '--json');
     expect(JSON.parse(old.out)).toHaveLength(1);
     expect(JSON.parse(cur.out)).toHaveLength(2);
@@ -120,7 +168,9 @@ describe('medallion CLI', () => {
   });
 
   it('the installed bin runs (compiled output)', () => {
-    const out = execFileSync(process.execPath, [path.join(repo, 'bin/medallion.js'), 'validate', '--help'], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [path.join(repo, 'bin/medallion.js'), 'validate', '--help'], {
+      encoding: 'utf8',
+    });
     expect(out).toMatch(/Usage: medallion validate/);
     expect(HEADER).toContain('InvoiceNo');
   });

@@ -16,7 +16,9 @@ describe('source formats: csv.gz, jsonl and parquet give the same silver as csv'
     csv.write('day.csv', fs.readFileSync(sample));
     await csv.run();
     // Build the other formats from the same rows, all values kept as the text that was read.
-    const rows = await csv.query(`SELECT * EXCLUDE (filename) FROM read_csv('${sample}', all_varchar = true, header = true, filename = true)`);
+    const rows = await csv.query(
+      `SELECT * EXCLUDE (filename) FROM read_csv('${sample}', all_varchar = true, header = true, filename = true)`,
+    );
 
     others['csv.gz'] = createFixture('', '    format: csv.gz');
     others['csv.gz'].write('day.csv.gz', gzipSync(fs.readFileSync(sample)));
@@ -47,11 +49,16 @@ describe('source formats: csv.gz, jsonl and parquet give the same silver as csv'
   it('quarantines a jsonl line that is not a JSON object, with its line number', async () => {
     const fx = createFixture('  quality: { minScore: 0.1, maxQuarantineRatio: 1 }', '    format: jsonl');
     try {
-      const good = fs.readFileSync(others.jsonl!.sourceDir + '/day.jsonl', 'utf8').split('\n').slice(0, 2);
+      const good = fs
+        .readFileSync(others.jsonl!.sourceDir + '/day.jsonl', 'utf8')
+        .split('\n')
+        .slice(0, 2);
       fx.write('x.jsonl', [good[0], '{not json', '[1,2]', good[1]].join('\n') + '\n');
       const s = await fx.run();
       expect(s.steps.silver!.quarantineByRule).toEqual({ invalid_json: 2 });
-      const q = await fx.query(`SELECT CAST(source_line AS INT) AS l FROM '${fx.silverFile('quarantine')}' ORDER BY 1`);
+      const q = await fx.query(
+        `SELECT CAST(source_line AS INT) AS l FROM '${fx.silverFile('quarantine')}' ORDER BY 1`,
+      );
       expect(q).toEqual([{ l: 2 }, { l: 3 }]);
     } finally {
       fx.cleanup();

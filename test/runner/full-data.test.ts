@@ -14,13 +14,17 @@ function splitCsv(line: string): string[] {
   let quoted = false;
   for (let i = 0; i < line.length; i++) {
     const ch = line[i];
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') (cur += '"'), i++;
-      else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') out.push(cur), (cur = '');
-    else cur += ch;
+    if (quoted && ch === '"' && line[i + 1] === '"') {
+      cur += '"';
+      i++;
+    } else if (ch === '"') {
+      quoted = !quoted;
+    } else if (ch === ',' && !quoted) {
+      out.push(cur);
+      cur = '';
+    } else {
+      cur += ch;
+    }
   }
   out.push(cur);
   return out;
@@ -50,7 +54,10 @@ function independent(dir: string) {
   const orders = new Set<string>();
   const customers = new Set<string>();
   const cancelled = new Set<string>();
-  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.csv')).sort()) {
+  for (const file of fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.csv'))
+    .sort()) {
     const lines = fs.readFileSync(path.join(dir, file), 'utf8').split('\n').slice(1);
     for (const line of lines) {
       if (line === '') continue;
@@ -87,7 +94,17 @@ function independent(dir: string) {
       }
     }
   }
-  return { rows, duplicates, types, revenue, units, orders: orders.size, customers: customers.size, cancelled: cancelled.size, cancelValue };
+  return {
+    rows,
+    duplicates,
+    types,
+    revenue,
+    units,
+    orders: orders.size,
+    customers: customers.size,
+    cancelled: cancelled.size,
+    cancelValue,
+  };
 }
 
 describe('full Online Retail data', () => {
@@ -114,7 +131,10 @@ describe('full Online Retail data', () => {
 
   it('line types and quarantine rules agree with the independent computation', () => {
     const s = summary.steps.silver!;
-    const all = { ...(s.lineTypes as Record<string, number>), ...(s.quarantineByRule as Record<string, number>) };
+    const all = {
+      ...(s.lineTypes as Record<string, number>),
+      ...(s.quarantineByRule as Record<string, number>),
+    };
     const nonZero = Object.fromEntries(Object.entries(all).filter(([, n]) => n > 0));
     expect(nonZero).toEqual(expected.types);
   });
@@ -152,15 +172,27 @@ describe('full Online Retail data', () => {
       (SELECT sum(customers) FROM '${f.goldFile('cohorts')}' WHERE period = 0) AS cohort_customers,
       (SELECT max(retention_rate) FROM '${f.goldFile('cohorts')}') AS max_rate`);
     expect(t).toEqual({
-      daily: fmt(expected.revenue), country: fmt(expected.revenue), months: '13', rfm_customers: String(expected.customers),
-      bad_scores: '0', cohort_customers: String(expected.customers), max_rate: 1,
+      daily: fmt(expected.revenue),
+      country: fmt(expected.revenue),
+      months: '13',
+      rfm_customers: String(expected.customers),
+      bad_scores: '0',
+      cohort_customers: String(expected.customers),
+      max_rate: 1,
     });
   });
 
   it('writes OpenLineage START and COMPLETE events per step and the summary at a stable path', () => {
     const runDir = path.join(f.lakeDir, '_lineage', summary.runId);
     const events = fs.readdirSync(runDir).sort();
-    expect(events).toEqual(['001-bronze-START.json', '002-bronze-COMPLETE.json', '003-silver-START.json', '004-silver-COMPLETE.json', '005-gold-START.json', '006-gold-COMPLETE.json']);
+    expect(events).toEqual([
+      '001-bronze-START.json',
+      '002-bronze-COMPLETE.json',
+      '003-silver-START.json',
+      '004-silver-COMPLETE.json',
+      '005-gold-START.json',
+      '006-gold-COMPLETE.json',
+    ]);
     const silverDone = JSON.parse(fs.readFileSync(path.join(runDir, '004-silver-COMPLETE.json'), 'utf8'));
     expect(silverDone.outputs[0].outputFacets.outputStatistics.rowCount).toBe(summary.steps.silver!.rowsOut);
     const latest = JSON.parse(fs.readFileSync(path.join(f.lakeDir, '_runs/latest.json'), 'utf8'));

@@ -7,7 +7,9 @@ import { createFixture, fullDataDir, type Fixture } from '../helpers/pipeline-fi
 /** Rows in one file and not the other, both ways, ignoring which run ingested a row. */
 async function differences(f: Fixture, a: string, b: string): Promise<number> {
   const cols = `* EXCLUDE (ingest_run_id)`;
-  const hasRunId = (await f.query(`DESCRIBE SELECT * FROM '${a}'`)).some((r) => r.column_name === 'ingest_run_id');
+  const hasRunId = (await f.query(`DESCRIBE SELECT * FROM '${a}'`)).some(
+    (r) => r.column_name === 'ingest_run_id',
+  );
   const sel = hasRunId ? cols : '*';
   const [r] = await f.query(`SELECT
     (SELECT count(*) FROM (SELECT ${sel} FROM '${a}' EXCEPT ALL SELECT ${sel} FROM '${b}')) +
@@ -22,15 +24,23 @@ describe('incremental runs equal one full run', () => {
 
   beforeAll(async () => {
     const dir = fullDataDir();
-    files = fs.readdirSync(dir).filter((x) => x.endsWith('.csv')).sort().slice(0, 60);
+    files = fs
+      .readdirSync(dir)
+      .filter((x) => x.endsWith('.csv'))
+      .sort()
+      .slice(0, 60);
     once = createFixture();
     twice = createFixture();
     for (const name of files) once.write(name, fs.readFileSync(path.join(dir, name)));
     // Batch 1 gets every other file, batch 2 the rest: later batches hold files that sort before earlier ones.
-    files.forEach((name, i) => (i % 2 === 0 ? twice.write(name, fs.readFileSync(path.join(dir, name))) : undefined));
+    files.forEach((name, i) =>
+      i % 2 === 0 ? twice.write(name, fs.readFileSync(path.join(dir, name))) : undefined,
+    );
     await once.run();
     await twice.run();
-    files.forEach((name, i) => (i % 2 === 1 ? twice.write(name, fs.readFileSync(path.join(dir, name))) : undefined));
+    files.forEach((name, i) =>
+      i % 2 === 1 ? twice.write(name, fs.readFileSync(path.join(dir, name))) : undefined,
+    );
     await twice.run();
   });
   afterAll(() => {
@@ -61,7 +71,9 @@ describe('incremental runs equal one full run', () => {
     const versions = fs.readdirSync(path.join(twice.lakeDir, 'gold/online_retail/versions')).sort();
     expect(versions).toHaveLength(2);
     const [older] = versions;
-    const [k] = await twice.query(`SELECT orders FROM '${path.join(twice.lakeDir, 'gold/online_retail/versions', older!, 'kpis.parquet')}'`);
+    const [k] = await twice.query(
+      `SELECT orders FROM '${path.join(twice.lakeDir, 'gold/online_retail/versions', older!, 'kpis.parquet')}'`,
+    );
     const [now] = await twice.query(`SELECT orders FROM '${twice.goldFile('kpis')}'`);
     expect(Number(k!.orders)).toBeLessThan(Number(now!.orders));
   });
