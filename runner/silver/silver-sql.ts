@@ -36,19 +36,13 @@ export function sourceRowsSql(spec: PipelineSpec, available: Set<string>): strin
 /**
  * Rows identical in all eight mapped fields as read are duplicates across everything ingested; the first by
  * (source file, line) is kept. Malformed rows are never duplicates of each other: each keeps its own identity.
+ * A view: the window is evaluated once, while the classified table is built.
  */
 export function rankDuplicatesSql(): string {
-  const key = [
-    ...RAW_FIELDS,
-    `CASE WHEN malformed_reason IS NULL THEN NULL ELSE source_file || ':' || source_line END`,
-  ];
-  return `CREATE OR REPLACE TEMP TABLE ranked AS
-    SELECT *,
-           row_number() OVER w AS dup_rank,
-           first_value(source_file) OVER w AS kept_source_file,
-           first_value(source_line) OVER w AS kept_source_line
-    FROM src
-    WINDOW w AS (PARTITION BY ${key.join(', ')} ORDER BY source_file, source_line)`;
+  const key = [...RAW_FIELDS, `CASE WHEN malformed_reason IS NULL THEN NULL ELSE source_file || ':' || source_line END`];
+  return `CREATE OR REPLACE TEMP VIEW ranked AS
+    SELECT *, row_number() OVER (PARTITION BY ${key.join(', ')} ORDER BY source_file, source_line) AS dup_rank
+    FROM src`;
 }
 
 export function normaliseSql(spec: PipelineSpec): string {
@@ -58,6 +52,7 @@ export function normaliseSql(spec: PipelineSpec): string {
     nulls.length === 0
       ? `nullif(trim(${raw}), '')`
       : `CASE WHEN trim(${raw}) IN (${nulls.map(lit).join(', ')}) THEN NULL ELSE nullif(trim(${raw}), '') END`;
+  // Three levels so that each field is trimmed and null-checked once, then parsed once.
   return `CREATE OR REPLACE TEMP VIEW normalised AS
     SELECT *,
       CASE WHEN regexp_full_match(quantity_txt, '[+-]?[0-9]{1,18}') THEN CAST(quantity_txt AS BIGINT) END AS quantity,
@@ -65,22 +60,25 @@ export function normaliseSql(spec: PipelineSpec): string {
            THEN CAST(unit_price_txt AS ${PRICE_TYPE}) END AS unit_price,
       try_strptime(invoice_date_txt, ${lit(spec.source.timestampFormat)}) AS invoice_local_ts
     FROM (
-      SELECT source_file, source_line, row_hash, ingest_run_id, malformed_reason, malformed_message, raw_record,
-             ${RAW_FIELDS.join(', ')},
-             upper(${v('invoice_no_raw')}) AS invoice_no,
-             upper(${v('stock_code_raw')}) AS stock_code,
-             CASE WHEN regexp_matches(${v('description_raw')}, '\\s\\s|[\\t\\n\\r\\f\\v]')
-                  THEN regexp_replace(${v('description_raw')}, '\\s+', ' ', 'g')
-                  ELSE ${v('description_raw')} END AS description,
-             ${v('quantity_raw')} AS quantity_txt,
-             ${v('unit_price_raw')} AS unit_price_txt,
-             ${v('invoice_date_raw')} AS invoice_date_txt,
-             CASE WHEN regexp_full_match(${v('customer_id_raw')}, '[0-9]+[.]0*')
-                  THEN regexp_extract(${v('customer_id_raw')}, '^[0-9]+')
-                  ELSE ${v('customer_id_raw')} END AS customer_id,
-             ${v('country_raw')} AS country
-      FROM ranked WHERE dup_rank = 1
-    )`;
+      SELECT * EXCLUDE (description_txt, customer_id_txt),
+             CASE WHEN regexp_matches(description_txt, '\\s\\s|[\\t\\n\\r\\f\\v]')
+                  THEN regexp_replace(description_txt, '\\s+', ' ', 'g')
+                  ELSE description_txt END AS description,
+             CASE WHEN regexp_full_match(customer_id_txt, '[0-9]+[.]0*')
+                  THEN regexp_extract(customer_id_txt, '^[0-9]+')
+                  ELSE customer_id_txt END AS customer_id
+      FROM (
+        SELECT source_file, source_line, row_hash, ingest_run_id, malformed_reason, malformed_message, raw_record,
+               dup_rank, ${RAW_FIELDS.join(', ')},
+               upper(${v('invoice_no_raw')}) AS invoice_no,
+               upper(${v('stock_code_raw')}) AS stock_code,
+               ${v('description_raw')} AS description_txt,
+               ${v('quantity_raw')} AS quantity_txt,
+               ${v('unit_price_raw')} AS unit_price_txt,
+               ${v('invoice_date_raw')} AS invoice_date_txt,
+               ${v('customer_id_raw')} AS customer_id_txt,
+               ${v('country_raw')} AS country
+        FROM ranked))`;
 }
 
 /** The classification: the first matching rule wins (docs/silver.md lists them in this order). */
@@ -94,6 +92,7 @@ export function classifySql(spec: PipelineSpec): string {
   return `CREATE OR REPLACE TEMP TABLE classified AS
     SELECT *,
       CASE
+        WHEN dup_rank > 1 THEN 'duplicate'
         WHEN malformed_reason IS NOT NULL THEN malformed_reason
         WHEN invoice_no IS NULL OR stock_code IS NULL OR invoice_date_txt IS NULL OR quantity_txt IS NULL
              OR unit_price_txt IS NULL OR country IS NULL THEN 'missing_required'
@@ -151,15 +150,20 @@ export function quarantineSql(target: string): string {
            invoice_no_raw AS invoice_no, stock_code_raw AS stock_code, description_raw AS description,
            quantity_raw AS quantity, invoice_date_raw AS invoice_date, unit_price_raw AS unit_price,
            customer_id_raw AS customer_id, country_raw AS country, raw_record
-    FROM classified WHERE outcome NOT IN ('cancellation', 'adjustment', 'non_merchandise', 'stock_adjustment', 'zero_price', 'sale')
+    FROM classified
+    WHERE outcome NOT IN ('duplicate', 'cancellation', 'adjustment', 'non_merchandise', 'stock_adjustment', 'zero_price', 'sale')
     ORDER BY source_file, source_line
   ) TO ${lit(target)} (FORMAT parquet, COMPRESSION zstd)`;
 }
 
+/** Each removed duplicate with the position of the copy that was kept (a join on the small duplicate set). */
 export function duplicatesSql(target: string): string {
+  const same = RAW_FIELDS.map((f) => `k.${f} IS NOT DISTINCT FROM d.${f}`).join(' AND ');
   return `COPY (
-    SELECT source_file, source_line, row_hash, kept_source_file, kept_source_line
-    FROM ranked WHERE dup_rank > 1 ORDER BY source_file, source_line
+    SELECT d.source_file, d.source_line, d.row_hash, k.source_file AS kept_source_file, k.source_line AS kept_source_line
+    FROM (SELECT * FROM classified WHERE outcome = 'duplicate') d
+    JOIN (SELECT * FROM classified WHERE dup_rank = 1 AND malformed_reason IS NULL) k ON ${same}
+    ORDER BY d.source_file, d.source_line
   ) TO ${lit(target)} (FORMAT parquet, COMPRESSION zstd)`;
 }
 
@@ -173,5 +177,5 @@ export function outcomeCountsSql(): string {
 }
 
 export function inputCountsSql(): string {
-  return `SELECT count(*) AS bronze_rows, count(*) FILTER (WHERE dup_rank > 1) AS duplicates FROM ranked`;
+  return `SELECT count(*) AS bronze_rows, count(*) FILTER (WHERE outcome = 'duplicate') AS duplicates FROM classified`;
 }

@@ -111,8 +111,6 @@ export async function runSilverStep(ctx: StepContext): Promise<StepResult> {
     }
     await engine.run(duplicatesSql(path.join(staging, SILVER_FILES[2]!)));
     const counts = await readCounts(ctx);
-    await engine.run('DROP VIEW normalised');
-    await engine.run('DROP TABLE ranked');
     const quality = assessQuality(counts, spec.quality);
     const status = qualityStatus(quality);
     if (status === 'Failed') {
@@ -147,8 +145,7 @@ export async function runSilverStep(ctx: StepContext): Promise<StepResult> {
   } finally {
     await lake.discardStaging(runId, 'silver');
     await engine.run('DROP TABLE IF EXISTS classified');
-    for (const v of ['normalised', 'src', 'bronze_visible']) await engine.run(`DROP VIEW IF EXISTS ${v}`);
-    await engine.run('DROP TABLE IF EXISTS ranked');
+    for (const v of ['normalised', 'ranked', 'src', 'bronze_visible']) await engine.run(`DROP VIEW IF EXISTS ${v}`);
   }
 }
 
@@ -161,6 +158,7 @@ async function readCounts(ctx: StepContext): Promise<SilverCounts> {
   for (const r of rows) {
     const outcome = String(r.outcome);
     const n = Number(r.n);
+    if (outcome === 'duplicate') continue;
     if ((LINE_TYPES as readonly string[]).includes(outcome)) {
       lineTypes[outcome] = n;
       filledFields += Number(r.filled_fields);

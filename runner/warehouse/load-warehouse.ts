@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { copyCsvFile, copyRows } from './copy-in.js';
 import { buildDateRows, DATE_COLUMNS } from './dim-date.js';
 import { WarehouseError } from './errors.js';
+import { withFactConstraintsDeferred } from './fact-bulk-mode.js';
 import { exportMarts, loadMarts, type MartResult } from './load-marts.js';
 import { openParquetSource, sqlString } from './parquet-source.js';
 import { quoteIdent } from './pg-types.js';
@@ -45,6 +46,9 @@ export interface LoadResult {
   /** Milliseconds per phase: export (DuckDB → CSV), copy (COPY into staging), merge, marts, commit. */
   timings: Record<string, number>;
 }
+
+/** Below this many new fact rows the merge maintains indexes row by row (see fact-bulk-mode.ts). */
+const BULK_MIN_ROWS = 10_000;
 
 const exists = (file: string): Promise<boolean> =>
   stat(file).then(
@@ -164,7 +168,16 @@ export const loadWarehouse = async (options: LoadWarehouseOptions): Promise<Load
           `resolving dimension keys kept ${staged.rows[0]?.n} of ${silverRows} silver lines`,
         );
       }
-      await run(FACT_SQL.slice(2));
+      const pending = await client.query<{ pending: string; existing: string }>(
+        `SELECT (SELECT count(*) FROM stage_fact s WHERE NOT EXISTS
+                  (SELECT 1 FROM fact_sales f WHERE f.row_hash = s.row_hash)) AS pending,
+                (SELECT count(*) FROM fact_sales) AS existing`,
+      );
+      const newRows = Number(pending.rows[0]?.pending ?? 0);
+      const bulk = newRows >= BULK_MIN_ROWS && newRows * 6 > Number(pending.rows[0]?.existing ?? 0) + newRows;
+      logger.debug({ newRows, bulk }, 'fact merge mode');
+      if (bulk) await withFactConstraintsDeferred(client, 'fact_sales', () => run(FACT_SQL.slice(2)));
+      else await run(FACT_SQL.slice(2));
       await run(PRUNE_SQL);
       done('merge');
 

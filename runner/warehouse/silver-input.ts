@@ -17,7 +17,7 @@ export const REQUIRED_SILVER_COLUMNS = {
   line_type: 'text',
   source_file: 'text',
   source_line: 'bigint',
-  row_hash: 'text',
+  row_hash: 'text COLLATE "C"',
   ingest_run_id: 'text',
 } as const;
 

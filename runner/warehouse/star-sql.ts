@@ -70,9 +70,13 @@ export const WANT_SQL: StatementSpec[] = [
       categories AS (
         SELECT DISTINCT ON (stock_code) stock_code, category FROM stage_sales_lines WHERE category IS NOT NULL
         GROUP BY stock_code, category ORDER BY stock_code, count(*) DESC, category),
+      latest AS (
+        SELECT stock_code, max(invoice_ts) AS invoice_ts FROM stage_sales_lines
+        WHERE unit_price > 0 AND line_type IN ('sale', 'non_merchandise') GROUP BY stock_code),
       prices AS (
-        SELECT DISTINCT ON (stock_code) stock_code, unit_price FROM stage_sales_lines WHERE unit_price > 0
-        ORDER BY stock_code, (line_type = 'sale') DESC, invoice_ts DESC, row_hash),
+        SELECT l.stock_code, max(l.unit_price) AS unit_price
+        FROM stage_sales_lines l JOIN latest t ON t.stock_code = l.stock_code AND t.invoice_ts = l.invoice_ts
+        WHERE l.unit_price > 0 AND l.line_type IN ('sale', 'non_merchandise') GROUP BY l.stock_code),
       seen AS (
         SELECT stock_code, bool_and(line_type <> 'non_merchandise') AS is_merchandise,
                min(business_date) AS first_seen_date, max(business_date) AS last_seen_date

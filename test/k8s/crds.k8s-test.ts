@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { renderCrds } from '../../operator/crd-gen/generate.js';
 import { PipelineResourceSpecSchema } from '../../operator/spec/pipeline-resource.js';
 import { PipelineRunSpecSchema } from '../../operator/spec/pipeline-run.js';
 import { PipelineScheduleSpecSchema } from '../../operator/spec/pipeline-schedule.js';
+import { installCrds } from './install-crds.js';
 import { kubeRest } from './kube-rest.js';
 
 const api = kubeRest(inject('kubeconfig'));
@@ -42,37 +42,9 @@ async function create(o: Obj) {
   return api.call('POST', `${base}/${plural(o)}?fieldValidation=Strict`, o);
 }
 
-async function waitEstablished(name: string) {
-  for (let i = 0; i < 100; i++) {
-    const crd = await api.call('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
-    const conds = ((crd.body.status as Obj | undefined)?.conditions ?? []) as {
-      type: string;
-      status: string;
-    }[];
-    if (conds.some((c) => c.type === 'Established' && c.status === 'True')) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${name} not established`);
-}
-
 beforeAll(async () => {
-  for (const [, text] of renderCrds()) {
-    const name = /\n {2}name: (\S+)/.exec(text)?.[1] ?? '';
-    const res = await api.call(
-      'PATCH',
-      `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}?fieldManager=medallion-test&force=true`,
-      text,
-      'application/apply-patch+yaml',
-    );
-    expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
-    await waitEstablished(name);
-  }
+  await installCrds(api);
   expect((await api.call('POST', '/api/v1/namespaces', { metadata: { name: NS } })).status).toBe(201);
-  // Discovery of brand-new resources can lag establishment by a moment.
-  for (let i = 0; i < 50; i++) {
-    if ((await api.call('GET', `${base}/pipelineruns`)).status === 200) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
 });
 
 describe('CRDs in a real apiserver', () => {

@@ -40,7 +40,9 @@ export function kubeRest(kubeconfigPath: string, token?: string): KubeRest {
             headers: {
               authorization: `Bearer ${bearer}`,
               accept: 'application/json',
-              ...(payload === undefined ? {} : { 'content-type': contentType }),
+              ...(payload === undefined
+                ? {}
+                : { 'content-type': contentType, 'content-length': String(Buffer.byteLength(payload)) }),
             },
           },
           (res) => {

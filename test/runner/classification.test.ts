@@ -69,6 +69,13 @@ describe('silver classification (hand-built fixture, one row per rule)', () => {
       { source_file: 'b-day.csv', source_line: '19' },
     ]);
     expect(summary.steps.silver!.duplicatesRemoved).toBe(2);
+    const dups = await f.query(
+      `SELECT source_file, source_line, kept_source_file, kept_source_line FROM '${f.silverFile('duplicates')}' ORDER BY 1, 2`,
+    );
+    expect(dups).toEqual([
+      { source_file: 'b-day.csv', source_line: '2', kept_source_file: 'a-day.csv', kept_source_line: '2' },
+      { source_file: 'b-day.csv', source_line: '18', kept_source_file: 'a-day.csv', kept_source_line: '2' },
+    ]);
   });
 
   it('normalises values exactly', async () => {

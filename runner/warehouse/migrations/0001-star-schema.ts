@@ -72,7 +72,7 @@ CREATE TABLE dim_invoice (
 COMMENT ON TABLE dim_invoice IS 'Invoices: first timestamp, business date, cancellation flag (C prefix), number of lines.';
 
 CREATE TABLE fact_sales (
-  row_hash       text PRIMARY KEY,
+  row_hash       text COLLATE "C" PRIMARY KEY,
   date_key       integer NOT NULL REFERENCES dim_date (date_key),
   customer_key   bigint NOT NULL REFERENCES dim_customer (customer_key),
   product_key    integer NOT NULL REFERENCES dim_product (product_key),

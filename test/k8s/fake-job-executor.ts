@@ -1,0 +1,133 @@
+import type { KubeRest } from './kube-rest.js';
+
+/**
+ * Stands in for kubelet and the Job controller on a control plane that has neither: for every new step Job it creates
+ * the Pod, writes the container's termination message into the Pod's status and marks the Job Complete or Failed,
+ * the way Kubernetes ≥ 1.32 requires (startTime, then SuccessCriteriaMet/FailureTarget before Complete/Failed).
+ */
+
+export interface StepOutcome {
+  ok: boolean;
+  /** Termination message (the runner's step report JSON, or a log tail). */
+  message?: string;
+}
+
+export type Script = (job: { name: string; step: string; attempt: number }) => StepOutcome | 'hang';
+
+interface Job {
+  metadata: { name: string; uid: string; labels: Record<string, string> };
+  spec: { template: { spec: { containers: { image: string }[] } & Record<string, unknown> } };
+  status?: { conditions?: unknown[]; startTime?: string };
+}
+
+export function startFakeJobExecutor(api: KubeRest, namespace: string, script: Script) {
+  const seen = new Set<string>();
+  const executed: string[] = [];
+  let stopped = false;
+  const ts = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+  async function execute(job: Job) {
+    const { name, labels, uid } = job.metadata;
+    const outcome = script({
+      name,
+      step: labels['medallion.dev/step'] ?? '',
+      attempt: Number(labels['medallion.dev/attempt']),
+    });
+    executed.push(name);
+    const jobPath = `/apis/batch/v1/namespaces/${namespace}/jobs/${name}/status`;
+    const patch = (path: string, body: unknown) =>
+      api.call('PATCH', path, body, 'application/merge-patch+json');
+    const started = ts();
+    const run = await patch(jobPath, { status: { startTime: started, active: 1 } });
+    if (run.status !== 200) throw new Error(`start ${name}: ${JSON.stringify(run.body)}`);
+    if (outcome === 'hang') return;
+
+    const podName = `${name}-pod`;
+    const pod = await api.call('POST', `/api/v1/namespaces/${namespace}/pods`, {
+      metadata: {
+        name: podName,
+        labels: { ...labels, 'batch.kubernetes.io/job-name': name, 'job-name': name },
+        ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name, uid, controller: true }],
+      },
+      spec: { ...job.spec.template.spec, nodeName: 'fake-node' },
+    });
+    if (pod.status !== 201) throw new Error(`pod ${podName}: ${JSON.stringify(pod.body)}`);
+    const image = job.spec.template.spec.containers[0]?.image ?? '';
+    const podStatus = await patch(`/api/v1/namespaces/${namespace}/pods/${podName}/status`, {
+      status: {
+        phase: outcome.ok ? 'Succeeded' : 'Failed',
+        containerStatuses: [
+          {
+            name: 'step',
+            image,
+            imageID: '',
+            ready: false,
+            restartCount: 0,
+            state: {
+              terminated: {
+                exitCode: outcome.ok ? 0 : 1,
+                reason: outcome.ok ? 'Completed' : 'Error',
+                message: outcome.message ?? '',
+                startedAt: started,
+                finishedAt: ts(),
+              },
+            },
+          },
+        ],
+      },
+    });
+    if (podStatus.status !== 200) throw new Error(`pod status ${podName}: ${JSON.stringify(podStatus.body)}`);
+
+    const done = ts();
+    const cond = (type: string, reason: string) => ({
+      type,
+      status: 'True',
+      reason,
+      message: '',
+      lastProbeTime: done,
+      lastTransitionTime: done,
+    });
+    const final = outcome.ok
+      ? {
+          active: 0,
+          succeeded: 1,
+          completionTime: done,
+          conditions: [
+            cond('SuccessCriteriaMet', 'CompletionsReached'),
+            cond('Complete', 'CompletionsReached'),
+          ],
+        }
+      : {
+          active: 0,
+          failed: 1,
+          conditions: [cond('FailureTarget', 'BackoffLimitExceeded'), cond('Failed', 'BackoffLimitExceeded')],
+        };
+    const res = await patch(jobPath, { status: { startTime: started, ...final } });
+    if (res.status !== 200) throw new Error(`finish ${name}: ${JSON.stringify(res.body)}`);
+  }
+
+  const errors: unknown[] = [];
+  const loop = (async () => {
+    while (!stopped) {
+      const list = await api.call(
+        'GET',
+        `/apis/batch/v1/namespaces/${namespace}/jobs?labelSelector=medallion.dev%2Frun`,
+      );
+      for (const job of (list.body.items as Job[] | undefined) ?? []) {
+        if (seen.has(job.metadata.uid)) continue;
+        seen.add(job.metadata.uid);
+        await execute(job).catch((e: unknown) => errors.push(e));
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+
+  return {
+    executed,
+    errors,
+    async stop() {
+      stopped = true;
+      await loop;
+    },
+  };
+}

@@ -1,0 +1,244 @@
+import { pino } from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startOperator, type RunningOperator } from '../../operator/controller/start-operator.js';
+import { createKubeClient } from '../../operator/kube/kube-client.js';
+import { loadKubeconfig } from '../../operator/kube/kubeconfig.js';
+import { startFakeJobExecutor, type Script } from './fake-job-executor.js';
+import { installCrds } from './install-crds.js';
+import { kubeRest } from './kube-rest.js';
+
+const api = kubeRest(inject('kubeconfig'));
+const client = createKubeClient(loadKubeconfig(inject('kubeconfig')));
+const logger = pino({ level: process.env.MEDALLION_TEST_LOG ?? 'silent' });
+type Obj = Record<string, unknown>;
+
+let nsCounter = 0;
+async function namespace(): Promise<string> {
+  const ns = `op-${Date.now()}-${nsCounter++}`;
+  expect((await api.call('POST', '/api/v1/namespaces', { metadata: { name: ns } })).status).toBe(201);
+  // Pods need the namespace's default ServiceAccount, which only kube-controller-manager would create.
+  expect(
+    (await api.call('POST', `/api/v1/namespaces/${ns}/serviceaccounts`, { metadata: { name: 'default' } }))
+      .status,
+  ).toBe(201);
+  return ns;
+}
+
+const crPath = (ns: string, plural: string) => `/apis/medallion.dev/v1alpha1/namespaces/${ns}/${plural}`;
+async function create(ns: string, plural: string, kind: string, name: string, spec: Obj) {
+  const res = await api.call('POST', crPath(ns, plural), {
+    apiVersion: 'medallion.dev/v1alpha1',
+    kind,
+    metadata: { name },
+    spec,
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function runStatus(ns: string, name: string): Promise<Obj> {
+  return ((await api.call('GET', `${crPath(ns, 'pipelineruns')}/${name}`)).body.status ?? {}) as Obj;
+}
+const terminal = (s: Obj) =>
+  ['Succeeded', 'Degraded', 'Failed', 'Cancelled'].includes(String(s.phase)) ? s : undefined;
+const report = (step: string, extra: Obj = {}) =>
+  JSON.stringify({ v: 1, step, status: 'Succeeded', rowsIn: 100, rowsOut: 98, durationMs: 2500, ...extra });
+
+const script: Script = ({ step, attempt }) => {
+  if (step === 'silver' && attempt === 1) return { ok: false, message: 'Error: lake is locked\n' };
+  if (step === 'silver')
+    return { ok: true, message: report('silver', { quality: { score: 0.97, failedChecks: [] } }) };
+  if (step === 'gold')
+    return { ok: true, message: report('gold', { kpis: { revenue: 8911.5, orders: 42 } }) };
+  return {
+    ok: true,
+    message: report(step, { lineage: { inputs: ['file:///data'], outputs: ['lake/bronze.sales'] } }),
+  };
+};
+
+let operators: RunningOperator[] = [];
+const start = async (ns: string, now?: () => Date) => {
+  const op = startOperator({
+    client,
+    logger,
+    namespace: ns,
+    defaultImage: 'medallion:test',
+    ...(now ? { now } : {}),
+  });
+  operators.push(op);
+  await op.synced;
+  return op;
+};
+
+beforeAll(() => installCrds(api));
+afterEach(async () => {
+  await Promise.all(operators.map((o) => o.stop()));
+  operators = [];
+});
+afterAll(() => Promise.all(operators.map((o) => o.stop())));
+
+const pipelineSpec = { source: { uri: '/data/online-retail' }, job: { image: 'medallion:test' } };
+const fastRetries = { limit: 2, backoffSeconds: 1, maxBackoffSeconds: 1 };
+
+describe('operator against a real apiserver', () => {
+  it('runs a PipelineRun to completion: Jobs in order, a retried step, reports copied into the status', async () => {
+    const ns = await namespace();
+    const executor = startFakeJobExecutor(api, ns, script);
+    await start(ns);
+    await create(ns, 'pipelines', 'Pipeline', 'retail', pipelineSpec);
+    await create(ns, 'pipelineruns', 'PipelineRun', 'run-1', {
+      pipelineRef: { name: 'retail' },
+      retries: fastRetries,
+    });
+
+    const status = await waitFor('run-1 to finish', async () => terminal(await runStatus(ns, 'run-1')));
+    await executor.stop();
+    expect(executor.errors).toEqual([]);
+    expect(executor.executed).toEqual(['run-1-bronze-1', 'run-1-silver-1', 'run-1-silver-2', 'run-1-gold-1']);
+    expect(status).toMatchObject({
+      phase: 'Succeeded',
+      observedGeneration: 1,
+      quality: { score: 0.97 },
+      kpis: { revenue: 8911.5, orders: 42 },
+      lineage: { inputs: ['file:///data'], outputs: ['lake/bronze.sales'] },
+    });
+    const steps = status.steps as Obj[];
+    expect(steps.map((s) => [s.name, s.phase, s.attempts, s.jobName, s.rowsOut])).toEqual([
+      ['bronze', 'Succeeded', 1, 'run-1-bronze-1', 98],
+      ['silver', 'Succeeded', 2, 'run-1-silver-2', 98],
+      ['gold', 'Succeeded', 1, 'run-1-gold-1', 98],
+    ]);
+    const events = await api.call('GET', `/api/v1/namespaces/${ns}/events`);
+    const reasons = (events.body.items as { reason: string }[]).map((e) => e.reason);
+    expect(reasons).toEqual(
+      expect.arrayContaining(['Running', 'StepAttemptFailed', 'StepRetried', 'Succeeded']),
+    );
+    // The spec snapshot the steps read, owned by the run.
+    const cm = await api.call('GET', `/api/v1/namespaces/${ns}/configmaps/run-1-spec`);
+    expect(String((cm.body.data as Obj)['pipeline.yaml'])).toContain('uri: /data/online-retail');
+  });
+
+  it('survives an operator restart mid-run without duplicate Jobs', async () => {
+    const ns = await namespace();
+    let release = false;
+    const executor = startFakeJobExecutor(api, ns, (j) =>
+      j.step === 'silver' && !release ? 'hang' : script({ ...j, attempt: 2 }),
+    );
+    const first = await start(ns);
+    await create(ns, 'pipelines', 'Pipeline', 'retail', pipelineSpec);
+    await create(ns, 'pipelineruns', 'PipelineRun', 'run-2', {
+      pipelineRef: { name: 'retail' },
+      steps: ['bronze', 'silver'],
+    });
+    await waitFor('silver to start', async () =>
+      (await runStatus(ns, 'run-2')).currentStep === 'silver' ? true : undefined,
+    );
+    await first.stop();
+    operators = operators.filter((o) => o !== first);
+
+    await start(ns);
+    // The hung silver Job is still the current attempt: finish it by hand, like a kubelet would.
+    release = true;
+    const job = `/apis/batch/v1/namespaces/${ns}/jobs/run-2-silver-1/status`;
+    const t = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const c = (type: string) => ({
+      type,
+      status: 'True',
+      reason: 'CompletionsReached',
+      lastTransitionTime: t,
+      lastProbeTime: t,
+    });
+    const done = await api.call(
+      'PATCH',
+      job,
+      {
+        status: {
+          succeeded: 1,
+          active: 0,
+          completionTime: t,
+          conditions: [c('SuccessCriteriaMet'), c('Complete')],
+        },
+      },
+      'application/merge-patch+json',
+    );
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+
+    const status = await waitFor('run-2 to finish', async () => terminal(await runStatus(ns, 'run-2')));
+    await executor.stop();
+    expect(status.phase).toBe('Succeeded');
+    const jobs = await api.call('GET', `/apis/batch/v1/namespaces/${ns}/jobs`);
+    expect((jobs.body.items as { metadata: { name: string } }[]).map((j) => j.metadata.name).sort()).toEqual([
+      'run-2-bronze-1',
+      'run-2-silver-1',
+    ]);
+  });
+
+  it('cancels a running run: its active Job is deleted', async () => {
+    const ns = await namespace();
+    const executor = startFakeJobExecutor(api, ns, () => 'hang');
+    await start(ns);
+    await create(ns, 'pipelines', 'Pipeline', 'retail', pipelineSpec);
+    await create(ns, 'pipelineruns', 'PipelineRun', 'run-3', { pipelineRef: { name: 'retail' } });
+    await waitFor('bronze Job', async () =>
+      (await api.call('GET', `/apis/batch/v1/namespaces/${ns}/jobs/run-3-bronze-1`)).status === 200
+        ? true
+        : undefined,
+    );
+    await api.call(
+      'PATCH',
+      `${crPath(ns, 'pipelineruns')}/run-3`,
+      { spec: { cancelled: true } },
+      'application/merge-patch+json',
+    );
+    const status = await waitFor('run-3 cancelled', async () => terminal(await runStatus(ns, 'run-3')));
+    await executor.stop();
+    expect(status.phase).toBe('Cancelled');
+    await waitFor('Job deleted', async () =>
+      (await api.call('GET', `/apis/batch/v1/namespaces/${ns}/jobs/run-3-bronze-1`)).status === 404
+        ? true
+        : undefined,
+    );
+  });
+
+  it('a PipelineSchedule creates its due run once, with an injected clock', async () => {
+    const ns = await namespace();
+    const executor = startFakeJobExecutor(api, ns, script);
+    // The schedule's creation is "now"; run the operator's clock 3 minutes ahead so a run is due at once.
+    const ahead = () => new Date(Date.now() + 180_000);
+    await start(ns, ahead);
+    await create(ns, 'pipelines', 'Pipeline', 'retail', pipelineSpec);
+    await create(ns, 'pipelineschedules', 'PipelineSchedule', 'every-minute', {
+      pipelineRef: { name: 'retail' },
+      schedule: '* * * * *',
+      runOverrides: { steps: ['bronze'] },
+    });
+    const sched = await waitFor('a scheduled run', async () => {
+      const s = (await api.call('GET', `${crPath(ns, 'pipelineschedules')}/every-minute`)).body.status as
+        Obj | undefined;
+      return s?.lastScheduleTime ? s : undefined;
+    });
+    const runs = await api.call('GET', crPath(ns, 'pipelineruns'));
+    const items = runs.body.items as { metadata: { name: string; labels: Obj } }[];
+    expect(items).toHaveLength(1);
+    const expected = `every-minute-${Math.floor(Date.parse(String(sched.lastScheduleTime)) / 60_000)}`;
+    expect(items[0]?.metadata.name).toBe(expected);
+    expect(items[0]?.metadata.labels).toMatchObject({
+      'medallion.dev/schedule': 'every-minute',
+      'medallion.dev/pipeline': 'retail',
+    });
+    expect(sched.conditions).toEqual([
+      expect.objectContaining({ type: 'Ready', status: 'True', reason: 'Scheduled' }),
+    ]);
+    await waitFor('scheduled run done', async () => terminal(await runStatus(ns, expected)));
+    await executor.stop();
+  });
+});
