@@ -1,0 +1,103 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { Logger } from 'pino';
+import type { PipelineObject, PipelineRunObject } from '../core/resources.js';
+import type { KubeClient } from '../kube/kube-client.js';
+import type { ObservedJob } from '../run/observed-job.js';
+import { reconcileRun } from '../run/reconcile-run.js';
+import type { Informer, KubeObject } from './informer.js';
+import { collectionPath, createIfAbsent, deleteIfPresent, recordEvent, writeStatus } from './kube-writes.js';
+
+/** Adapter around reconcileRun: reads the caches, executes the actions, writes the status. */
+
+export interface RunHandlerDeps {
+  client: KubeClient;
+  runs: Informer<PipelineRunObject & KubeObject>;
+  pipelines: Informer<PipelineObject & KubeObject>;
+  jobs: Informer<KubeObject>;
+  pods: Informer<KubeObject>;
+  defaultImage: string;
+  logger: Logger;
+  now: () => Date;
+}
+
+interface JobLike extends KubeObject {
+  metadata: KubeObject['metadata'] & {
+    uid?: string;
+    labels?: Record<string, string>;
+    deletionTimestamp?: string;
+    ownerReferences?: { uid: string }[];
+  };
+  status?: ObservedJob['status'];
+}
+
+interface PodLike extends KubeObject {
+  metadata: KubeObject['metadata'] & { labels?: Record<string, string>; creationTimestamp?: string };
+  status?: { containerStatuses?: { name: string; state?: { terminated?: { message?: string } } }[] };
+}
+
+/** The step container's termination message, from the newest Pod of the Job. */
+function terminationMessage(pods: PodLike[], job: string): string | undefined {
+  const mine = pods
+    .filter(
+      (p) =>
+        p.metadata.labels?.['batch.kubernetes.io/job-name'] === job ||
+        p.metadata.labels?.['job-name'] === job,
+    )
+    .sort((a, b) => String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)));
+  for (const p of mine) {
+    const msg = p.status?.containerStatuses?.find((c) => c.name === 'step')?.state?.terminated?.message;
+    if (msg !== undefined) return msg;
+  }
+  return undefined;
+}
+
+/** Equal as the apiserver would store them (undefined fields dropped), so unchanged status is not rewritten. */
+export const sameJson = (a: unknown, b: unknown) =>
+  isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
+
+export function createRunHandler(deps: RunHandlerDeps) {
+  return async (key: string): Promise<{ requeueAfterMs?: number }> => {
+    const run = deps.runs.get(key);
+    if (!run || run.metadata.deletionTimestamp) return {};
+    const ns = run.metadata.namespace;
+    const log = deps.logger.child({ pipelineRun: key, generation: run.metadata.generation });
+    const pipeline = deps.pipelines.get(`${ns}/${run.spec.pipelineRef.name}`);
+    const pods = deps.pods.list() as PodLike[];
+    const observed: ObservedJob[] = (deps.jobs.list() as JobLike[])
+      .filter(
+        (j) =>
+          j.metadata.namespace === ns && j.metadata.ownerReferences?.some((o) => o.uid === run.metadata.uid),
+      )
+      .map((j) => ({
+        name: j.metadata.name,
+        labels: j.metadata.labels ?? {},
+        deleting: j.metadata.deletionTimestamp !== undefined,
+        status: j.status ?? {},
+        terminationMessage: terminationMessage(pods, j.metadata.name),
+      }));
+
+    const now = deps.now();
+    const result = reconcileRun({ run, pipeline, defaultImage: deps.defaultImage }, observed, now);
+    for (const a of result.actions) {
+      if (a.type === 'createConfigMap') {
+        await createIfAbsent(deps.client, collectionPath('v1', ns, 'configmaps'), a.configMap);
+      } else if (a.type === 'createJob') {
+        await createIfAbsent(deps.client, collectionPath('batch/v1', ns, 'jobs'), a.job);
+        log.info({ job: a.job.metadata.name }, 'created step job');
+      } else if (a.type === 'deleteJob') {
+        await deleteIfPresent(deps.client, `${collectionPath('batch/v1', ns, 'jobs')}/${a.name}`);
+        log.info({ job: a.name }, 'deleted step job');
+      } else {
+        await recordEvent(deps.client, run, a, now).catch((e: unknown) =>
+          log.warn({ err: e }, 'event not recorded'),
+        );
+      }
+    }
+    if (!sameJson(run.status ?? {}, result.status)) {
+      await writeStatus(deps.client, collectionPath(run.apiVersion, ns, 'pipelineruns'), run, result.status);
+      if (result.status.phase !== run.status?.phase)
+        log.info({ phase: result.status.phase }, 'run phase changed');
+    }
+    return result.requeueAfterMs !== undefined ? { requeueAfterMs: result.requeueAfterMs } : {};
+  };
+}

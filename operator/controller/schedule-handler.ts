@@ -1,0 +1,68 @@
+import type { Logger } from 'pino';
+import { LABELS } from '../core/names.js';
+import type { PipelineRunObject, PipelineScheduleObject } from '../core/resources.js';
+import type { KubeClient } from '../kube/kube-client.js';
+import { reconcileSchedule } from '../schedule/reconcile-schedule.js';
+import type { Informer, KubeObject } from './informer.js';
+import {
+  collectionPath,
+  createIfAbsent,
+  deleteIfPresent,
+  mergePatch,
+  recordEvent,
+  writeStatus,
+} from './kube-writes.js';
+import { sameJson } from './run-handler.js';
+
+/** Adapter around reconcileSchedule: reads the caches, executes the actions, writes the status. */
+
+export interface ScheduleHandlerDeps {
+  client: KubeClient;
+  schedules: Informer<PipelineScheduleObject & KubeObject>;
+  runs: Informer<PipelineRunObject & KubeObject>;
+  logger: Logger;
+  now: () => Date;
+}
+
+export function createScheduleHandler(deps: ScheduleHandlerDeps) {
+  return async (key: string): Promise<{ requeueAfterMs?: number }> => {
+    const schedule = deps.schedules.get(key);
+    if (!schedule || schedule.metadata.deletionTimestamp) return {};
+    const ns = schedule.metadata.namespace;
+    const log = deps.logger.child({ pipelineSchedule: key, generation: schedule.metadata.generation });
+    const owned = deps.runs
+      .list()
+      .filter(
+        (r) =>
+          r.metadata.namespace === ns &&
+          r.metadata.labels?.[LABELS.schedule] === schedule.metadata.name &&
+          r.metadata.ownerReferences?.some((o) => o.uid === schedule.metadata.uid),
+      );
+    const now = deps.now();
+    const result = reconcileSchedule(schedule, owned, now);
+    const runsPath = collectionPath(schedule.apiVersion, ns, 'pipelineruns');
+    for (const a of result.actions) {
+      if (a.type === 'createRun') {
+        await createIfAbsent(deps.client, runsPath, a.run);
+        log.info({ run: a.run.metadata.name }, 'created scheduled run');
+      } else if (a.type === 'cancelRun') {
+        await mergePatch(deps.client, `${runsPath}/${a.name}`, { spec: { cancelled: true } });
+      } else if (a.type === 'deleteRun') {
+        await deleteIfPresent(deps.client, `${runsPath}/${a.name}`);
+      } else {
+        await recordEvent(deps.client, schedule, a, now).catch((e: unknown) =>
+          log.warn({ err: e }, 'event not recorded'),
+        );
+      }
+    }
+    if (!sameJson(schedule.status ?? {}, result.status)) {
+      await writeStatus(
+        deps.client,
+        collectionPath(schedule.apiVersion, ns, 'pipelineschedules'),
+        schedule,
+        result.status,
+      );
+    }
+    return result.requeueAfterMs !== undefined ? { requeueAfterMs: result.requeueAfterMs } : {};
+  };
+}

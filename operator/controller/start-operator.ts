@@ -1,0 +1,136 @@
+import type { Logger } from 'pino';
+import { LABELS } from '../core/names.js';
+import type { PipelineObject, PipelineRunObject, PipelineScheduleObject } from '../core/resources.js';
+import type { KubeClient } from '../kube/kube-client.js';
+import { keyOf, startInformer, type Informer, type KubeObject } from './informer.js';
+import { createRunHandler } from './run-handler.js';
+import { createScheduleHandler } from './schedule-handler.js';
+import { createWorkQueue, type WorkQueue } from './work-queue.js';
+
+/**
+ * Wires informers, work queues and handlers for PipelineRuns and PipelineSchedules. Every watch event is turned into
+ * the key of the object to reconcile (a Job's owning run, a run's owning schedule, the runs of a changed Pipeline).
+ */
+
+export interface OperatorOptions {
+  client: KubeClient;
+  logger: Logger;
+  defaultImage: string;
+  /** Watch one namespace; all namespaces when unset. */
+  namespace?: string;
+  /** Global cap on concurrent reconciles per controller. */
+  concurrency?: number;
+  now?: () => Date;
+}
+
+export interface RunningOperator {
+  runQueue: WorkQueue;
+  scheduleQueue: WorkQueue;
+  synced: Promise<void>;
+  stop(): Promise<void>;
+}
+
+type Owned = KubeObject & {
+  metadata: { ownerReferences?: { kind: string; name: string; controller?: boolean }[] };
+};
+
+const controllerOwner = (o: Owned, kind: string) =>
+  o.metadata.ownerReferences?.find((r) => r.kind === kind && r.controller)?.name;
+
+export function startOperator(opts: OperatorOptions): RunningOperator {
+  const { client, logger } = opts;
+  const now = opts.now ?? (() => new Date());
+  const ns = (group: string) => (opts.namespace ? `${group}/namespaces/${opts.namespace}` : group);
+  const crd = ns('/apis/medallion.dev/v1alpha1');
+  const onError = (what: string) => (e: unknown) =>
+    logger.warn({ err: e, informer: what }, 'watch failed; retrying');
+  const informers: Informer<KubeObject>[] = [];
+  const inform = <T extends KubeObject>(
+    path: string,
+    onChange: (key: string) => void,
+    labelSelector?: string,
+  ) => {
+    const i = startInformer<T>({
+      client,
+      path,
+      onChange,
+      onError: onError(path),
+      ...(labelSelector ? { labelSelector } : {}),
+    });
+    informers.push(i as unknown as Informer<KubeObject>);
+    return i;
+  };
+  // Late-bound: the queues need the handlers, the handlers need the informers, the informers enqueue into the queues.
+  const enqueueRun = (key: string) => runQueue.add(key);
+  const enqueueSchedule = (key: string) => scheduleQueue.add(key);
+  const nsOf = (key: string) => key.slice(0, key.indexOf('/'));
+
+  const runs = inform<PipelineRunObject & KubeObject>(`${crd}/pipelineruns`, (key) => {
+    enqueueRun(key);
+    const run = runs.get(key);
+    const owner = run && controllerOwner(run as Owned, 'PipelineSchedule');
+    if (owner) enqueueSchedule(`${nsOf(key)}/${owner}`);
+    // A deleted run is gone from the cache; its schedule resyncs on its own requeue.
+  });
+  const schedules = inform<PipelineScheduleObject & KubeObject>(`${crd}/pipelineschedules`, enqueueSchedule);
+  const pipelines = inform<PipelineObject & KubeObject>(`${crd}/pipelines`, (key) => {
+    for (const r of runs.list()) {
+      if (`${r.metadata.namespace}/${r.spec.pipelineRef.name}` === key) enqueueRun(keyOf(r));
+    }
+  });
+  const jobs = inform<Owned>(
+    ns('/apis/batch/v1') + '/jobs',
+    (key) => {
+      const job = jobs.get(key);
+      const owner = job && controllerOwner(job, 'PipelineRun');
+      if (owner) enqueueRun(`${nsOf(key)}/${owner}`);
+      else if (!job)
+        for (const r of runs.list()) if (r.metadata.namespace === nsOf(key)) enqueueRun(keyOf(r));
+    },
+    LABELS.run,
+  );
+  const pods = inform<Owned>(
+    ns('/api/v1') + '/pods',
+    (key) => {
+      const pod = pods.get(key);
+      const jobName = pod && controllerOwner(pod, 'Job');
+      const job = jobName ? jobs.get(`${nsOf(key)}/${jobName}`) : undefined;
+      const owner = job && controllerOwner(job, 'PipelineRun');
+      if (owner) enqueueRun(`${nsOf(key)}/${owner}`);
+    },
+    LABELS.run,
+  );
+
+  const onQueueError = (kind: string) => (key: string, e: unknown, retries: number) =>
+    logger.warn({ err: e, [kind]: key, retries }, 'reconcile failed; requeued');
+  const concurrency = opts.concurrency ?? 4;
+  const runQueue = createWorkQueue({
+    concurrency,
+    handler: createRunHandler({
+      client,
+      runs,
+      pipelines,
+      jobs,
+      pods,
+      defaultImage: opts.defaultImage,
+      logger,
+      now,
+    }),
+    onError: onQueueError('pipelineRun'),
+  });
+  const scheduleQueue = createWorkQueue({
+    concurrency,
+    handler: createScheduleHandler({ client, schedules, runs, logger, now }),
+    onError: onQueueError('pipelineSchedule'),
+  });
+
+  return {
+    runQueue,
+    scheduleQueue,
+    synced: Promise.all(informers.map((i) => i.synced)).then(() => undefined),
+    async stop() {
+      for (const i of informers) i.stop();
+      await Promise.all([runQueue.stop(), scheduleQueue.stop()]);
+    },
+  };
+}
