@@ -83,10 +83,7 @@ export const englandWalesBankHolidays = (year: number): BankHoliday[] => {
   const christmas = utc(year, 12, 25);
   const boxing = utc(year, 12, 26);
   const taken = new Set<string>();
-  for (const [date, name] of [
-    [christmas, 'Christmas Day'],
-    [boxing, 'Boxing Day'],
-  ] as const) {
+  for (const date of [christmas, boxing]) {
     if (weekday(date) !== 0 && weekday(date) !== 6) taken.add(iso(date));
   }
   for (const [date, name] of [

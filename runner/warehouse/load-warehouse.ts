@@ -123,6 +123,7 @@ export const loadWarehouse = async (options: LoadWarehouseOptions): Promise<Load
       await client.query('BEGIN');
       await client.query(`SET LOCAL search_path TO ${quoteIdent(schema)}, pg_temp`);
       await client.query(`SET LOCAL work_mem = '64MB'`);
+      await client.query(`SET LOCAL maintenance_work_mem = '256MB'`);
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`medallion.load.${schema}`]);
       await phase('copy');
       await client.query(createStageSql());
@@ -176,8 +177,10 @@ export const loadWarehouse = async (options: LoadWarehouseOptions): Promise<Load
       const newRows = Number(pending.rows[0]?.pending ?? 0);
       const bulk = newRows >= BULK_MIN_ROWS && newRows * 6 > Number(pending.rows[0]?.existing ?? 0) + newRows;
       logger.debug({ newRows, bulk }, 'fact merge mode');
-      if (bulk) await withFactConstraintsDeferred(client, 'fact_sales', () => run(FACT_SQL.slice(2)));
-      else await run(FACT_SQL.slice(2));
+      // An empty fact table has nothing to delete or update: only the insert runs.
+      const merge = Number(pending.rows[0]?.existing ?? 0) === 0 ? FACT_SQL.slice(4) : FACT_SQL.slice(2);
+      if (bulk) await withFactConstraintsDeferred(client, 'fact_sales', () => run(merge));
+      else await run(merge);
       await run(PRUNE_SQL);
       done('merge');
 

@@ -89,7 +89,10 @@ const goldSql = (dir: string): string[] => {
           FROM silver WHERE line_type = 'cancellation') c`,
     ),
     out('kpi_daily', `SELECT business_date, ${agg} FROM ${sales} GROUP BY ALL ORDER BY 1`),
-    out('kpi_monthly', `SELECT date_trunc('month', business_date) AS month, ${agg} FROM ${sales} GROUP BY ALL ORDER BY 1`),
+    out(
+      'kpi_monthly',
+      `SELECT date_trunc('month', business_date) AS month, ${agg} FROM ${sales} GROUP BY ALL ORDER BY 1`,
+    ),
     out('country_daily', `SELECT business_date, country, ${agg} FROM ${sales} GROUP BY ALL ORDER BY 1, 2`),
     out(
       'country_monthly',
@@ -137,7 +140,11 @@ export const buildFixtures = async (options: FixtureOptions): Promise<Fixture> =
   const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
   const db = await instance.connect();
   try {
-    for (const sql of silverSql(options.csvGlob ?? ONLINE_RETAIL_CSV_GLOB, options.before, options.enriched ?? false)) {
+    for (const sql of silverSql(
+      options.csvGlob ?? ONLINE_RETAIL_CSV_GLOB,
+      options.before,
+      options.enriched ?? false,
+    )) {
       await db.run(sql);
     }
     await db.run(

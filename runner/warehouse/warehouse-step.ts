@@ -1,0 +1,98 @@
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { WarehouseSpec } from '../spec/warehouse-spec.js';
+import { isWarehouseError, type WarehouseErrorCode } from './errors.js';
+import { loadWarehouse, type LoadResult } from './load-warehouse.js';
+import { createWarehouseMetrics } from './metrics.js';
+import { runMigrations, type MigrationResult } from './run-migrations.js';
+import type { WarehouseConnection } from './warehouse-connection.js';
+
+export interface WarehouseStepInput {
+  /** Directory of the published silver version (sales_lines.parquet, quarantine.parquet). */
+  silverDir: string;
+  /** Directory of the published gold version (one Parquet file per mart). */
+  goldDir: string;
+  runId: string;
+  spec: WarehouseSpec;
+  /** Opens the warehouse (openWarehouseConnection by default in the runner; tests pass their own pool). */
+  connect: () => Promise<WarehouseConnection>;
+  logger: Logger;
+  registry?: Registry;
+  /** Scratch directory for the CSV exports (default: OS temp dir). */
+  workDir?: string;
+  onPhase?: (phase: string) => void | Promise<void>;
+}
+
+export interface WarehouseStepResult {
+  status: 'Succeeded' | 'Failed';
+  durationMs: number;
+  /** Masked connection URL. */
+  target?: string;
+  psqlCommand?: string;
+  schema: string;
+  migrations?: MigrationResult;
+  load?: LoadResult;
+  error?: { code: WarehouseErrorCode | 'UNEXPECTED'; message: string; cause?: string };
+}
+
+const describeCause = (error: unknown): string | undefined => {
+  const cause = error instanceof Error ? error.cause : undefined;
+  return cause instanceof Error ? cause.message : cause === undefined ? undefined : String(cause);
+};
+
+/**
+ * The warehouse step: migrate, then load the published silver and gold versions in one transaction.
+ * Never throws for load problems: it reports Failed with a coded error, and the warehouse keeps its previous state.
+ */
+export const runWarehouseStep = async (input: WarehouseStepInput): Promise<WarehouseStepResult> => {
+  const started = Date.now();
+  const logger = input.logger.child({ step: 'warehouse', runId: input.runId });
+  const metrics = input.registry ? createWarehouseMetrics(input.registry) : undefined;
+  const schema = input.spec.schema;
+  let connection: WarehouseConnection | undefined;
+  const result: WarehouseStepResult = { status: 'Failed', durationMs: 0, schema };
+  try {
+    connection = await input.connect();
+    result.target = connection.target;
+    result.psqlCommand = connection.psqlCommand;
+    logger.info({ target: connection.target, schema }, 'loading the warehouse');
+    result.migrations = await runMigrations({ pool: connection.pool, schema, logger });
+    result.load = await loadWarehouse({
+      pool: connection.pool,
+      schema,
+      silverDir: input.silverDir,
+      goldDir: input.goldDir,
+      runId: input.runId,
+      logger,
+      ...(input.workDir ? { workDir: input.workDir } : {}),
+      ...(input.onPhase ? { onPhase: input.onPhase } : {}),
+    });
+    result.status = 'Succeeded';
+    metrics?.factRows.inc({ change: 'inserted' }, result.load.factInserted);
+    metrics?.factRows.inc({ change: 'updated' }, result.load.factUpdated);
+    metrics?.factRows.inc({ change: 'deleted' }, result.load.factDeleted);
+    metrics?.lastSuccess.set(Date.now() / 1000);
+    logger.info(
+      { rows: result.load.silverRows, timings: result.load.timings, psql: connection.psqlCommand },
+      `warehouse loaded; connect with: ${connection.psqlCommand}`,
+    );
+  } catch (error) {
+    result.error = {
+      code: isWarehouseError(error) ? error.code : 'UNEXPECTED',
+      message: error instanceof Error ? error.message : String(error),
+      ...(describeCause(error) ? { cause: describeCause(error) } : {}),
+    };
+    logger.error(
+      { err: error, code: result.error.code },
+      'warehouse step failed; previous warehouse state kept',
+    );
+  } finally {
+    result.durationMs = Date.now() - started;
+    metrics?.loads.inc({ status: result.status, code: result.error?.code ?? '' });
+    metrics?.duration.observe({ status: result.status }, result.durationMs / 1000);
+    await connection
+      ?.close()
+      .catch((error: unknown) => logger.warn({ err: error }, 'closing the warehouse failed'));
+  }
+  return result;
+};
