@@ -3,6 +3,7 @@ import { LABELS } from '../core/names.js';
 import type { PipelineObject, PipelineRunObject, PipelineScheduleObject } from '../core/resources.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import { keyOf, startInformer, type Informer, type KubeObject } from './informer.js';
+import { createPipelineHandler } from './pipeline-handler.js';
 import { createRunHandler } from './run-handler.js';
 import { createScheduleHandler } from './schedule-handler.js';
 import { createWorkQueue, type WorkQueue } from './work-queue.js';
@@ -26,6 +27,7 @@ export interface OperatorOptions {
 export interface RunningOperator {
   runQueue: WorkQueue;
   scheduleQueue: WorkQueue;
+  pipelineQueue: WorkQueue;
   synced: Promise<void>;
   stop(): Promise<void>;
 }
@@ -63,6 +65,7 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
   // Late-bound: the queues need the handlers, the handlers need the informers, the informers enqueue into the queues.
   const enqueueRun = (key: string) => runQueue.add(key);
   const enqueueSchedule = (key: string) => scheduleQueue.add(key);
+  const enqueuePipeline = (key: string) => pipelineQueue.add(key);
   const nsOf = (key: string) => key.slice(0, key.indexOf('/'));
 
   const runs = inform<PipelineRunObject & KubeObject>(`${crd}/pipelineruns`, (key) => {
@@ -70,10 +73,12 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
     const run = runs.get(key);
     const owner = run && controllerOwner(run as Owned, 'PipelineSchedule');
     if (owner) enqueueSchedule(`${nsOf(key)}/${owner}`);
+    if (run) enqueuePipeline(`${nsOf(key)}/${run.spec.pipelineRef.name}`);
     // A deleted run is gone from the cache; its schedule resyncs on its own requeue.
   });
   const schedules = inform<PipelineScheduleObject & KubeObject>(`${crd}/pipelineschedules`, enqueueSchedule);
   const pipelines = inform<PipelineObject & KubeObject>(`${crd}/pipelines`, (key) => {
+    enqueuePipeline(key);
     for (const r of runs.list()) {
       if (`${r.metadata.namespace}/${r.spec.pipelineRef.name}` === key) enqueueRun(keyOf(r));
     }
@@ -124,13 +129,20 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
     onError: onQueueError('pipelineSchedule'),
   });
 
+  const pipelineQueue = createWorkQueue({
+    concurrency,
+    handler: createPipelineHandler({ client, pipelines, runs, now }),
+    onError: onQueueError('pipeline'),
+  });
+
   return {
     runQueue,
     scheduleQueue,
+    pipelineQueue,
     synced: Promise.all(informers.map((i) => i.synced)).then(() => undefined),
     async stop() {
       for (const i of informers) i.stop();
-      await Promise.all([runQueue.stop(), scheduleQueue.stop()]);
+      await Promise.all([runQueue.stop(), scheduleQueue.stop(), pipelineQueue.stop()]);
     },
   };
 }

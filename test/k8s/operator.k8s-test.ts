@@ -122,6 +122,15 @@ describe('operator against a real apiserver', () => {
     expect(reasons).toEqual(
       expect.arrayContaining(['Running', 'StepAttemptFailed', 'StepRetried', 'Succeeded']),
     );
+    const pipelineStatus = await waitFor('pipeline status', async () => {
+      const p = (await api.call('GET', `${crPath(ns, 'pipelines')}/retail`)).body.status as Obj | undefined;
+      return (p?.lastSuccessfulRun as Obj | undefined)?.name === 'run-1' ? p : undefined;
+    });
+    expect(pipelineStatus).toMatchObject({
+      lastRun: { name: 'run-1', phase: 'Succeeded' },
+      lastQualityScore: 0.97,
+    });
+    expect(pipelineStatus.conditions).toEqual([expect.objectContaining({ type: 'Ready', status: 'True' })]);
     // The spec snapshot the steps read, owned by the run.
     const cm = await api.call('GET', `/api/v1/namespaces/${ns}/configmaps/run-1-spec`);
     expect(String((cm.body.data as Obj)['pipeline.yaml'])).toContain('uri: /data/online-retail');
@@ -162,6 +171,7 @@ describe('operator against a real apiserver', () => {
       job,
       {
         status: {
+          startTime: t, // the hung Job may not have been started by the executor yet
           succeeded: 1,
           active: 0,
           completionTime: t,

@@ -1,0 +1,32 @@
+import type { PipelineObject, PipelineRunObject } from '../core/resources.js';
+import type { KubeClient } from '../kube/kube-client.js';
+import { reconcilePipeline } from '../pipeline/reconcile-pipeline.js';
+import type { Informer, KubeObject } from './informer.js';
+import { collectionPath, writeStatus } from './kube-writes.js';
+import { sameJson } from './run-handler.js';
+
+/** Adapter around reconcilePipeline: the Pipeline's status summarises its runs. */
+export function createPipelineHandler(deps: {
+  client: KubeClient;
+  pipelines: Informer<PipelineObject & KubeObject>;
+  runs: Informer<PipelineRunObject & KubeObject>;
+  now: () => Date;
+}) {
+  return async (key: string): Promise<void> => {
+    const pipeline = deps.pipelines.get(key);
+    if (!pipeline || pipeline.metadata.deletionTimestamp) return;
+    const { namespace, name } = pipeline.metadata;
+    const runs = deps.runs
+      .list()
+      .filter((r) => r.metadata.namespace === namespace && r.spec.pipelineRef.name === name);
+    const status = reconcilePipeline(pipeline, runs, deps.now());
+    if (!sameJson(pipeline.status ?? {}, status)) {
+      await writeStatus(
+        deps.client,
+        collectionPath(pipeline.apiVersion, namespace, 'pipelines'),
+        pipeline,
+        status,
+      );
+    }
+  };
+}
