@@ -23,6 +23,8 @@ export interface StartOptions {
   /** Work directory (certs, etcd data, logs, kubeconfig); a fresh temp dir by default. */
   dir?: string;
   readyTimeoutMs?: number;
+  /** Keep etcd and the apiserver running after this process exits (for `cluster.ts up`); pids go to `dir/pids`. */
+  detached?: boolean;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -48,10 +50,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-function launch(bin: string, args: string[], logFile: string): ChildProcess {
+function launch(bin: string, args: string[], logFile: string, detached = false): ChildProcess {
   const fd = openSync(logFile, 'a');
-  const child = spawn(bin, args, { stdio: ['ignore', fd, fd] });
+  const child = spawn(bin, args, { stdio: ['ignore', fd, fd], detached });
   closeSync(fd);
+  if (detached) child.unref();
   return child;
 }
 
@@ -136,6 +139,7 @@ export async function startApiserver(opts: StartOptions = {}): Promise<ControlPl
       '--log-level=warn',
     ],
     join(dir, 'etcd.log'),
+    opts.detached,
   );
   const apiserver = launch(
     join(binDir, 'kube-apiserver'),
@@ -159,7 +163,9 @@ export async function startApiserver(opts: StartOptions = {}): Promise<ControlPl
       '--v=1',
     ],
     join(dir, 'apiserver.log'),
+    opts.detached,
   );
+  if (opts.detached) writeFileSync(join(dir, 'pids'), `${apiserver.pid} ${etcd.pid}\n`);
 
   const stop = async () => {
     await stopChild(apiserver);
