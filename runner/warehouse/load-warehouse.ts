@@ -119,6 +119,10 @@ export const loadWarehouse = async (options: LoadWarehouseOptions): Promise<Load
       throw new WarehouseError('WAREHOUSE_CONNECT', 'cannot connect to the warehouse', { cause });
     }
     let broken = false;
+    // A dropped connection is reported through the failing query; the listener keeps the event from crashing.
+    const onClientError = (error: Error): void =>
+      logger.warn({ err: error }, 'warehouse connection failed mid-load');
+    client.on('error', onClientError);
     try {
       await client.query('BEGIN');
       await client.query(`SET LOCAL search_path TO ${quoteIdent(schema)}, pg_temp`);
@@ -230,6 +234,7 @@ export const loadWarehouse = async (options: LoadWarehouseOptions): Promise<Load
         },
       );
     } finally {
+      if (!broken) client.off('error', onClientError);
       client.release(broken ? true : undefined);
     }
   } finally {
