@@ -20,16 +20,35 @@ export interface IngestedFile {
   stagingPath: string;
 }
 
-/** Reads each file into the staging directory, reporting progress as it goes. */
+/** Staging text handed to the engine at a time: big enough for a parallel scan, small enough to overlap. */
+const BATCH_BYTES = 64 << 20;
+
+/**
+ * Reads each file into the staging directory, reporting progress, and hands over batches of scanned files as it
+ * goes. A batch's promise is not awaited before scanning on, so loading overlaps scanning; it is awaited before the
+ * next batch is handed over, so at most one batch waits.
+ */
 export async function ingestFiles(
   ctx: StepContext,
   files: SourceFile[],
   staging: string,
+  onBatch: (batch: IngestedFile[]) => Promise<void>,
 ): Promise<IngestedFile[]> {
   const { source } = ctx.spec;
   const started = performance.now();
   const out: IngestedFile[] = [];
   let rows = 0;
+  let batch: IngestedFile[] = [];
+  let batchBytes = 0;
+  let previous: Promise<void> = Promise.resolve();
+  const handOver = async (): Promise<void> => {
+    await previous;
+    previous = onBatch(batch);
+    // A failure surfaces when the next batch is handed over or at the end; avoid an unhandled rejection meanwhile.
+    previous.catch(() => undefined);
+    batch = [];
+    batchBytes = 0;
+  };
   for (const [i, file] of files.entries()) {
     const stagingPath = path.join(staging, `${i}.csv`);
     const result =
@@ -43,9 +62,15 @@ export async function ingestFiles(
               stagingPath,
             });
     rows += result.rows + result.malformed.length;
-    out.push({ file, stagingPath, ...result });
+    const ingested = { file, stagingPath, ...result };
+    out.push(ingested);
+    batch.push(ingested);
+    batchBytes += result.size;
+    if (batchBytes >= BATCH_BYTES) await handOver();
     ctx.progress.files('bronze', i + 1, files.length, rows, performance.now() - started);
   }
+  if (batch.length > 0) await handOver();
+  await previous;
   return out;
 }
 
