@@ -22,7 +22,9 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('Usage: npx tsx bench/synthetic-bench.ts --rows N [--data-dir DIR] [--memory-limit 1GiB] [--out result.json]');
+  console.log(
+    'Usage: npx tsx bench/synthetic-bench.ts --rows N [--data-dir DIR] [--memory-limit 1GiB] [--out result.json]',
+  );
   process.exit(0);
 }
 const rows = Number(values.rows);
@@ -32,7 +34,9 @@ if (!fs.existsSync(path.join(data, '.complete'))) {
   const t = performance.now();
   const g = generate({ rows, out: data, log: (s) => console.error(s) });
   fs.writeFileSync(path.join(data, '.complete'), JSON.stringify(g));
-  console.error(`generated ${g.rows} rows in ${g.files} files in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  console.error(
+    `generated ${g.rows} rows in ${g.files} files in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+  );
 }
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'medallion-synbench-'));
 const spec = path.join(work, 'pipeline.yaml');
@@ -40,10 +44,14 @@ fs.writeFileSync(
   spec,
   `apiVersion: medallion.dev/v1alpha1\nkind: Pipeline\nmetadata: { name: synthetic }\nspec:\n  source: { uri: ${data} }\n  engine: { memoryLimit: ${values['memory-limit']} }\n  quality: { minScore: 0.5, maxQuarantineRatio: 1 }\n`,
 );
-const stdout = execFileSync(process.execPath, ['--import', 'tsx', path.join(here, 'measure.ts'), 'runner', data, path.join(work, 'lake'), spec], {
-  encoding: 'utf8',
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
+const stdout = execFileSync(
+  process.execPath,
+  ['--import', 'tsx', path.join(here, 'measure.ts'), 'runner', data, path.join(work, 'lake'), spec],
+  {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
 const m = JSON.parse(stdout.trim().split('\n').pop()!) as { wallMs: number; maxRssBytes: number };
 const summary = JSON.parse(fs.readFileSync(path.join(work, 'lake/_runs/latest.json'), 'utf8'));
 const result = {
@@ -53,7 +61,12 @@ const result = {
   wallSeconds: Number((m.wallMs / 1000).toFixed(1)),
   peakRssGiB: Number((m.maxRssBytes / 2 ** 30).toFixed(2)),
   rowsPerSecond: Math.round(rows / (m.wallMs / 1000)),
-  steps: Object.fromEntries(Object.entries(summary.steps as Record<string, { durationMs: number }>).map(([k, v]) => [k, v.durationMs])),
+  steps: Object.fromEntries(
+    Object.entries(summary.steps as Record<string, { durationMs: number }>).map(([k, v]) => [
+      k,
+      v.durationMs,
+    ]),
+  ),
 };
 console.log(JSON.stringify(result, null, 2));
 if (values.out) fs.writeFileSync(values.out, JSON.stringify(result, null, 2) + '\n');

@@ -21,20 +21,82 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-const WORDS = ['WHITE', 'HANGING', 'HEART', 'T-LIGHT', 'HOLDER', 'RED', 'RETROSPOT', 'CAKE', 'STAND', 'VINTAGE', 'JUMBO', 'BAG',
-  'PINK', 'LUNCH', 'BOX', 'SET', 'OF', '3', 'REGENCY', 'TEACUP', 'CHRISTMAS', 'GLASS', 'BAUBLE', 'PAPER', 'CHAIN', 'KIT',
-  'WOODEN', 'FRAME', 'ANTIQUE', 'METAL', 'SIGN', 'LANTERN', 'CERAMIC', 'DRAWER', 'KNOB', 'NATURAL', 'SLATE', 'DOORMAT'];
-const COUNTRIES: [string, number][] = [['United Kingdom', 0.89], ['Germany', 0.02], ['France', 0.02], ['EIRE', 0.02],
-  ['Spain', 0.006], ['Netherlands', 0.006], ['Belgium', 0.005], ['Switzerland', 0.005], ['Portugal', 0.004],
-  ['Australia', 0.003], ['Norway', 0.003], ['Italy', 0.003], ['Channel Islands', 0.002], ['Finland', 0.002],
-  ['Cyprus', 0.002], ['Sweden', 0.002], ['Unspecified', 0.001], ['Austria', 0.001], ['Denmark', 0.001], ['Japan', 0.001]];
+const WORDS = [
+  'WHITE',
+  'HANGING',
+  'HEART',
+  'T-LIGHT',
+  'HOLDER',
+  'RED',
+  'RETROSPOT',
+  'CAKE',
+  'STAND',
+  'VINTAGE',
+  'JUMBO',
+  'BAG',
+  'PINK',
+  'LUNCH',
+  'BOX',
+  'SET',
+  'OF',
+  '3',
+  'REGENCY',
+  'TEACUP',
+  'CHRISTMAS',
+  'GLASS',
+  'BAUBLE',
+  'PAPER',
+  'CHAIN',
+  'KIT',
+  'WOODEN',
+  'FRAME',
+  'ANTIQUE',
+  'METAL',
+  'SIGN',
+  'LANTERN',
+  'CERAMIC',
+  'DRAWER',
+  'KNOB',
+  'NATURAL',
+  'SLATE',
+  'DOORMAT',
+];
+const COUNTRIES: [string, number][] = [
+  ['United Kingdom', 0.89],
+  ['Germany', 0.02],
+  ['France', 0.02],
+  ['EIRE', 0.02],
+  ['Spain', 0.006],
+  ['Netherlands', 0.006],
+  ['Belgium', 0.005],
+  ['Switzerland', 0.005],
+  ['Portugal', 0.004],
+  ['Australia', 0.003],
+  ['Norway', 0.003],
+  ['Italy', 0.003],
+  ['Channel Islands', 0.002],
+  ['Finland', 0.002],
+  ['Cyprus', 0.002],
+  ['Sweden', 0.002],
+  ['Unspecified', 0.001],
+  ['Austria', 0.001],
+  ['Denmark', 0.001],
+  ['Japan', 0.001],
+];
 const NON_MERCH = ['POST', 'M', 'D', 'C2', 'DOT', 'BANK CHARGES', 'AMAZONFEE', 'CRUK'];
 
-interface Product { code: string; description: string; price: string }
+interface Product {
+  code: string;
+  description: string;
+  price: string;
+}
 
 function catalog(rand: () => number, n: number): Product[] {
   return Array.from({ length: n }, (_, i) => {
-    const words = Array.from({ length: 2 + Math.floor(rand() * 4) }, () => WORDS[Math.floor(rand() * WORDS.length)]);
+    const words = Array.from(
+      { length: 2 + Math.floor(rand() * 4) },
+      () => WORDS[Math.floor(rand() * WORDS.length)],
+    );
     const price = Math.exp(Math.log(2.5) + 0.9 * gaussian(rand));
     const desc = words.join(' ');
     return {
@@ -49,7 +111,10 @@ function gaussian(rand: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 }
 
-export function generate(options: { rows: number; out: string; seed?: number; log?: (s: string) => void }): { files: number; rows: number } {
+export function generate(options: { rows: number; out: string; seed?: number; log?: (s: string) => void }): {
+  files: number;
+  rows: number;
+} {
   const rand = mulberry32(options.seed ?? 42);
   const products = catalog(rand, 4000);
   // Zipf (s ≈ 1) popularity: the cumulative weights are sampled by binary search.
@@ -69,9 +134,8 @@ export function generate(options: { rows: number; out: string; seed?: number; lo
   };
   const customers = Array.from({ length: Math.max(100, Math.round(options.rows / 120)) }, (_, i) => {
     let r = rand();
-    let country = COUNTRIES[0]![0];
-    for (const [c, w] of COUNTRIES) if ((r -= w) < 0) ((country = c), (r = Infinity));
-    return { id: `${12346 + i}.0`, country };
+    const hit = COUNTRIES.find(([, w]) => (r -= w) < 0);
+    return { id: `${12346 + i}.0`, country: (hit ?? COUNTRIES[0]!)[0] };
   });
   fs.mkdirSync(options.out, { recursive: true });
   // About 1,800 rows a day like the real data, but never more than ~3,000 files.
@@ -82,7 +146,9 @@ export function generate(options: { rows: number; out: string; seed?: number; lo
   const start = Date.UTC(2010, 11, 1);
   for (let d = 0; d < days && written < options.rows; d++) {
     const date = new Date(start + d * 86_400_000).toISOString().slice(0, 10);
-    const lines: string[] = ['InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country'];
+    const lines: string[] = [
+      'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country',
+    ];
     const target = Math.min(rowsPerDay, options.rows - written);
     let n = 0;
     while (n < target) {
@@ -117,11 +183,23 @@ export function generate(options: { rows: number; out: string; seed?: number; lo
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { rows: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({
+    options: {
+      rows: { type: 'string' },
+      out: { type: 'string' },
+      seed: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help || !values.rows || !values.out) {
     console.log('Usage: npx tsx bench/synthetic/generate.ts --rows N --out DIR [--seed 42]');
     process.exit(values.help ? 0 : 2);
   }
-  const r = generate({ rows: Number(values.rows), out: values.out, seed: Number(values.seed ?? 42), log: (s) => console.error(s) });
+  const r = generate({
+    rows: Number(values.rows),
+    out: values.out,
+    seed: Number(values.seed ?? 42),
+    log: (s) => console.error(s),
+  });
   console.log(JSON.stringify(r));
 }
