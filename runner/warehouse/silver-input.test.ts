@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { martTableName } from './load-marts.js';
+import { duckTypeToPg } from './pg-types.js';
+import { planSilverExport, REQUIRED_SILVER_COLUMNS, STAGE_COLUMN_NAMES } from './silver-input.js';
+
+const required = Object.keys(REQUIRED_SILVER_COLUMNS).map((name) => ({ name, type: 'VARCHAR' }));
+
+describe('planSilverExport', () => {
+  it('fills absent enrichment columns with NULL and keeps present ones', () => {
+    const plan = planSilverExport('/s/sales_lines.parquet', [
+      ...required,
+      { name: 'amount_eur', type: 'DECIMAL(38,6)' },
+    ]);
+    expect(plan.present).toEqual(['amount_eur']);
+    expect(plan.selectSql).toContain('"amount_eur"');
+    expect(plan.selectSql).toContain('NULL AS "amount_usd"');
+    expect(plan.selectSql.match(/, /g)?.length).toBe(STAGE_COLUMN_NAMES.length - 1);
+  });
+
+  it('names missing required columns', () => {
+    expect(() =>
+      planSilverExport(
+        'f',
+        required.filter((c) => c.name !== 'row_hash'),
+      ),
+    ).toThrow(/row_hash/);
+  });
+});
+
+describe('gold type mapping', () => {
+  it('keeps decimals exact and maps the Parquet types', () => {
+    expect(duckTypeToPg('DECIMAL(38,6)')).toBe('numeric(38,6)');
+    expect(duckTypeToPg('TIMESTAMP WITH TIME ZONE')).toBe('timestamptz');
+    expect(duckTypeToPg('DOUBLE')).toBe('double precision');
+    expect(() => duckTypeToPg('MAP(VARCHAR, INTEGER)')).toThrow(/no PostgreSQL mapping/);
+    expect(martTableName('/g/kpi-daily.parquet')).toBe('mart_kpi_daily');
+  });
+});
