@@ -23,13 +23,18 @@ function typeOf(s: JsonSchema): string {
 function rows(schema: JsonSchema, prefix: string, out: string[]): void {
   for (const [name, prop] of Object.entries(schema.properties ?? {})) {
     const path = `${prefix}${name}`;
-    const bounds = [prop.minimum !== undefined ? `≥ ${prop.minimum}` : '', prop.maximum !== undefined ? `≤ ${prop.maximum}` : '']
+    const bounds = [
+      prop.minimum !== undefined ? `≥ ${prop.minimum}` : '',
+      prop.maximum !== undefined ? `≤ ${prop.maximum}` : '',
+    ]
       .filter(Boolean)
       .join(', ');
     const def = prop.default === undefined ? '' : `\`${JSON.stringify(prop.default)}\``;
     const required = schema.required?.includes(name) && prop.default === undefined ? ' (required)' : '';
     const desc = (prop.description ?? '').replace(/\|/g, '\\|');
-    out.push(`| \`${path}\`${required} | ${typeOf(prop)}${bounds ? ` (${bounds})` : ''} | ${def} | ${desc} |`);
+    out.push(
+      `| \`${path}\`${required} | ${typeOf(prop)}${bounds ? ` (${bounds})` : ''} | ${def} | ${desc} |`,
+    );
     if (prop.type === 'object' && prop.properties) rows(prop, `${path}.`, out);
   }
 }
