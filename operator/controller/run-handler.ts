@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import type { PipelineObject, PipelineRunObject } from '../core/resources.js';
 import type { KubeClient } from '../kube/kube-client.js';
+import type { OperatorMetrics } from '../metrics.js';
 import type { ObservedJob } from '../run/observed-job.js';
 import { reconcileRun } from '../run/reconcile-run.js';
 import type { Informer, KubeObject } from './informer.js';
@@ -18,6 +19,7 @@ export interface RunHandlerDeps {
   defaultImage: string;
   logger: Logger;
   now: () => Date;
+  metrics?: OperatorMetrics;
 }
 
 interface JobLike extends KubeObject {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { LABELS } from '../core/names.js';
 import type { PipelineObject, PipelineRunObject, PipelineScheduleObject } from '../core/resources.js';
 import type { KubeClient } from '../kube/kube-client.js';
+import { instrument, type OperatorMetrics } from '../metrics.js';
 import { keyOf, startInformer, type Informer, type KubeObject } from './informer.js';
 import { createPipelineHandler } from './pipeline-handler.js';
 import { createRunHandler } from './run-handler.js';
@@ -22,6 +23,7 @@ export interface OperatorOptions {
   /** Global cap on concurrent reconciles per controller. */
   concurrency?: number;
   now?: () => Date;
+  metrics?: OperatorMetrics;
 }
 
 export interface RunningOperator {
@@ -125,15 +127,27 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
   });
   const scheduleQueue = createWorkQueue({
     concurrency,
-    handler: createScheduleHandler({ client, schedules, runs, logger, now }),
+    handler: instrument(
+      opts.metrics,
+      'pipelineschedule',
+      createScheduleHandler({ client, schedules, runs, logger, now }),
+    ),
     onError: onQueueError('pipelineSchedule'),
   });
 
   const pipelineQueue = createWorkQueue({
     concurrency,
-    handler: createPipelineHandler({ client, pipelines, runs, now }),
+    handler: instrument(opts.metrics, 'pipeline', createPipelineHandler({ client, pipelines, runs, now })),
     onError: onQueueError('pipeline'),
   });
+
+  const depthTimer = opts.metrics
+    ? setInterval(() => {
+        opts.metrics?.queueDepth.set({ controller: 'pipelinerun' }, runQueue.depth());
+        opts.metrics?.queueDepth.set({ controller: 'pipelineschedule' }, scheduleQueue.depth());
+        opts.metrics?.queueDepth.set({ controller: 'pipeline' }, pipelineQueue.depth());
+      }, 1000).unref()
+    : undefined;
 
   return {
     runQueue,
@@ -141,6 +155,7 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
     pipelineQueue,
     synced: Promise.all(informers.map((i) => i.synced)).then(() => undefined),
     async stop() {
+      if (depthTimer) clearInterval(depthTimer);
       for (const i of informers) i.stop();
       await Promise.all([runQueue.stop(), scheduleQueue.stop(), pipelineQueue.stop()]);
     },

@@ -1,0 +1,105 @@
+import { createServer, type Server } from 'node:http';
+import { pino, type Logger } from 'pino';
+import type { OperatorConfig } from './config.js';
+import { startLeaderElection } from './controller/leader-election.js';
+import { startOperator, type RunningOperator } from './controller/start-operator.js';
+import { createKubeClient, type KubeClient } from './kube/kube-client.js';
+import { inClusterConnection, loadKubeconfig, type KubeConnection } from './kube/kubeconfig.js';
+import { createOperatorMetrics } from './metrics.js';
+
+/**
+ * The operator process: campaigns for the leader Lease, reconciles only while leading, serves /metrics, /healthz and
+ * /readyz on one port, and shuts down gracefully. Losing the lease stops the process (the Deployment restarts it),
+ * which is simpler and safer than trying to wind controllers down and up again in place.
+ */
+
+export interface OperatorProcess {
+  port: number;
+  /** Resolves with the exit code when the operator stops on its own (lost leadership) or through `stop`. */
+  done: Promise<number>;
+  stop(): Promise<void>;
+}
+
+export interface OperatorDeps {
+  logger?: Logger;
+  /** Connection override (tests); otherwise --kubeconfig/$KUBECONFIG, then the in-cluster service account. */
+  connection?: KubeConnection;
+  inCluster?: { host?: string; port?: string };
+}
+
+function connect(config: OperatorConfig, deps: OperatorDeps): KubeClient {
+  const conn =
+    deps.connection ??
+    (config.kubeconfig
+      ? loadKubeconfig(config.kubeconfig)
+      : deps.inCluster && inClusterConnection(deps.inCluster));
+  if (!conn) throw new Error('no kubeconfig given and not running in a cluster');
+  return createKubeClient(conn);
+}
+
+export async function runOperator(config: OperatorConfig, deps: OperatorDeps = {}): Promise<OperatorProcess> {
+  const logger = deps.logger ?? pino({ level: config.logLevel, base: { component: 'medallion-operator' } });
+  const client = connect(config, deps);
+  const metrics = createOperatorMetrics();
+  let operator: RunningOperator | undefined;
+  let synced = false;
+  let finish: (code: number) => void = () => {};
+  const done = new Promise<number>((r) => (finish = r));
+
+  const server: Server = createServer((req, res) => {
+    const send = (code: number, body: string, type = 'text/plain') => {
+      res.writeHead(code, { 'content-type': type });
+      res.end(body);
+    };
+    if (req.url === '/healthz') return send(200, 'ok');
+    // Ready when leading with synced caches, or when standing by: a standby is healthy and must not be restarted.
+    if (req.url === '/readyz')
+      return send(!operator || synced ? 200 : 503, operator ? (synced ? 'leading' : 'syncing') : 'standby');
+    if (req.url === '/metrics') {
+      void metrics.registry.metrics().then((text) => send(200, text, metrics.registry.contentType));
+      return;
+    }
+    send(404, 'not found');
+  });
+  await new Promise<void>((r) => server.listen(config.port, r));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+
+  const elector = startLeaderElection({
+    client,
+    logger,
+    namespace: config.leaseNamespace,
+    name: config.leaseName,
+    identity: config.identity,
+    onStartedLeading: () => {
+      metrics.leader.set(1);
+      operator = startOperator({
+        client,
+        logger,
+        metrics,
+        defaultImage: config.stepImage,
+        concurrency: config.concurrency,
+        ...(config.namespace ? { namespace: config.namespace } : {}),
+      });
+      void operator.synced.then(() => (synced = true));
+    },
+    onStoppedLeading: () => {
+      metrics.leader.set(0);
+      void shutdown(1);
+    },
+  });
+
+  let stopping: Promise<void> | undefined;
+  function shutdown(code: number): Promise<void> {
+    stopping ??= (async () => {
+      logger.info({ code }, 'shutting down');
+      // Stop reconciling before releasing the lease, so the next leader never overlaps with us.
+      await operator?.stop();
+      await elector.stop();
+      await new Promise<void>((r) => server.close(() => r()));
+      finish(code);
+    })();
+    return stopping;
+  }
+  return { port, done, stop: () => shutdown(0) };
+}
