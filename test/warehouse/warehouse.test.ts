@@ -6,18 +6,21 @@ import { WarehouseSpecSchema } from '../../runner/spec/warehouse-spec.js';
 import { MIGRATIONS } from '../../runner/warehouse/migrations/index.js';
 import { runMigrations } from '../../runner/warehouse/run-migrations.js';
 import { runWarehouseStep, type WarehouseStepResult } from '../../runner/warehouse/warehouse-step.js';
-import { buildFixtures, type Fixture } from './helpers/build-fixtures.js';
+import { buildFixtures, ONLINE_RETAIL_CSV_GLOB, type Fixture } from './helpers/build-fixtures.js';
+import { runRealPipeline, type PipelineVersions } from './helpers/real-pipeline.js';
 import { naturalSnapshot } from './helpers/snapshots.js';
 import { startTestPostgres, testLogger, type TestPostgres } from './helpers/test-postgres.js';
 
 /**
- * The warehouse step against a real PostgreSQL (embedded by default) on the full Online Retail data
- * (536k silver lines built from the real CSVs by the fixture helper).
+ * The warehouse step against a real PostgreSQL (embedded by default) on the full Online Retail data: the real
+ * pipeline (bronze → silver → gold) runs first on the days before July 2011, then incrementally on all days;
+ * the warehouse loads the published silver/gold versions of those runs (536,641 silver lines in the end).
  */
 
 let db: TestPostgres;
 let full: Fixture;
 let half: Fixture;
+let pipeline: PipelineVersions;
 let admin: pg.Pool;
 
 const duck = async (sql: string): Promise<Record<string, unknown>[]> => {
@@ -64,12 +67,14 @@ const expectSucceeded = (result: WarehouseStepResult): void => {
 beforeAll(async () => {
   db = await startTestPostgres();
   admin = db.pool();
-  full = await buildFixtures({ outDir: path.join(db.dir, 'full') });
-  half = await buildFixtures({ outDir: path.join(db.dir, 'half'), before: '2011-07-01' });
+  pipeline = await runRealPipeline('2011-07-01');
+  full = pipeline.full;
+  half = pipeline.early;
 });
 
 afterAll(async () => {
   await db?.stop();
+  pipeline?.pipeline.cleanup();
 });
 
 describe('migrations', () => {
@@ -300,5 +305,38 @@ describe('a connection cut in the middle of a load', () => {
     const retry = await step(schema, full, 'run-cut');
     expectSucceeded(retry);
     expect(await naturalSnapshot(admin, schema)).toEqual(await naturalSnapshot(admin, 'wh_full'));
+  });
+});
+
+describe('enrichment columns', () => {
+  it('fills amounts, categories and country codes when silver carries them', async () => {
+    const dir = path.join(db.dir, 'enriched');
+    const fixture = await buildFixtures({
+      outDir: dir,
+      enriched: true,
+      csvGlob: path.join(path.dirname(ONLINE_RETAIL_CSV_GLOB), '2011-01-*.csv'),
+    });
+    const result = await step('wh_enriched', fixture, 'run-enriched');
+    expectSucceeded(result);
+    expect(result.load?.enrichmentColumns).toEqual([
+      'amount_eur',
+      'amount_usd',
+      'category',
+      'country_iso2',
+      'country_iso3',
+      'country_region',
+      'country_currency',
+    ]);
+    const [eur] = await duck(
+      `SELECT CAST(sum(amount_eur) AS VARCHAR) AS s FROM ${silver(fixture)} WHERE line_type = 'sale'`,
+    );
+    const row = await one<{ eur: string; uk: string; categorised: string }>(
+      `SELECT (SELECT sum(amount_eur)::text FROM wh_enriched.fact_sales WHERE line_type = 'sale') AS eur,
+              (SELECT iso3 || '/' || currency FROM wh_enriched.dim_country WHERE country_name = 'United Kingdom') AS uk,
+              (SELECT count(*) FROM wh_enriched.dim_product WHERE category IS NOT NULL) AS categorised`,
+    );
+    expect(row.eur).toBe(String(eur?.s));
+    expect(row.uk).toBe('GBR/GBP');
+    expect(Number(row.categorised)).toBeGreaterThan(100);
   });
 });
