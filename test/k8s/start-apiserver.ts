@@ -15,6 +15,8 @@ export interface ControlPlane {
   /** Milliseconds from spawning etcd to the apiserver's /readyz answering ok. */
   startupMs: number;
   stop(): Promise<void>;
+  /** Stops kube-apiserver and starts it again on the same port and etcd (for watch-recovery tests). */
+  restartApiserver(): Promise<void>;
 }
 
 export interface StartOptions {
@@ -141,30 +143,28 @@ export async function startApiserver(opts: StartOptions = {}): Promise<ControlPl
     join(dir, 'etcd.log'),
     opts.detached,
   );
-  const apiserver = launch(
-    join(binDir, 'kube-apiserver'),
-    [
-      `--etcd-servers=${etcdUrl}`,
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
-      `--secure-port=${apiPort}`,
-      `--cert-dir=${join(dir, 'certs')}`,
-      `--tls-cert-file=${pki.servingCert}`,
-      `--tls-private-key-file=${pki.servingKey}`,
-      `--client-ca-file=${pki.caCert}`,
-      `--token-auth-file=${pki.tokenFile}`,
-      // RBAC (not AlwaysAllow) so RBAC manifests can be proven against it with SubjectAccessReview.
-      '--authorization-mode=RBAC',
-      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-      `--service-account-key-file=${pki.serviceAccountPublicKey}`,
-      `--service-account-signing-key-file=${pki.serviceAccountPrivateKey}`,
-      '--service-cluster-ip-range=10.0.0.0/24',
-      '--allow-privileged=true',
-      '--v=1',
-    ],
-    join(dir, 'apiserver.log'),
-    opts.detached,
-  );
+  const apiserverArgs = [
+    `--etcd-servers=${etcdUrl}`,
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1',
+    `--secure-port=${apiPort}`,
+    `--cert-dir=${join(dir, 'certs')}`,
+    `--tls-cert-file=${pki.servingCert}`,
+    `--tls-private-key-file=${pki.servingKey}`,
+    `--client-ca-file=${pki.caCert}`,
+    `--token-auth-file=${pki.tokenFile}`,
+    // RBAC (not AlwaysAllow) so RBAC manifests can be proven against it with SubjectAccessReview.
+    '--authorization-mode=RBAC',
+    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+    `--service-account-key-file=${pki.serviceAccountPublicKey}`,
+    `--service-account-signing-key-file=${pki.serviceAccountPrivateKey}`,
+    '--service-cluster-ip-range=10.0.0.0/24',
+    '--allow-privileged=true',
+    '--v=1',
+  ];
+  const launchApiserver = () =>
+    launch(join(binDir, 'kube-apiserver'), apiserverArgs, join(dir, 'apiserver.log'), opts.detached);
+  let apiserver = launchApiserver();
   if (opts.detached) writeFileSync(join(dir, 'pids'), `${apiserver.pid} ${etcd.pid}\n`);
 
   const stop = async () => {
@@ -174,24 +174,32 @@ export async function startApiserver(opts: StartOptions = {}): Promise<ControlPl
   };
 
   const ca = readFileSync(pki.caCert);
-  const deadline = started + (opts.readyTimeoutMs ?? 90_000);
-  for (;;) {
-    if (await readyz(server, ca, pki.adminToken)) break;
-    const dead = [etcd, apiserver].find((c) => c.exitCode !== null);
-    if (dead || Date.now() > deadline) {
-      const why = dead
-        ? `${dead === etcd ? 'etcd' : 'kube-apiserver'} exited`
-        : 'timed out waiting for /readyz';
-      const logs = `--- etcd.log\n${tail(join(dir, 'etcd.log'))}\n--- apiserver.log\n${tail(join(dir, 'apiserver.log'))}`;
-      await stop();
-      throw new Error(`control plane failed to start: ${why}\n${logs}`);
+  const waitReady = async (timeoutMs: number) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (await readyz(server, ca, pki.adminToken)) return;
+      const dead = [etcd, apiserver].find((c) => c.exitCode !== null);
+      if (dead || Date.now() > deadline) {
+        const why = dead
+          ? `${dead === etcd ? 'etcd' : 'kube-apiserver'} exited`
+          : 'timed out waiting for /readyz';
+        const logs = `--- etcd.log\n${tail(join(dir, 'etcd.log'))}\n--- apiserver.log\n${tail(join(dir, 'apiserver.log'))}`;
+        await stop();
+        throw new Error(`control plane failed to start: ${why}\n${logs}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
     }
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  };
+  await waitReady(opts.readyTimeoutMs ?? 90_000);
+  const restartApiserver = async () => {
+    await stopChild(apiserver);
+    apiserver = launchApiserver();
+    await waitReady(60_000);
+  };
 
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(kubeconfig, kubeconfigYaml(server, pki.caCert, pki.adminToken), { mode: 0o600 });
-  return { kubeconfig, server, dir, startupMs: Date.now() - started, stop };
+  return { kubeconfig, server, dir, startupMs: Date.now() - started, stop, restartApiserver };
 }
 
 // CLI: `node --import tsx test/k8s/start-apiserver.ts [dir]` keeps a control plane up until Ctrl-C.
