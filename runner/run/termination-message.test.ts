@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import type { RunSummary } from './run-summary.js';
+import { buildTerminationMessage, TERMINATION_MESSAGE_LIMIT } from './termination-message.js';
+
+const summary = (over: Partial<RunSummary> = {}): RunSummary => ({
+  runId: 'r1',
+  pipeline: 'p',
+  status: 'Succeeded',
+  startedAt: '2026-01-01T00:00:00.000Z',
+  finishedAt: '2026-01-01T00:00:05.000Z',
+  steps: { silver: { status: 'Succeeded', rowsIn: 10, rowsOut: 9, durationMs: 1200 } },
+  quality: {
+    score: 0.95,
+    dimensions: { completeness: 1, validity: 0.9, uniqueness: 1 },
+    checks: [
+      { name: 'reconciliation', severity: 'error', status: 'pass', observed: 10, threshold: 10 },
+      { name: 'max_quarantine_ratio', severity: 'warn', status: 'fail', observed: 0.1, threshold: 0.01 },
+    ],
+  },
+  kpis: null,
+  lineage: { inputs: [{ namespace: 'file:///lake', name: 'bronze/x' }], outputs: [] },
+  lake: '/lake',
+  ...over,
+});
+
+describe('buildTerminationMessage', () => {
+  it('reports the step that ran with quality and lineage', () => {
+    expect(JSON.parse(buildTerminationMessage(summary()))).toEqual({
+      v: 1,
+      step: 'silver',
+      status: 'Succeeded',
+      rowsIn: 10,
+      rowsOut: 9,
+      durationMs: 1200,
+      quality: { score: 0.95, failedChecks: ['max_quarantine_ratio'] },
+      lineage: { inputs: ['file:///lake/bronze/x'], outputs: [] },
+    });
+  });
+
+  it('reports the failed step with its error, not the skipped ones', () => {
+    const s = summary({
+      status: 'Failed',
+      steps: {
+        bronze: { status: 'Failed', rowsIn: 0, rowsOut: 0, durationMs: 3, note: 'bad header' },
+        silver: { status: 'Skipped', rowsIn: 0, rowsOut: 0, durationMs: 0 },
+      },
+      error: {
+        code: 'SOURCE_SCHEMA',
+        message: 'a.csv: required column "Quantity" not found',
+        hint: 'fix it',
+      },
+    });
+    expect(JSON.parse(buildTerminationMessage(s))).toMatchObject({
+      step: 'bronze',
+      status: 'Failed',
+      note: 'bad header',
+      error: { code: 'SOURCE_SCHEMA', message: 'a.csv: required column "Quantity" not found' },
+    });
+  });
+
+  it('stays under 4 KiB by dropping optional parts first', () => {
+    const many = Array.from({ length: 500 }, (_, i) => ({
+      namespace: 'file:///lake',
+      name: `gold/table-${i}`,
+    }));
+    const msg = buildTerminationMessage(
+      summary({ lineage: { inputs: many, outputs: many }, error: { code: 'X', message: 'e'.repeat(9000) } }),
+    );
+    expect(Buffer.byteLength(msg)).toBeLessThanOrEqual(TERMINATION_MESSAGE_LIMIT);
+    const parsed = JSON.parse(msg);
+    expect(parsed.lineage).toBeUndefined();
+    expect(parsed).toMatchObject({ v: 1, step: 'silver', status: 'Succeeded' });
+  });
+});
