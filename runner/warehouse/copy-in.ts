@@ -1,8 +1,8 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { quoteIdent } from './pg-types.js';
 
 const copySql = (table: string, columns: readonly string[]): string =>
@@ -36,5 +36,16 @@ export const copyRows = async (
   const stream = client.query(copyFrom(copySql(table, columns)));
   const text = rows.map((row) => row.map(csvField).join(',')).join('\n') + (rows.length ? '\n' : '');
   await pipeline(Readable.from([text]), stream);
+  return stream.rowCount;
+};
+
+/** Streams a query's rows out of PostgreSQL into a headerless CSV file with COPY TO STDOUT. */
+export const copyQueryToFile = async (
+  client: pg.PoolClient,
+  selectSql: string,
+  file: string,
+): Promise<number> => {
+  const stream = client.query(copyTo(`COPY (${selectSql}) TO STDOUT WITH (FORMAT csv)`));
+  await pipeline(stream, createWriteStream(file));
   return stream.rowCount;
 };

@@ -19,6 +19,7 @@ export const withFactConstraintsDeferred = async <T>(
   client: pg.PoolClient,
   table: string,
   action: () => Promise<T>,
+  timings?: (name: string, ms: number) => void,
 ): Promise<T> => {
   const { rows } = await client.query<SavedDefinition>(
     `SELECT 'constraint' AS kind, conname AS name, pg_get_constraintdef(oid) AS definition,
@@ -41,11 +42,13 @@ export const withFactConstraintsDeferred = async <T>(
   }
   const result = await action();
   for (const item of [...saved].sort((a, b) => a.rank - b.rank)) {
+    const started = Date.now();
     await client.query(
       item.kind === 'constraint'
         ? `ALTER TABLE ${table} ADD CONSTRAINT ${quoteIdent(item.name)} ${item.definition}`
         : item.definition,
     );
+    timings?.(item.name, Date.now() - started);
   }
   return result;
 };

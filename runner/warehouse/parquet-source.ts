@@ -13,6 +13,7 @@ export interface ParquetSource {
   /** Runs a query whose result is written as headerless CSV (NULL unquoted-empty, empty strings quoted). */
   exportCsv(selectSql: string, outFile: string): Promise<void>;
   queryRows(sql: string): Promise<Record<string, unknown>[]>;
+  execute(sql: string): Promise<void>;
   close(): void;
 }
 
@@ -56,6 +57,10 @@ export const openParquetSource = async (options: { threads?: number } = {}): Pro
       wrap('querying the Parquet inputs', async () =>
         (await connection.runAndReadAll(sql)).getRowObjectsJS(),
       ),
+    execute: (sql) =>
+      wrap('preparing the Parquet inputs', async () => {
+        await connection.run(sql);
+      }),
     close: () => {
       connection.closeSync();
       instance.closeSync();

@@ -1,4 +1,5 @@
-import { STAGE_COLUMNS } from './silver-input.js';
+import { WANT_TABLES } from './dimension-sql.js';
+import { FACT_COPY_COLUMNS } from './fact-keys.js';
 
 /**
  * The SQL of one star-schema merge, in execution order. Everything runs in the load transaction with
@@ -6,11 +7,6 @@ import { STAGE_COLUMNS } from './silver-input.js';
  * the complete silver version; the merge upserts them (keeping surrogate keys), rewrites changed facts and finally
  * removes members no longer wanted. Statements change no row when the data did not change (re-runs are no-ops).
  */
-
-export const createStageSql = (): string =>
-  `CREATE TEMP TABLE stage_sales_lines (${Object.entries(STAGE_COLUMNS)
-    .map(([name, type]) => `${name} ${type}`)
-    .join(', ')}) ON COMMIT DROP`;
 
 export const CREATE_STAGE_DATE_SQL = `CREATE TEMP TABLE want_date (LIKE dim_date) ON COMMIT DROP`;
 
@@ -23,9 +19,6 @@ const upsert = (table: string, conflict: string[], columns: string[], source: st
       .map((c) => `EXCLUDED.${c}`)
       .join(', ')})`;
 };
-
-const dateKey = (column: string): string =>
-  `(extract(year FROM ${column}) * 10000 + extract(month FROM ${column}) * 100 + extract(day FROM ${column}))::integer`;
 
 const DATE_COLUMNS = [
   'date_key',
@@ -52,71 +45,18 @@ export interface StatementSpec {
   countsAs?: 'dimension' | 'fact_inserted' | 'fact_updated' | 'fact_deleted';
 }
 
-export const WANT_SQL: StatementSpec[] = [
-  { name: 'analyze stage', sql: 'ANALYZE stage_sales_lines' },
+/** Creates the PostgreSQL temp tables the DuckDB-computed members are COPYed into (see dimension-sql.ts). */
+export const createWantTablesSql = (): string =>
+  WANT_TABLES.map(
+    (table) =>
+      `CREATE TEMP TABLE ${table.name} (${table.columns.map(([name, type]) => `${name} ${type}`).join(', ')}) ON COMMIT DROP`,
+  ).join(';\n');
+
+export const ANALYZE_SQL: StatementSpec[] = [
   {
-    name: 'want_country',
-    sql: `CREATE TEMP TABLE want_country ON COMMIT DROP AS
-      SELECT country AS country_name, max(country_iso2) AS iso2, max(country_iso3) AS iso3,
-             max(country_region) AS region, max(country_currency) AS currency
-      FROM stage_sales_lines GROUP BY country`,
-  },
-  {
-    name: 'want_product',
-    sql: `CREATE TEMP TABLE want_product ON COMMIT DROP AS
-      WITH descriptions AS (
-        SELECT DISTINCT ON (stock_code) stock_code, description FROM stage_sales_lines WHERE description IS NOT NULL
-        GROUP BY stock_code, description ORDER BY stock_code, count(*) DESC, description),
-      categories AS (
-        SELECT DISTINCT ON (stock_code) stock_code, category FROM stage_sales_lines WHERE category IS NOT NULL
-        GROUP BY stock_code, category ORDER BY stock_code, count(*) DESC, category),
-      latest AS (
-        SELECT stock_code, max(invoice_ts) AS invoice_ts FROM stage_sales_lines
-        WHERE unit_price > 0 AND line_type IN ('sale', 'non_merchandise') GROUP BY stock_code),
-      prices AS (
-        SELECT l.stock_code, max(l.unit_price) AS unit_price
-        FROM stage_sales_lines l JOIN latest t ON t.stock_code = l.stock_code AND t.invoice_ts = l.invoice_ts
-        WHERE l.unit_price > 0 AND l.line_type IN ('sale', 'non_merchandise') GROUP BY l.stock_code),
-      seen AS (
-        SELECT stock_code, bool_and(line_type <> 'non_merchandise') AS is_merchandise,
-               min(business_date) AS first_seen_date, max(business_date) AS last_seen_date
-        FROM stage_sales_lines GROUP BY stock_code)
-      SELECT s.stock_code, d.description, s.is_merchandise, c.category, s.first_seen_date, s.last_seen_date,
-             p.unit_price AS latest_unit_price
-      FROM seen s LEFT JOIN descriptions d USING (stock_code) LEFT JOIN categories c USING (stock_code)
-        LEFT JOIN prices p USING (stock_code)`,
-  },
-  {
-    name: 'want_invoice',
-    sql: `CREATE TEMP TABLE want_invoice ON COMMIT DROP AS
-      SELECT invoice_no, min(invoice_ts) AS invoice_ts, min(business_date) AS business_date,
-             ${dateKey('min(business_date)')} AS date_key, invoice_no LIKE 'C%' AS is_cancellation,
-             count(*)::integer AS line_count
-      FROM stage_sales_lines GROUP BY invoice_no`,
-  },
-  {
-    // Type 2: a new version starts whenever the country differs from the previous purchase moment's country.
-    name: 'want_customer',
-    sql: `CREATE TEMP TABLE want_customer ON COMMIT DROP AS
-      WITH moments AS (
-        SELECT customer_id, invoice_ts, min(country) AS country FROM stage_sales_lines
-        WHERE customer_id IS NOT NULL GROUP BY customer_id, invoice_ts),
-      starts AS (
-        SELECT *, CASE WHEN country IS DISTINCT FROM lag(country) OVER w THEN 1 ELSE 0 END AS is_start
-        FROM moments WINDOW w AS (PARTITION BY customer_id ORDER BY invoice_ts)),
-      islands AS (
-        SELECT *, sum(is_start) OVER (PARTITION BY customer_id ORDER BY invoice_ts) AS version FROM starts),
-      versions AS (
-        SELECT customer_id, version::integer AS version, min(country) AS country_name, min(invoice_ts) AS valid_from
-        FROM islands GROUP BY customer_id, version)
-      SELECT customer_id, country_name, valid_from,
-             coalesce(lead(valid_from) OVER w, 'infinity') AS valid_to, lead(valid_from) OVER w IS NULL AS is_current,
-             version, false AS is_unknown
-      FROM versions WINDOW w AS (PARTITION BY customer_id ORDER BY version)`,
-  },
-  {
-    name: 'index want_customer',
-    sql: 'CREATE INDEX ON want_customer (customer_id, valid_from); ANALYZE want_customer',
+    name: 'analyze staging',
+    sql: `CREATE INDEX ON want_customer (customer_id, valid_from); ANALYZE want_customer;
+      ANALYZE want_product; ANALYZE want_invoice; ANALYZE want_country`,
   },
 ];
 
@@ -176,41 +116,15 @@ export const UPSERT_DIMENSIONS_SQL: StatementSpec[] = [
   },
 ];
 
-const FACT_COLUMNS = [
-  'row_hash',
-  'date_key',
-  'customer_key',
-  'product_key',
-  'country_key',
-  'invoice_key',
-  'line_type',
-  'quantity',
-  'unit_price',
-  'line_amount',
-  'amount_eur',
-  'amount_usd',
-  'invoice_ts',
-  'source_file',
-  'source_line',
-  'ingest_run_id',
-];
+const FACT_COLUMNS = FACT_COPY_COLUMNS.filter((column) => column !== 'run_id');
 const FACT_VALUES = FACT_COLUMNS.filter((column) => column !== 'row_hash');
 
-export const FACT_SQL: StatementSpec[] = [
-  {
-    name: 'stage_fact',
-    sql: `CREATE TEMP TABLE stage_fact ON COMMIT DROP AS
-      SELECT s.row_hash, ${dateKey('s.business_date')} AS date_key, coalesce(c.customer_key, 0) AS customer_key,
-             p.product_key, k.country_key, i.invoice_key, s.line_type, s.quantity, s.unit_price, s.line_amount,
-             s.amount_eur, s.amount_usd, s.invoice_ts, s.source_file, s.source_line, s.ingest_run_id
-      FROM stage_sales_lines s
-        JOIN dim_product p ON p.stock_code = s.stock_code
-        JOIN dim_country k ON k.country_name = s.country
-        JOIN dim_invoice i ON i.invoice_no = s.invoice_no
-        LEFT JOIN (dim_customer c JOIN want_customer w USING (customer_id, valid_from))
-          ON c.customer_id = s.customer_id AND s.invoice_ts >= c.valid_from AND s.invoice_ts < c.valid_to`,
-  },
-  { name: 'analyze stage_fact', sql: 'ANALYZE stage_fact' },
+export const STAGE_FACT_SQL: StatementSpec[] = [
+  { name: 'stage_fact', sql: 'CREATE TEMP TABLE stage_fact (LIKE fact_sales) ON COMMIT DROP' },
+];
+
+/** Later loads: delete vanished lines, rewrite changed ones, add new ones (each touches only differences). */
+export const MERGE_FACT_SQL: StatementSpec[] = [
   {
     name: 'delete facts',
     sql: `DELETE FROM fact_sales f WHERE NOT EXISTS (SELECT 1 FROM stage_fact s WHERE s.row_hash = f.row_hash)`,
