@@ -21,3 +21,4 @@ export {
 } from './connection-config.js';
 export { WarehouseError, isWarehouseError, type WarehouseErrorCode } from './errors.js';
 export { MIGRATIONS } from './migrations/index.js';
+export { createWarehouseStepRunner, type WarehouseStepRunnerOptions } from './warehouse-step-runner.js';
