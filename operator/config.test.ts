@@ -17,6 +17,13 @@ describe('parseOperatorConfig', () => {
       concurrency: 4,
       leaseNamespace: 'default',
       identity: 'medallion-operator-0',
+      inCluster: false,
+    });
+  });
+
+  it('knows it runs in a pod from KUBERNETES_SERVICE_HOST', () => {
+    expect(parseOperatorConfig([], { KUBERNETES_SERVICE_HOST: '10.0.0.1' })).toMatchObject({
+      inCluster: true,
     });
   });
 

@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 /** The operator's settings, from flags first and MEDALLION_* environment variables second (the Helm chart sets env). */
 export interface OperatorConfig {
   kubeconfig?: string;
+  /** KUBERNETES_SERVICE_HOST is set: without a kubeconfig, use the pod's service account. */
+  inCluster: boolean;
   /** Watch only this namespace; all namespaces when unset. */
   namespace?: string;
   stepImage: string;
@@ -21,7 +23,7 @@ export const OPERATOR_HELP = `Usage: medallion operator [options]
 Runs the Medallion operator: reconciles Pipelines, PipelineSchedules and PipelineRuns into Jobs.
 
 Options:
-  --kubeconfig PATH       kubeconfig to use (default: in-cluster service account, then $KUBECONFIG)
+  --kubeconfig PATH       kubeconfig to use (default: $KUBECONFIG, then the pod's service account)
   --namespace NS          watch one namespace (default: all)
   --step-image IMAGE      image of step Jobs when a Pipeline names none (MEDALLION_STEP_IMAGE)
   --lease-namespace NS    namespace of the leader-election Lease (MEDALLION_LEASE_NAMESPACE, default: default)
@@ -52,6 +54,7 @@ export function parseOperatorConfig(argv: string[], env: NodeJS.ProcessEnv): Ope
     throw new Error('--concurrency must be a positive integer');
   return {
     ...(kubeconfig ? { kubeconfig } : {}),
+    inCluster: Boolean(env.KUBERNETES_SERVICE_HOST),
     ...(namespace ? { namespace } : {}),
     stepImage: values['step-image'] ?? env.MEDALLION_STEP_IMAGE ?? 'medallion:latest',
     leaseNamespace: values['lease-namespace'] ?? env.MEDALLION_LEASE_NAMESPACE ?? 'default',

@@ -3,8 +3,8 @@ import { pino, type Logger } from 'pino';
 import type { OperatorConfig } from './config.js';
 import { startLeaderElection } from './controller/leader-election.js';
 import { startOperator, type RunningOperator } from './controller/start-operator.js';
-import { createKubeClient, type KubeClient } from './kube/kube-client.js';
-import { inClusterConnection, loadKubeconfig, type KubeConnection } from './kube/kubeconfig.js';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { createKubeClient, loadKubeConfig } from './kube/client-node-adapter.js';
 import { createOperatorMetrics } from './metrics.js';
 
 /**
@@ -22,24 +22,17 @@ export interface OperatorProcess {
 
 export interface OperatorDeps {
   logger?: Logger;
-  /** Connection override (tests); otherwise --kubeconfig/$KUBECONFIG, then the in-cluster service account. */
-  connection?: KubeConnection;
-  inCluster?: { host?: string; port?: string };
-}
-
-function connect(config: OperatorConfig, deps: OperatorDeps): KubeClient {
-  const conn =
-    deps.connection ??
-    (config.kubeconfig
-      ? loadKubeconfig(config.kubeconfig)
-      : deps.inCluster && inClusterConnection(deps.inCluster));
-  if (!conn) throw new Error('no kubeconfig given and not running in a cluster');
-  return createKubeClient(conn);
+  /**
+   * Connection override (tests); otherwise --kubeconfig/$KUBECONFIG, then the in-cluster service account
+   * (KUBERNETES_SERVICE_HOST/PORT and /var/run/secrets/kubernetes.io/serviceaccount).
+   */
+  kubeConfig?: KubeConfig;
 }
 
 export async function runOperator(config: OperatorConfig, deps: OperatorDeps = {}): Promise<OperatorProcess> {
   const logger = deps.logger ?? pino({ level: config.logLevel, base: { component: 'medallion-operator' } });
-  const client = connect(config, deps);
+  const kc = deps.kubeConfig ?? loadKubeConfig(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {});
+  const client = createKubeClient(kc);
   const metrics = createOperatorMetrics();
   let operator: RunningOperator | undefined;
   let synced = false;

@@ -1,15 +1,18 @@
-import type { KubeClient, WatchEvent } from '../kube/kube-client.js';
+import {
+  isStatus,
+  type Collection,
+  type KubeClient,
+  type KubeObject,
+  type WatchEvent,
+} from '../kube/kube-client.js';
+
+export type { KubeObject };
 
 /**
  * List-then-watch cache of one resource collection. Recovers by itself: a closed or failed watch resumes from the
  * last resourceVersion, a 410 Gone (history compacted, apiserver restarted) relists and reports the differences, and
  * transport errors back off exponentially. Handlers get the object's cache key (namespace/name).
  */
-
-export interface KubeObject {
-  metadata: { name: string; namespace?: string; resourceVersion?: string; [k: string]: unknown };
-  [k: string]: unknown;
-}
 
 export interface Informer<T extends KubeObject> {
   get(key: string): T | undefined;
@@ -21,8 +24,8 @@ export interface Informer<T extends KubeObject> {
 
 export interface InformerOptions {
   client: KubeClient;
-  /** Collection path, e.g. /apis/batch/v1/jobs (all namespaces) or /api/v1/namespaces/x/pods. */
-  path: string;
+  /** e.g. batch/v1 jobs in all namespaces, or v1 pods in namespace x. */
+  collection: Collection;
   labelSelector?: string;
   onChange: (key: string) => void;
   onError?: (e: unknown) => void;
@@ -37,18 +40,11 @@ export function startInformer<T extends KubeObject>(opts: InformerOptions): Info
   const abort = new AbortController();
   let markSynced: () => void = () => {};
   const synced = new Promise<void>((r) => (markSynced = r));
-  const selector = opts.labelSelector ? `&labelSelector=${encodeURIComponent(opts.labelSelector)}` : '';
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
   async function relist(): Promise<string> {
-    const res = await opts.client.call<{
-      items: T[];
-      metadata: { resourceVersion: string };
-      message?: string;
-    }>('GET', `${opts.path}?limit=0${selector}`);
-    if (res.status !== 200)
-      throw new Error(`list ${opts.path}: HTTP ${res.status} ${res.body.message ?? ''}`);
-    const fresh = new Map(res.body.items.map((o) => [keyOf(o), o] as const));
+    const res = await opts.client.list<T>(opts.collection, opts.labelSelector);
+    const fresh = new Map(res.items.map((o) => [keyOf(o), o] as const));
     const changed: string[] = [];
     for (const key of cache.keys()) if (!fresh.has(key)) changed.push(key);
     for (const [key, o] of fresh) {
@@ -58,7 +54,7 @@ export function startInformer<T extends KubeObject>(opts: InformerOptions): Info
     for (const [key, o] of fresh) cache.set(key, o);
     markSynced();
     for (const key of changed) opts.onChange(key);
-    return res.body.metadata.resourceVersion;
+    return res.resourceVersion;
   }
 
   async function run() {
@@ -81,9 +77,13 @@ export function startInformer<T extends KubeObject>(opts: InformerOptions): Info
           else cache.set(key, o);
           opts.onChange(key);
         };
-        const timeout = opts.watchTimeoutSeconds ?? 300;
         await opts.client.watch(
-          `${opts.path}?watch=1&allowWatchBookmarks=true&resourceVersion=${rv}&timeoutSeconds=${timeout}${selector}`,
+          opts.collection,
+          {
+            resourceVersion: rv,
+            timeoutSeconds: opts.watchTimeoutSeconds ?? 300,
+            ...(opts.labelSelector ? { labelSelector: opts.labelSelector } : {}),
+          },
           onEvent,
           abort.signal,
         );
@@ -92,7 +92,7 @@ export function startInformer<T extends KubeObject>(opts: InformerOptions): Info
       } catch (e) {
         if (abort.signal.aborted) return;
         // 410 on the watch request itself also means our resourceVersion is too old.
-        if ((e as { status?: number }).status === 410) rv = undefined;
+        if (isStatus(e, 410)) rv = undefined;
         opts.onError?.(e);
         failures++;
         await sleep(Math.min(100 * 2 ** failures, 10_000));

@@ -1,37 +1,42 @@
 import { FIELD_MANAGER } from '../core/names.js';
 import type { EventAction, Resource } from '../core/resources.js';
-import { KubeError, type KubeClient } from '../kube/kube-client.js';
+import { isStatus, type Collection, type KubeClient } from '../kube/kube-client.js';
 
 /**
  * The few writes the operator makes, each idempotent: creating an object that exists or deleting one that is gone
- * is success, which is what makes re-running a reconcile after a crash safe.
+ * is success, which is what makes re-running a reconcile after a crash safe. The client adds the field manager.
  */
 
-const q = `fieldManager=${FIELD_MANAGER}`;
-
-export function collectionPath(apiVersion: string, namespace: string, plural: string): string {
-  const prefix = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
-  return `${prefix}/namespaces/${namespace}/${plural}`;
+export function collection(apiVersion: string, namespace: string, plural: string): Collection {
+  return { apiVersion, namespace, plural };
 }
 
-function fail(what: string, res: { status: number; body: Record<string, unknown> }): never {
-  throw new KubeError(res.status, `${what}: HTTP ${res.status} ${String(res.body.message ?? '')}`);
+export async function createIfAbsent(
+  client: KubeClient,
+  c: Collection,
+  body: { metadata: { name: string } },
+) {
+  try {
+    await client.create(c, body);
+  } catch (e) {
+    if (!isStatus(e, 409)) throw e;
+  }
 }
 
-export async function createIfAbsent(client: KubeClient, path: string, body: { metadata: { name: string } }) {
-  const res = await client.call('POST', `${path}?${q}`, body);
-  if (res.status >= 300 && res.status !== 409) fail(`create ${path}/${body.metadata.name}`, res);
+export async function deleteIfPresent(client: KubeClient, c: Collection, name: string) {
+  try {
+    await client.delete(c, name);
+  } catch (e) {
+    if (!isStatus(e, 404)) throw e;
+  }
 }
 
-export async function deleteIfPresent(client: KubeClient, path: string) {
-  // Background propagation: the Job's pods go too, without blocking on them.
-  const res = await client.call('DELETE', `${path}?propagationPolicy=Background`);
-  if (res.status >= 300 && res.status !== 404) fail(`delete ${path}`, res);
-}
-
-export async function mergePatch(client: KubeClient, path: string, patch: unknown) {
-  const res = await client.call('PATCH', `${path}?${q}`, patch, 'application/merge-patch+json');
-  if (res.status >= 300 && res.status !== 404) fail(`patch ${path}`, res);
+export async function mergePatch(client: KubeClient, c: Collection, name: string, patch: object) {
+  try {
+    await client.mergePatch(c, name, patch);
+  } catch (e) {
+    if (!isStatus(e, 404)) throw e;
+  }
 }
 
 /**
@@ -40,13 +45,12 @@ export async function mergePatch(client: KubeClient, path: string, patch: unknow
  */
 export async function writeStatus(
   client: KubeClient,
-  path: string,
+  c: Collection,
   obj: Resource<unknown, unknown>,
   status: unknown,
 ) {
   const body = { apiVersion: obj.apiVersion, kind: obj.kind, metadata: obj.metadata, spec: obj.spec, status };
-  const res = await client.call('PUT', `${path}/${obj.metadata.name}/status?${q}`, body);
-  if (res.status >= 300) fail(`update status of ${path}/${obj.metadata.name}`, res);
+  await client.replaceStatus(c, body);
 }
 
 export async function recordEvent(
@@ -56,7 +60,7 @@ export async function recordEvent(
   now: Date,
 ) {
   const ts = now.toISOString();
-  await client.call('POST', `/api/v1/namespaces/${obj.metadata.namespace}/events`, {
+  await client.create(collection('v1', obj.metadata.namespace, 'events'), {
     metadata: { generateName: `${obj.metadata.name}.` },
     involvedObject: {
       apiVersion: obj.apiVersion,
@@ -73,5 +77,5 @@ export async function recordEvent(
     lastTimestamp: ts,
     count: 1,
   });
-  // Events are best effort: a lost event must not fail the reconcile.
+  // Events are best effort: callers log a lost event instead of failing the reconcile.
 }

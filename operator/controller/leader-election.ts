@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
-import { FIELD_MANAGER } from '../core/names.js';
-import type { KubeClient } from '../kube/kube-client.js';
+import { isStatus, type Collection, type KubeClient, type KubeObject } from '../kube/kube-client.js';
 import { decideLease, type LeaseSpec } from './lease-decision.js';
 
 /**
@@ -8,6 +7,8 @@ import { decideLease, type LeaseSpec } from './lease-decision.js';
  * racing for an expired lease cannot both win (one gets 409). A leader that cannot renew within renewDeadline steps
  * down, which is the moment another replica may take over: it must stop reconciling first.
  */
+
+type Lease = KubeObject & { spec?: LeaseSpec };
 
 export interface LeaderElectionOptions {
   client: KubeClient;
@@ -33,32 +34,36 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElector 
   const leaseDuration = opts.leaseDurationSeconds ?? 15;
   const renewDeadline = opts.renewDeadlineMs ?? 10_000;
   const retryPeriod = opts.retryPeriodMs ?? 2_000;
-  const path = `/apis/coordination.k8s.io/v1/namespaces/${opts.namespace}/leases`;
+  const leases: Collection = {
+    apiVersion: 'coordination.k8s.io/v1',
+    plural: 'leases',
+    namespace: opts.namespace,
+  };
   let leader = false;
   let lastRenew = 0;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
 
   async function tryAcquireOrRenew(): Promise<boolean> {
-    const got = await opts.client.call<{ metadata: { resourceVersion: string }; spec?: LeaseSpec }>(
-      'GET',
-      `${path}/${opts.name}`,
-    );
-    if (got.status !== 200 && got.status !== 404) return false;
-    const current = got.status === 200 ? (got.body.spec ?? {}) : undefined;
+    const got = await opts.client.get<Lease>(leases, opts.name);
+    const current = got ? (got.spec ?? {}) : undefined;
     const d = decideLease(current, opts.identity, leaseDuration, new Date());
     if (d.write === 'none') return false;
     const metadata = {
       name: opts.name,
       namespace: opts.namespace,
-      ...(current ? { resourceVersion: got.body.metadata.resourceVersion } : {}),
+      ...(got ? { resourceVersion: got.metadata.resourceVersion } : {}),
     };
     const body = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata, spec: d.spec };
-    const res =
-      d.write === 'create'
-        ? await opts.client.call('POST', `${path}?fieldManager=${FIELD_MANAGER}`, body)
-        : await opts.client.call('PUT', `${path}/${opts.name}?fieldManager=${FIELD_MANAGER}`, body);
-    return res.status < 300 && d.leader;
+    try {
+      if (d.write === 'create') await opts.client.create(leases, body);
+      else await opts.client.replace(leases, body);
+    } catch (e) {
+      // Another candidate wrote first (409 on create or on a stale resourceVersion): not ours this round.
+      if (isStatus(e, 409)) return false;
+      throw e;
+    }
+    return d.leader;
   }
 
   async function tick() {
@@ -93,16 +98,10 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElector 
       if (timer) clearTimeout(timer);
       if (!leader || !release) return;
       leader = false;
-      const got = await opts.client.call<{ metadata: object; spec: LeaseSpec }>(
-        'GET',
-        `${path}/${opts.name}`,
-      );
-      if (got.status === 200 && got.body.spec.holderIdentity === opts.identity) {
-        const spec = { ...got.body.spec, holderIdentity: '', leaseDurationSeconds: 1 };
-        await opts.client.call('PUT', `${path}/${opts.name}?fieldManager=${FIELD_MANAGER}`, {
-          ...got.body,
-          spec,
-        });
+      const got = await opts.client.get<Lease>(leases, opts.name);
+      if (got?.spec?.holderIdentity === opts.identity) {
+        const spec = { ...got.spec, holderIdentity: '', leaseDurationSeconds: 1 };
+        await opts.client.replace(leases, { ...got, spec });
       }
     },
   };

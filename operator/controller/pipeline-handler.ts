@@ -2,7 +2,7 @@ import type { PipelineObject, PipelineRunObject } from '../core/resources.js';
 import type { KubeClient } from '../kube/kube-client.js';
 import { reconcilePipeline } from '../pipeline/reconcile-pipeline.js';
 import type { Informer, KubeObject } from './informer.js';
-import { collectionPath, writeStatus } from './kube-writes.js';
+import { collection, writeStatus } from './kube-writes.js';
 import { sameJson } from './run-handler.js';
 
 /** Adapter around reconcilePipeline: the Pipeline's status summarises its runs. */
@@ -23,7 +23,7 @@ export function createPipelineHandler(deps: {
     if (!sameJson(pipeline.status ?? {}, status)) {
       await writeStatus(
         deps.client,
-        collectionPath(pipeline.apiVersion, namespace, 'pipelines'),
+        collection(pipeline.apiVersion, namespace, 'pipelines'),
         pipeline,
         status,
       );

@@ -6,7 +6,7 @@ import type { OperatorMetrics } from '../metrics.js';
 import type { ObservedJob } from '../run/observed-job.js';
 import { reconcileRun } from '../run/reconcile-run.js';
 import type { Informer, KubeObject } from './informer.js';
-import { collectionPath, createIfAbsent, deleteIfPresent, recordEvent, writeStatus } from './kube-writes.js';
+import { collection, createIfAbsent, deleteIfPresent, recordEvent, writeStatus } from './kube-writes.js';
 
 /** Adapter around reconcileRun: reads the caches, executes the actions, writes the status. */
 
@@ -82,12 +82,12 @@ export function createRunHandler(deps: RunHandlerDeps) {
     const result = reconcileRun({ run, pipeline, defaultImage: deps.defaultImage }, observed, now);
     for (const a of result.actions) {
       if (a.type === 'createConfigMap') {
-        await createIfAbsent(deps.client, collectionPath('v1', ns, 'configmaps'), a.configMap);
+        await createIfAbsent(deps.client, collection('v1', ns, 'configmaps'), a.configMap);
       } else if (a.type === 'createJob') {
-        await createIfAbsent(deps.client, collectionPath('batch/v1', ns, 'jobs'), a.job);
+        await createIfAbsent(deps.client, collection('batch/v1', ns, 'jobs'), a.job);
         log.info({ job: a.job.metadata.name }, 'created step job');
       } else if (a.type === 'deleteJob') {
-        await deleteIfPresent(deps.client, `${collectionPath('batch/v1', ns, 'jobs')}/${a.name}`);
+        await deleteIfPresent(deps.client, collection('batch/v1', ns, 'jobs'), a.name);
         log.info({ job: a.name }, 'deleted step job');
       } else {
         await recordEvent(deps.client, run, a, now).catch((e: unknown) =>
@@ -96,7 +96,7 @@ export function createRunHandler(deps: RunHandlerDeps) {
       }
     }
     if (!sameJson(run.status ?? {}, result.status)) {
-      await writeStatus(deps.client, collectionPath(run.apiVersion, ns, 'pipelineruns'), run, result.status);
+      await writeStatus(deps.client, collection(run.apiVersion, ns, 'pipelineruns'), run, result.status);
       if (result.status.phase !== run.status?.phase)
         log.info({ phase: result.status.phase }, 'run phase changed');
     }

@@ -5,7 +5,7 @@ import type { KubeClient } from '../kube/kube-client.js';
 import { reconcileSchedule } from '../schedule/reconcile-schedule.js';
 import type { Informer, KubeObject } from './informer.js';
 import {
-  collectionPath,
+  collection,
   createIfAbsent,
   deleteIfPresent,
   mergePatch,
@@ -40,15 +40,15 @@ export function createScheduleHandler(deps: ScheduleHandlerDeps) {
       );
     const now = deps.now();
     const result = reconcileSchedule(schedule, owned, now);
-    const runsPath = collectionPath(schedule.apiVersion, ns, 'pipelineruns');
+    const runs = collection(schedule.apiVersion, ns, 'pipelineruns');
     for (const a of result.actions) {
       if (a.type === 'createRun') {
-        await createIfAbsent(deps.client, runsPath, a.run);
+        await createIfAbsent(deps.client, runs, a.run);
         log.info({ run: a.run.metadata.name }, 'created scheduled run');
       } else if (a.type === 'cancelRun') {
-        await mergePatch(deps.client, `${runsPath}/${a.name}`, { spec: { cancelled: true } });
+        await mergePatch(deps.client, runs, a.name, { spec: { cancelled: true } });
       } else if (a.type === 'deleteRun') {
-        await deleteIfPresent(deps.client, `${runsPath}/${a.name}`);
+        await deleteIfPresent(deps.client, runs, a.name);
       } else {
         await recordEvent(deps.client, schedule, a, now).catch((e: unknown) =>
           log.warn({ err: e }, 'event not recorded'),
@@ -58,7 +58,7 @@ export function createScheduleHandler(deps: ScheduleHandlerDeps) {
     if (!sameJson(schedule.status ?? {}, result.status)) {
       await writeStatus(
         deps.client,
-        collectionPath(schedule.apiVersion, ns, 'pipelineschedules'),
+        collection(schedule.apiVersion, ns, 'pipelineschedules'),
         schedule,
         result.status,
       );

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { LABELS } from '../core/names.js';
 import type { PipelineObject, PipelineRunObject, PipelineScheduleObject } from '../core/resources.js';
-import type { KubeClient } from '../kube/kube-client.js';
+import type { Collection, KubeClient } from '../kube/kube-client.js';
 import { instrument, type OperatorMetrics } from '../metrics.js';
 import { keyOf, startInformer, type Informer, type KubeObject } from './informer.js';
 import { createPipelineHandler } from './pipeline-handler.js';
@@ -44,21 +44,22 @@ const controllerOwner = (o: Owned, kind: string) =>
 export function startOperator(opts: OperatorOptions): RunningOperator {
   const { client, logger } = opts;
   const now = opts.now ?? (() => new Date());
-  const ns = (group: string) => (opts.namespace ? `${group}/namespaces/${opts.namespace}` : group);
-  const crd = ns('/apis/medallion.dev/v1alpha1');
+  const watched = (apiVersion: string, plural: string): Collection =>
+    opts.namespace ? { apiVersion, plural, namespace: opts.namespace } : { apiVersion, plural };
+  const crd = 'medallion.dev/v1alpha1';
   const onError = (what: string) => (e: unknown) =>
     logger.warn({ err: e, informer: what }, 'watch failed; retrying');
   const informers: Informer<KubeObject>[] = [];
   const inform = <T extends KubeObject>(
-    path: string,
+    collection: Collection,
     onChange: (key: string) => void,
     labelSelector?: string,
   ) => {
     const i = startInformer<T>({
       client,
-      path,
+      collection,
       onChange,
-      onError: onError(path),
+      onError: onError(collection.plural),
       ...(labelSelector ? { labelSelector } : {}),
     });
     informers.push(i as unknown as Informer<KubeObject>);
@@ -70,7 +71,7 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
   const enqueuePipeline = (key: string) => pipelineQueue.add(key);
   const nsOf = (key: string) => key.slice(0, key.indexOf('/'));
 
-  const runs = inform<PipelineRunObject & KubeObject>(`${crd}/pipelineruns`, (key) => {
+  const runs = inform<PipelineRunObject & KubeObject>(watched(crd, 'pipelineruns'), (key) => {
     enqueueRun(key);
     const run = runs.get(key);
     const owner = run && controllerOwner(run as Owned, 'PipelineSchedule');
@@ -78,15 +79,18 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
     if (run) enqueuePipeline(`${nsOf(key)}/${run.spec.pipelineRef.name}`);
     // A deleted run is gone from the cache; its schedule resyncs on its own requeue.
   });
-  const schedules = inform<PipelineScheduleObject & KubeObject>(`${crd}/pipelineschedules`, enqueueSchedule);
-  const pipelines = inform<PipelineObject & KubeObject>(`${crd}/pipelines`, (key) => {
+  const schedules = inform<PipelineScheduleObject & KubeObject>(
+    watched(crd, 'pipelineschedules'),
+    enqueueSchedule,
+  );
+  const pipelines = inform<PipelineObject & KubeObject>(watched(crd, 'pipelines'), (key) => {
     enqueuePipeline(key);
     for (const r of runs.list()) {
       if (`${r.metadata.namespace}/${r.spec.pipelineRef.name}` === key) enqueueRun(keyOf(r));
     }
   });
   const jobs = inform<Owned>(
-    ns('/apis/batch/v1') + '/jobs',
+    watched('batch/v1', 'jobs'),
     (key) => {
       const job = jobs.get(key);
       const owner = job && controllerOwner(job, 'PipelineRun');
@@ -97,7 +101,7 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
     LABELS.run,
   );
   const pods = inform<Owned>(
-    ns('/api/v1') + '/pods',
+    watched('v1', 'pods'),
     (key) => {
       const pod = pods.get(key);
       const jobName = pod && controllerOwner(pod, 'Job');

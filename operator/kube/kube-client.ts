@@ -1,16 +1,19 @@
-import { request, type RequestOptions } from 'node:https';
-import type { IncomingMessage } from 'node:http';
-import type { KubeConnection } from './kubeconfig.js';
-
 /**
- * The operator's port to the apiserver: plain REST verbs plus a line-delimited watch stream. The controllers depend on
- * this interface only; this implementation uses node:https because @kubernetes/client-node 2.x pulls in undici 8,
- * which does not load on Node 20 (see docs/operator.md).
+ * The operator's port to the apiserver: resource operations on collections of plain JSON objects (as the apiserver
+ * sends them, timestamps as strings), plus a watch stream. Informers, writes and leader election depend on this
+ * interface only; `client-node-adapter.ts` implements it with @kubernetes/client-node.
  */
 
-export interface KubeResponse<T = Record<string, unknown>> {
-  status: number;
-  body: T;
+export interface KubeObject {
+  metadata: { name: string; namespace?: string; resourceVersion?: string; [k: string]: unknown };
+  [k: string]: unknown;
+}
+
+/** A resource collection: `v1` (core) or `group/version`, the plural, and a namespace (all namespaces when unset). */
+export interface Collection {
+  apiVersion: string;
+  plural: string;
+  namespace?: string;
 }
 
 export interface WatchEvent {
@@ -18,100 +21,64 @@ export interface WatchEvent {
   object: Record<string, unknown>;
 }
 
-export interface KubeClient {
-  call<T = Record<string, unknown>>(
-    method: string,
-    path: string,
-    body?: unknown,
-    contentType?: string,
-  ): Promise<KubeResponse<T>>;
-  /** Streams watch events until the server closes the stream, `signal` aborts, or an error; resolves when it ends. */
-  watch(path: string, onEvent: (e: WatchEvent) => void, signal: AbortSignal): Promise<void>;
+export interface WatchOptions {
+  resourceVersion: string;
+  labelSelector?: string;
+  /** Server-side timeout; the stream then ends normally. */
+  timeoutSeconds: number;
 }
 
+/** An object as written back whole (metadata with its resourceVersion). */
+export interface WholeObject {
+  metadata: { name: string; resourceVersion?: string };
+  [k: string]: unknown;
+}
+
+export interface KubeClient {
+  /** The whole collection and the resourceVersion to watch from. */
+  list<T extends KubeObject>(
+    c: Collection,
+    labelSelector?: string,
+  ): Promise<{ items: T[]; resourceVersion: string }>;
+  /** Streams events (bookmarks included) until the server ends the stream or `signal` aborts; rejects on errors. */
+  watch(
+    c: Collection,
+    opts: WatchOptions,
+    onEvent: (e: WatchEvent) => void,
+    signal: AbortSignal,
+  ): Promise<void>;
+  /** undefined when the object does not exist. */
+  get<T extends KubeObject>(c: Collection, name: string): Promise<T | undefined>;
+  create(
+    c: Collection,
+    body: { metadata: { name?: string; generateName?: string }; [k: string]: unknown },
+  ): Promise<void>;
+  /** PUT: optimistic when `body.metadata.resourceVersion` is set (409 on a stale one). */
+  replace(c: Collection, body: WholeObject): Promise<void>;
+  /** PUT to the status subresource, optimistic like `replace`. */
+  replaceStatus(c: Collection, body: WholeObject): Promise<void>;
+  /** JSON merge patch (RFC 7386) of the object. */
+  mergePatch(c: Collection, name: string, patch: object): Promise<void>;
+  /** Deletes with background propagation (dependents are garbage-collected without blocking). */
+  delete(c: Collection, name: string): Promise<void>;
+}
+
+/** Every failed request with an HTTP status (409 Conflict, 404 Not Found, 410 Gone, ...). */
 export class KubeError extends Error {
   constructor(
     readonly status: number,
     message: string,
   ) {
     super(message);
+    this.name = 'KubeError';
   }
 }
 
-function options(conn: KubeConnection, method: string, headers: Record<string, string>): RequestOptions {
-  return {
-    method,
-    ca: conn.ca,
-    cert: conn.cert,
-    key: conn.key,
-    headers: {
-      ...(conn.token ? { authorization: `Bearer ${conn.token}` } : {}),
-      accept: 'application/json',
-      ...headers,
-    },
-  };
-}
+export const isStatus = (e: unknown, status: number): boolean =>
+  e instanceof KubeError && e.status === status;
 
-export function createKubeClient(conn: KubeConnection, requestTimeoutMs = 30_000): KubeClient {
-  return {
-    call(method, path, body, contentType = 'application/json') {
-      const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-      // An explicit length: with chunked bodies the apiserver may answer a DELETE without reading its options, and the
-      // unread bytes then corrupt the next request on the kept-alive connection.
-      const headers: Record<string, string> =
-        payload === undefined
-          ? {}
-          : { 'content-type': contentType, 'content-length': String(Buffer.byteLength(payload)) };
-      return new Promise((resolve, reject) => {
-        const req = request(`${conn.server}${path}`, options(conn, method, headers), (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            try {
-              resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : {} });
-            } catch {
-              resolve({ status: res.statusCode ?? 0, body: { message: text } as never });
-            }
-          });
-          res.on('error', reject);
-        });
-        req.setTimeout(requestTimeoutMs, () => req.destroy(new Error(`${method} ${path} timed out`)));
-        req.on('error', reject);
-        if (payload !== undefined) req.write(payload);
-        req.end();
-      });
-    },
-
-    watch(path, onEvent, signal) {
-      return new Promise((resolve, reject) => {
-        const req = request(
-          `${conn.server}${path}`,
-          { ...options(conn, 'GET', {}), signal },
-          (res: IncomingMessage) => {
-            if (res.statusCode !== 200) {
-              res.resume();
-              reject(new KubeError(res.statusCode ?? 0, `watch ${path}: HTTP ${res.statusCode}`));
-              return;
-            }
-            let buffer = '';
-            res.setEncoding('utf8');
-            res.on('data', (chunk: string) => {
-              buffer += chunk;
-              let nl: number;
-              while ((nl = buffer.indexOf('\n')) >= 0) {
-                const line = buffer.slice(0, nl).trim();
-                buffer = buffer.slice(nl + 1);
-                if (line) onEvent(JSON.parse(line) as WatchEvent);
-              }
-            });
-            res.on('end', () => resolve());
-            res.on('error', (e) => (signal.aborted ? resolve() : reject(e)));
-          },
-        );
-        req.on('error', (e) => (signal.aborted ? resolve() : reject(e)));
-        req.end();
-      });
-    },
-  };
+/** `/api/v1/...` for the core group, `/apis/<group>/<version>/...` otherwise. */
+export function collectionUrlPath(c: Collection): string {
+  const prefix = c.apiVersion.includes('/') ? `/apis/${c.apiVersion}` : `/api/${c.apiVersion}`;
+  return c.namespace ? `${prefix}/namespaces/${c.namespace}/${c.plural}` : `${prefix}/${c.plural}`;
 }

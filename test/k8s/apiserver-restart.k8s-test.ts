@@ -1,8 +1,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startOperator, type RunningOperator } from '../../operator/controller/start-operator.js';
-import { createKubeClient } from '../../operator/kube/kube-client.js';
-import { loadKubeconfig } from '../../operator/kube/kubeconfig.js';
+import { createKubeClient, loadKubeConfig } from '../../operator/kube/client-node-adapter.js';
 import { installCrds } from './install-crds.js';
 import { kubeRest } from './kube-rest.js';
 import { startApiserver, type ControlPlane } from './start-apiserver.js';
@@ -30,7 +29,7 @@ describe('apiserver restart', () => {
   it('the operator keeps reconciling after kube-apiserver restarts (watches resume)', async () => {
     const api = kubeRest(cp.kubeconfig);
     await installCrds(api);
-    const client = createKubeClient(loadKubeconfig(cp.kubeconfig));
+    const client = createKubeClient(loadKubeConfig({ kubeconfig: cp.kubeconfig }));
     op = startOperator({
       client,
       logger: pino({ level: 'silent' }),

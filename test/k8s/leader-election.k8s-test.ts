@@ -1,10 +1,9 @@
 import { pino } from 'pino';
 import { describe, expect, inject, it } from 'vitest';
 import { startLeaderElection, type LeaderElector } from '../../operator/controller/leader-election.js';
-import { createKubeClient } from '../../operator/kube/kube-client.js';
-import { loadKubeconfig } from '../../operator/kube/kubeconfig.js';
+import { createKubeClient, loadKubeConfig } from '../../operator/kube/client-node-adapter.js';
 
-const client = createKubeClient(loadKubeconfig(inject('kubeconfig')));
+const client = createKubeClient(loadKubeConfig({ kubeconfig: inject('kubeconfig') }));
 const logger = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,14 +1,13 @@
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startOperator, type RunningOperator } from '../../operator/controller/start-operator.js';
-import { createKubeClient } from '../../operator/kube/kube-client.js';
-import { loadKubeconfig } from '../../operator/kube/kubeconfig.js';
+import { createKubeClient, loadKubeConfig } from '../../operator/kube/client-node-adapter.js';
 import { startFakeJobExecutor, type Script } from './fake-job-executor.js';
 import { installCrds } from './install-crds.js';
 import { kubeRest } from './kube-rest.js';
 
 const api = kubeRest(inject('kubeconfig'));
-const client = createKubeClient(loadKubeconfig(inject('kubeconfig')));
+const client = createKubeClient(loadKubeConfig({ kubeconfig: inject('kubeconfig') }));
 const logger = pino({ level: process.env.MEDALLION_TEST_LOG ?? 'silent' });
 type Obj = Record<string, unknown>;
 
