@@ -14,6 +14,8 @@ export interface EmbeddedPostgresOptions {
   logger: Logger;
   /** Database created for the warehouse (default medallion). */
   database?: string;
+  /** Extra `postgres` server flags, e.g. ['-c', 'ssl=on', ...] (tests use it for TLS). */
+  serverFlags?: string[];
 }
 
 export interface EmbeddedWarehouse {
@@ -126,6 +128,7 @@ export const createEmbeddedPostgres = (options: EmbeddedPostgresOptions): Embedd
         'unix_socket_directories=',
         '-c',
         'max_wal_size=2GB',
+        ...(options.serverFlags ?? []),
       ],
       onLog: (message: string) => log.debug({ message: message.trim() }, 'postgres'),
       onError: (error: unknown) => log.warn({ err: error }, 'postgres reported an error'),
