@@ -1,3 +1,4 @@
+import { Registry } from 'prom-client';
 import type { RunnerConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -10,7 +11,7 @@ import { EXIT, type CliIo } from './cli-io.js';
 
 export async function runCommand(
   args: Record<string, string | boolean | undefined>,
-  deps: { io: CliIo; config: RunnerConfig; logger: Logger },
+  deps: { io: CliIo; config: RunnerConfig; logger: Logger; registry?: Registry },
 ): Promise<number> {
   const { io, config, logger } = deps;
   if (typeof args.file !== 'string')
@@ -38,6 +39,10 @@ export async function runCommand(
     logger,
     progress,
     cpus: config.cpus,
+    // One metrics registry per process, shared by everything this command runs.
+    registry: deps.registry ?? new Registry(),
+    fxUrl: config.fxUrl,
+    countriesUrl: config.countriesUrl,
   });
   io.out(formatSummaryTable(summary));
   if (summary.error) {

@@ -6,14 +6,23 @@ import { AMOUNT_TYPE } from '../silver/silver-rules.js';
  * line type `sale`; every amount stays DECIMAL so sums are exact.
  */
 
+const CENTS = 'DECIMAL(38,2)';
+// EUR and USD revenue: sums of the per-line cents of silver (exact; null when enrichment is disabled).
+const fxMeasures = `CAST(sum(amount_eur) AS ${CENTS}) AS revenue_eur, CAST(sum(amount_usd) AS ${CENTS}) AS revenue_usd`;
 const measures = `CAST(sum(quantity * unit_price) AS ${AMOUNT_TYPE}) AS revenue,
-      count(DISTINCT invoice_no) AS orders, count(DISTINCT customer_id) AS customers, CAST(sum(quantity) AS BIGINT) AS units`;
+      count(DISTINCT invoice_no) AS orders, count(DISTINCT customer_id) AS customers, CAST(sum(quantity) AS BIGINT) AS units,
+      ${fxMeasures}`;
+// Null when there are sales but none has an amount (enrichment disabled); 0 when there are no sales at all.
+const fxTotal = (col: string): string =>
+  `CAST(CASE WHEN count(${col}) = 0 AND count(*) > 0 THEN NULL ELSE coalesce(sum(${col}), 0) END AS ${CENTS})`;
 
 export const GOLD_TABLES = {
   kpis: `WITH s AS (
         SELECT CAST(coalesce(sum(quantity * unit_price), 0) AS ${AMOUNT_TYPE}) AS revenue,
                count(DISTINCT invoice_no) AS orders, count(DISTINCT customer_id) AS customers,
-               CAST(coalesce(sum(quantity), 0) AS BIGINT) AS units
+               CAST(coalesce(sum(quantity), 0) AS BIGINT) AS units,
+               ${fxTotal('amount_eur')} AS revenue_eur, ${fxTotal('amount_usd')} AS revenue_usd,
+               CAST(coalesce(sum(quantity * unit_price) FILTER (WHERE category IS NOT NULL), 0) AS ${AMOUNT_TYPE}) AS categorised_revenue
         FROM lines WHERE line_type = 'sale'),
       c AS (
         SELECT count(DISTINCT invoice_no) AS cancelled_invoices,
@@ -21,7 +30,8 @@ export const GOLD_TABLES = {
         FROM lines WHERE line_type = 'cancellation')
       SELECT s.revenue, s.orders, s.customers, s.units,
              CAST(CASE WHEN s.orders = 0 THEN 0 ELSE s.revenue / s.orders END AS ${AMOUNT_TYPE}) AS average_order_value,
-             c.cancelled_invoices, c.cancellation_value
+             c.cancelled_invoices, c.cancellation_value, s.revenue_eur, s.revenue_usd, s.categorised_revenue,
+             CASE WHEN s.revenue = 0 THEN NULL ELSE CAST(s.categorised_revenue AS DOUBLE) / CAST(s.revenue AS DOUBLE) END AS category_coverage
       FROM s CROSS JOIN c`,
   kpi_daily: `SELECT business_date, ${measures} FROM lines WHERE line_type = 'sale' GROUP BY ALL ORDER BY business_date`,
   kpi_monthly: `SELECT CAST(date_trunc('month', business_date) AS DATE) AS month, ${measures}
@@ -32,14 +42,24 @@ export const GOLD_TABLES = {
       FROM lines WHERE line_type = 'sale' GROUP BY ALL ORDER BY month, country`,
   // The most frequent description of each product among its sales lines; ties go to the smallest text.
   top_products: `WITH d AS (
-        SELECT stock_code, description, count(*) AS n FROM lines
+        SELECT stock_code, description, category, count(*) AS n FROM lines
         WHERE line_type = 'sale' AND description IS NOT NULL GROUP BY ALL),
-      best AS (SELECT stock_code, arg_min(description, (-n, description)) AS description FROM d GROUP BY stock_code),
+      best AS (SELECT stock_code, arg_min(description, (-n, description)) AS description,
+                      arg_min(category, (-n, description)) AS category FROM d GROUP BY stock_code),
       p AS (SELECT stock_code, CAST(sum(quantity * unit_price) AS ${AMOUNT_TYPE}) AS revenue, CAST(sum(quantity) AS BIGINT) AS units,
                    count(DISTINCT invoice_no) AS orders FROM lines WHERE line_type = 'sale' GROUP BY stock_code)
       SELECT CAST(row_number() OVER (ORDER BY p.revenue DESC, p.stock_code) AS INTEGER) AS rank,
-             p.stock_code, best.description, p.revenue, p.units, p.orders
+             p.stock_code, best.description, p.revenue, p.units, p.orders, best.category
       FROM p LEFT JOIN best USING (stock_code) ORDER BY rank`,
+  // Revenue by product category; the uncategorised lines form the row with a null category, so revenue adds up.
+  category_sales: `WITH c AS (
+        SELECT category, CAST(sum(quantity * unit_price) AS ${AMOUNT_TYPE}) AS revenue, CAST(sum(quantity) AS BIGINT) AS units,
+               count(DISTINCT invoice_no) AS orders, ${fxMeasures}
+        FROM lines WHERE line_type = 'sale' GROUP BY category)
+      SELECT category, revenue,
+             CAST(revenue AS DOUBLE) / nullif(CAST(sum(revenue) OVER () AS DOUBLE), 0) AS revenue_share,
+             units, orders, revenue_eur, revenue_usd
+      FROM c ORDER BY category IS NULL, revenue DESC, category`,
   rfm: `WITH c AS (
         SELECT customer_id, max(business_date) AS last_purchase_date, count(DISTINCT invoice_no) AS frequency,
                CAST(sum(quantity * unit_price) AS ${AMOUNT_TYPE}) AS monetary
@@ -80,15 +100,29 @@ export type GoldTable = keyof typeof GOLD_TABLES;
 export const copyGoldSql = (table: GoldTable, target: string): string =>
   `COPY (${GOLD_TABLES[table]}) TO ${lit(target)} (FORMAT parquet, COMPRESSION zstd)`;
 
-/** Audit: every series adds up, exactly, to the headline revenue; returns the series that do not. */
+/** Series that must add up, exactly, to a kpis column (the gold audit). */
+export const AUDITED_SERIES: readonly (readonly [GoldTable, 'revenue' | 'revenue_eur' | 'revenue_usd'])[] = [
+  ...(
+    [
+      'kpi_daily',
+      'kpi_monthly',
+      'country_daily',
+      'country_monthly',
+      'top_products',
+      'category_sales',
+    ] as const
+  ).map((t) => [t, 'revenue'] as const),
+  ...(['kpi_daily', 'kpi_monthly', 'country_daily', 'country_monthly', 'category_sales'] as const).flatMap(
+    (t) => (['revenue_eur', 'revenue_usd'] as const).map((c) => [t, c] as const),
+  ),
+];
+
+/** Audit: every series adds up, exactly, to the headline revenue (GBP, EUR, USD); returns the sums that do not. */
 export const goldAuditSql = (dir: (t: GoldTable) => string): string => {
-  const series: GoldTable[] = [
-    'kpi_daily',
-    'kpi_monthly',
-    'country_daily',
-    'country_monthly',
-    'top_products',
-  ];
-  return `WITH k AS (SELECT revenue FROM read_parquet(${lit(dir('kpis'))}))
-    ${series.map((t) => `SELECT ${lit(t)} AS series, (SELECT coalesce(sum(revenue), 0) FROM read_parquet(${lit(dir(t))})) AS total FROM k WHERE total <> k.revenue`).join('\n    UNION ALL ')}`;
+  return `WITH k AS (SELECT * FROM read_parquet(${lit(dir('kpis'))}))
+    ${AUDITED_SERIES.map(
+      ([t, col]) =>
+        `SELECT ${lit(t)} AS series, ${lit(col)} AS measure, (SELECT coalesce(sum(${col}), 0) FROM read_parquet(${lit(dir(t))})) AS total
+      FROM k WHERE total <> coalesce(k.${col}, 0)`,
+    ).join('\n    UNION ALL ')}`;
 };

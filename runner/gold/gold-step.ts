@@ -14,11 +14,29 @@ export interface GoldKpis {
   averageOrderValue: string;
   cancelledInvoices: number;
   cancellationValue: string;
+  /** Σ of the per-line EUR/USD cents of silver (2 decimals, exact); null when enrichment is disabled. */
+  revenueEur: string | null;
+  revenueUsd: string | null;
+  /** Revenue (GBP) of sales lines whose description has a product category, and its share of revenue. */
+  categorisedRevenue: string;
+  categoryCoverage: number | null;
 }
+
+/** Bumped when gold's tables change, so that a version built by older code is rebuilt rather than reported. */
+const GOLD_CONTRACT = 2;
+
+/** Columns gold reads that a silver version written before enrichment lacks; they read as null. */
+const ENRICHED_SILVER_COLUMNS = [
+  ['amount_eur', 'DECIMAL(38,2)'],
+  ['amount_usd', 'DECIMAL(38,2)'],
+  ['fx_rate_date', 'DATE'],
+  ['category', 'VARCHAR'],
+] as const;
 
 export interface GoldMeta {
   runId: string;
   silverVersion: string;
+  contract?: number;
   kpis: GoldKpis;
   rows: Record<string, number>;
 }
@@ -50,7 +68,7 @@ export async function runGoldStep(ctx: StepContext): Promise<StepResult> {
       ...(rows ? { rowCount: rows[t] ?? 0 } : {}),
     }));
   const current = await lake.current<GoldMeta>('gold');
-  if (current && current.meta.silverVersion === silver.version) {
+  if (current && current.meta.silverVersion === silver.version && current.meta.contract === GOLD_CONTRACT) {
     ctx.progress.step('gold', `up to date (version ${current.version})`);
     return {
       status: 'Succeeded',
@@ -65,9 +83,14 @@ export async function runGoldStep(ctx: StepContext): Promise<StepResult> {
   }
   const staging = await lake.stagingDir(runId, 'gold');
   try {
-    await engine.run(
-      `CREATE OR REPLACE TEMP TABLE lines AS SELECT * FROM read_parquet(${lit(path.join(silver.dir, 'sales_lines.parquet'))})`,
+    const source = `read_parquet(${lit(path.join(silver.dir, 'sales_lines.parquet'))})`;
+    const present = new Set(
+      (await engine.all(`DESCRIBE SELECT * FROM ${source}`)).map((r) => String(r.column_name)),
     );
+    const missing = ENRICHED_SILVER_COLUMNS.filter(([c]) => !present.has(c)).map(
+      ([c, t]) => `, NULL::${t} AS ${c}`,
+    );
+    await engine.run(`CREATE OR REPLACE TEMP TABLE lines AS SELECT *${missing.join('')} FROM ${source}`);
     const file = (t: GoldTable): string => path.join(staging, `${t}.parquet`);
     const rows: Record<string, number> = {};
     for (const t of tables) {
@@ -88,8 +111,12 @@ export async function runGoldStep(ctx: StepContext): Promise<StepResult> {
       averageOrderValue: String(k?.average_order_value),
       cancelledInvoices: Number(k?.cancelled_invoices),
       cancellationValue: String(k?.cancellation_value),
+      revenueEur: k?.revenue_eur == null ? null : String(k.revenue_eur),
+      revenueUsd: k?.revenue_usd == null ? null : String(k.revenue_usd),
+      categorisedRevenue: String(k?.categorised_revenue),
+      categoryCoverage: k?.category_coverage == null ? null : Number(k.category_coverage),
     };
-    const meta: GoldMeta = { runId, silverVersion: silver.version, kpis, rows };
+    const meta: GoldMeta = { runId, silverVersion: silver.version, contract: GOLD_CONTRACT, kpis, rows };
     await lake.publishLayer('gold', runId, staging, meta, spec.lake.retainVersions);
     return {
       status: 'Succeeded',

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { Registry } from 'prom-client';
 import { runBronzeStep } from '../bronze/bronze-step.js';
 import { createSqlEngine } from '../engine/sql-engine.js';
 import { isMedallionError, UsageError } from '../errors.js';
@@ -14,7 +15,13 @@ import { STEP_NAMES, type StepName } from '../spec/pipeline-spec.js';
 import type { LoadedSpec } from '../spec/load-spec.js';
 import type { ProgressReporter } from './progress.js';
 import { newRunId } from './run-id.js';
-import { runStatus, stepSummary, summariseKpis, type RunSummary } from './run-summary.js';
+import {
+  runStatus,
+  stepSummary,
+  summariseEnrichment,
+  summariseKpis,
+  type RunSummary,
+} from './run-summary.js';
 import type { StepContext, StepResult } from './step-types.js';
 
 export type StepRunner = (ctx: StepContext) => Promise<StepResult>;
@@ -39,6 +46,11 @@ export interface RunOptions {
   lineage?: LineageEmitter;
   now?: () => Date;
   cpus?: number;
+  /** The process's metrics registry (the CLI creates one); a fresh one when absent. */
+  registry?: Registry;
+  /** Provider base URL overrides from the config module (MEDALLION_FX_URL, MEDALLION_COUNTRIES_URL). */
+  fxUrl?: string | undefined;
+  countriesUrl?: string | undefined;
 }
 
 /** Runs the requested steps in order. A failed step stops the run; the summary is written either way. */
@@ -82,6 +94,14 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
     engine,
     logger,
     progress: o.progress,
+    enrichment: {
+      cacheDir: spec.enrichment.cacheDir
+        ? path.resolve(baseDir, spec.enrichment.cacheDir)
+        : path.join(lakeRoot, '_cache', 'enrichment'),
+      registry: o.registry ?? new Registry(),
+      fxUrl: o.fxUrl,
+      countriesUrl: o.countriesUrl,
+    },
   };
   const results: [string, StepResult][] = [];
   let error: RunSummary['error'];
@@ -170,7 +190,8 @@ async function summarise(a: {
       : { status: 'Skipped', rowsIn: 0, rowsOut: 0, durationMs: 0, note: 'not run: an earlier step failed' };
   }
   // Quality and KPIs describe what is published now, even when this run had nothing new to do.
-  const silverQuality = done.get('silver')?.details.quality as SilverMeta['quality'] | undefined;
+  const silverDetails = done.get('silver')?.details;
+  const silverQuality = silverDetails?.quality as SilverMeta['quality'] | undefined;
   const silver = await a.lake.current<SilverMeta>('silver');
   const gold = await a.lake.current<GoldMeta>('gold');
   const goldKpis = done.get('gold')?.details.kpis as GoldMeta['kpis'] | undefined;
@@ -185,6 +206,12 @@ async function summarise(a: {
     steps,
     quality: silverQuality ?? silver?.meta.quality ?? null,
     kpis: summariseKpis(goldKpis ?? gold?.meta.kpis),
+    enrichment: summariseEnrichment(
+      silverDetails && 'enrichment' in silverDetails
+        ? (silverDetails.enrichment as SilverMeta['enrichment'])
+        : silver?.meta.enrichment,
+      goldKpis ?? gold?.meta.kpis,
+    ),
     lineage: { inputs, outputs },
     lake: a.lake.root,
     ...(a.error ? { error: a.error } : {}),

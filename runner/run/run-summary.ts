@@ -1,5 +1,7 @@
+import type { EnrichmentSummary, ProviderSummary } from '../enrichment/index.js';
 import type { GoldKpis } from '../gold/gold-step.js';
 import type { QualityReport } from '../quality/assess-quality.js';
+import type { SilverEnrichment } from '../silver/enrich-silver.js';
 import { roundMoney } from './money.js';
 import type { DatasetRef, StepResult, StepStatus } from './step-types.js';
 
@@ -28,10 +30,45 @@ export interface RunSummary {
     averageOrderValue: number;
     cancelledInvoices: number;
     cancellationValue: number;
+    /** Σ of the per-line EUR/USD amounts (cents, half-even per line); null when enrichment is disabled. */
+    revenueEur: number | null;
+    revenueUsd: number | null;
   } | null;
+  /** Present on every summary this runner writes; optional for readers of older summaries. */
+  enrichment?: EnrichmentReport | null;
   lineage: { inputs: DatasetRef[]; outputs: DatasetRef[] };
   lake: string;
   error?: { code: string; message: string; hint?: string };
+}
+
+/** Health of one provider: where its data came from and what it cost (docs/run-summary.md). */
+export type ProviderReport = Omit<ProviderSummary, 'source'> & {
+  source: ProviderSummary['source'] | 'rules';
+};
+
+export interface EnrichmentReport {
+  currency: EnrichmentSummary['currency'];
+  country: EnrichmentSummary['country'];
+  product: EnrichmentSummary['product'];
+  /** Share of sales revenue (GBP) whose product has a category, 4 decimals; null before gold has run. */
+  categoryCoverage: number | null;
+  degradedReasons: string[];
+}
+
+export function summariseEnrichment(
+  e: SilverEnrichment | null | undefined,
+  kpis: GoldKpis | undefined,
+): EnrichmentReport | null {
+  if (!e) return null;
+  const coverage = kpis?.categoryCoverage;
+  return {
+    currency: e.summary.currency,
+    country: e.summary.country,
+    product: e.summary.product,
+    categoryCoverage:
+      coverage === null || coverage === undefined ? null : Math.round(coverage * 10_000) / 10_000,
+    degradedReasons: e.degradedReasons,
+  };
 }
 
 export function runStatus(results: StepResult[]): RunStatus {
@@ -49,6 +86,8 @@ export function summariseKpis(k: GoldKpis | undefined): RunSummary['kpis'] {
     averageOrderValue: roundMoney(k.averageOrderValue),
     cancelledInvoices: k.cancelledInvoices,
     cancellationValue: roundMoney(k.cancellationValue),
+    revenueEur: k.revenueEur === null || k.revenueEur === undefined ? null : roundMoney(k.revenueEur),
+    revenueUsd: k.revenueUsd === null || k.revenueUsd === undefined ? null : roundMoney(k.revenueUsd),
   };
 }
 
@@ -76,6 +115,8 @@ export function stepSummary(step: string, r: StepResult): RunSummary['steps'][st
   return base;
 }
 
+const money = (n: number): string => n.toLocaleString('en-GB', { minimumFractionDigits: 2 });
+
 /** The summary table printed at the end of `medallion run`. */
 export function formatSummaryTable(s: RunSummary): string {
   const rows = Object.entries(s.steps).map(([name, st]) => [
@@ -102,8 +143,16 @@ export function formatSummaryTable(s: RunSummary): string {
   if (s.kpis) {
     const k = s.kpis;
     out.push(
-      `revenue ${k.revenue.toLocaleString('en-GB', { minimumFractionDigits: 2 })}, orders ${k.orders.toLocaleString('en-GB')}, customers ${k.customers.toLocaleString('en-GB')}, units ${k.units.toLocaleString('en-GB')}, AOV ${k.averageOrderValue.toFixed(2)}`,
+      `revenue ${money(k.revenue)}${k.revenueEur === null ? '' : ` (EUR ${money(k.revenueEur)}`}${k.revenueUsd === null ? '' : `, USD ${money(k.revenueUsd)})`}, orders ${k.orders.toLocaleString('en-GB')}, customers ${k.customers.toLocaleString('en-GB')}, units ${k.units.toLocaleString('en-GB')}, AOV ${k.averageOrderValue.toFixed(2)}`,
     );
+  }
+  if (s.enrichment) {
+    const e = s.enrichment;
+    const p = (name: string, r: ProviderReport): string =>
+      `${name} ${r.source} (${r.calls} calls, ${r.failures} failures, breaker ${r.breakerState})`;
+    const coverage =
+      e.categoryCoverage === null ? '' : `; ${(e.categoryCoverage * 100).toFixed(2)}% of revenue categorised`;
+    out.push(`enrichment: ${p('currency', e.currency)}, ${p('country', e.country)}${coverage}`);
   }
   out.push(`lake ${s.lake}`);
   return out.join('\n');

@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
 import type { LakeStore } from '../lake/lake-store.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
@@ -38,4 +39,16 @@ export interface StepContext {
   engine: SqlEngine;
   logger: Logger;
   progress: ProgressReporter;
+  enrichment: EnrichmentContext;
+}
+
+/** What the silver step needs to ask the enrichment providers; the values come from the config module and the CLI. */
+export interface EnrichmentContext {
+  /** Absolute response cache directory: spec.enrichment.cacheDir, or <lake>/_cache/enrichment. */
+  cacheDir: string;
+  /** The process's one metrics registry. */
+  registry: Registry;
+  /** MEDALLION_FX_URL and MEDALLION_COUNTRIES_URL: override the spec's base URLs when set. */
+  fxUrl?: string | undefined;
+  countriesUrl?: string | undefined;
 }

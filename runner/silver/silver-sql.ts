@@ -1,5 +1,6 @@
 import { ident, lit } from '../engine/sql-engine.js';
 import type { PipelineSpec } from '../spec/pipeline-spec.js';
+import { ENRICHED_COLUMNS_SQL, ENRICHED_JOINS_SQL } from './enrichment-sql.js';
 import { AMOUNT_TYPE, PRICE_TYPE } from './silver-rules.js';
 
 /**
@@ -39,7 +40,10 @@ export function sourceRowsSql(spec: PipelineSpec, available: Set<string>): strin
  * A view: the window is evaluated once, while the classified table is built.
  */
 export function rankDuplicatesSql(): string {
-  const key = [...RAW_FIELDS, `CASE WHEN malformed_reason IS NULL THEN NULL ELSE source_file || ':' || source_line END`];
+  const key = [
+    ...RAW_FIELDS,
+    `CASE WHEN malformed_reason IS NULL THEN NULL ELSE source_file || ':' || source_line END`,
+  ];
   return `CREATE OR REPLACE TEMP VIEW ranked AS
     SELECT *, row_number() OVER (PARTITION BY ${key.join(', ')} ORDER BY source_file, source_line) AS dup_rank
     FROM src`;
@@ -129,18 +133,19 @@ export function classifySql(spec: PipelineSpec): string {
 
 export function salesLinesSql(spec: PipelineSpec, target: string): string {
   // Time-zone conversion is costly per row and invoices share timestamps: convert each distinct one once.
+  // Columns up to ingest_run_id are the original contract; enriched columns are appended (enrichment-sql.ts).
   return `COPY (
     WITH s AS (
       SELECT * FROM classified
       WHERE outcome IN ('cancellation', 'adjustment', 'non_merchandise', 'stock_adjustment', 'zero_price', 'sale')),
     tz AS (SELECT local_ts, timezone(${lit(spec.source.timezone)}, local_ts) AS utc_ts
            FROM (SELECT DISTINCT invoice_local_ts AS local_ts FROM s))
-    SELECT invoice_no, stock_code, description, quantity, unit_price,
-           CAST(quantity * unit_price AS ${AMOUNT_TYPE}) AS line_amount,
-           tz.utc_ts AS invoice_ts, invoice_local_ts, CAST(invoice_local_ts AS DATE) AS business_date,
-           customer_id, country, outcome AS line_type,
-           source_file, source_line, row_hash, ingest_run_id
-    FROM s JOIN tz ON tz.local_ts = s.invoice_local_ts
+    SELECT s.invoice_no, s.stock_code, s.description, s.quantity, s.unit_price,
+           CAST(s.quantity * s.unit_price AS ${AMOUNT_TYPE}) AS line_amount,
+           tz.utc_ts AS invoice_ts, s.invoice_local_ts, CAST(s.invoice_local_ts AS DATE) AS business_date,
+           s.customer_id, s.country, s.outcome AS line_type,
+           s.source_file, s.source_line, s.row_hash, s.ingest_run_id,${ENRICHED_COLUMNS_SQL}
+    FROM s JOIN tz ON tz.local_ts = s.invoice_local_ts${ENRICHED_JOINS_SQL}
   ) TO ${lit(target)} (FORMAT parquet, COMPRESSION zstd)`;
 }
 

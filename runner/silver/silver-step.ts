@@ -9,13 +9,13 @@ import {
   type SilverCounts,
 } from '../quality/assess-quality.js';
 import type { StepContext, StepResult } from '../run/step-types.js';
-import { LINE_TYPES } from './silver-rules.js';
+import { enrichSilverLines, type SilverEnrichment } from './enrich-silver.js';
+import { countriesSql, dropEnrichmentSql, fxRatesSql } from './enrichment-sql.js';
+import { auditWritten, readCounts, result, SILVER_FILES } from './silver-report.js';
 import {
   classifySql,
   duplicatesSql,
-  inputCountsSql,
   normaliseSql,
-  outcomeCountsSql,
   quarantineSql,
   rankDuplicatesSql,
   salesLinesSql,
@@ -29,7 +29,12 @@ export interface SilverMeta {
   counts: SilverCounts;
   quality: QualityReport;
   status: 'Succeeded' | 'Degraded';
+  /** Sources and counts of the enrichment this version was built with; null when enrichment is disabled. */
+  enrichment: SilverEnrichment | null;
 }
+
+/** Bumped when silver's output columns change, so that older versions are rebuilt rather than read. */
+const SILVER_CONTRACT = 2;
 
 /** Anything in the spec that changes silver's output; a new fingerprint rebuilds silver even without new files. */
 export function silverFingerprint(ctx: StepContext): string {
@@ -40,11 +45,11 @@ export function silverFingerprint(ctx: StepContext): string {
     ts: source.timestampFormat,
     tz: source.timezone,
     rules,
+    enrichment: ctx.spec.enrichment.enabled,
+    contract: SILVER_CONTRACT,
   };
   return crypto.createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
 }
-
-const SILVER_FILES = ['sales_lines.parquet', 'quarantine.parquet', 'duplicates.parquet'];
 
 /** Silver: rebuilt from all visible bronze rows, audited, then published as a new version (or nothing). */
 export async function runSilverStep(ctx: StepContext): Promise<StepResult> {
@@ -56,6 +61,8 @@ export async function runSilverStep(ctx: StepContext): Promise<StepResult> {
   const outputs = [
     { namespace: `file://${lake.root}`, name: `silver/${dataset}/sales_lines` },
     { namespace: `file://${lake.root}`, name: `silver/${dataset}/quarantine` },
+    { namespace: `file://${lake.root}`, name: `silver/${dataset}/countries` },
+    { namespace: `file://${lake.root}`, name: `silver/${dataset}/fx_rates` },
   ];
   if (manifest.files.length === 0) {
     throw new StepPreconditionError(
@@ -129,94 +136,46 @@ export async function runSilverStep(ctx: StepContext): Promise<StepResult> {
         `quality check failed: ${failed.join(', ')}; nothing published`,
       );
     }
+    // Once per run, never per row: distinct dates, countries and descriptions in, lookup tables out.
+    const enrichment = await enrichSilverLines(ctx);
     await engine.run(salesLinesSql(spec, path.join(staging, SILVER_FILES[0]!)));
     await engine.run(quarantineSql(path.join(staging, SILVER_FILES[1]!)));
-    await auditWritten(ctx, staging, counts);
-    const meta: SilverMeta = { runId, bronzeVersion: manifest.version, fingerprint, counts, quality, status };
+    await engine.run(countriesSql(path.join(staging, SILVER_FILES[3]!)));
+    await engine.run(fxRatesSql(path.join(staging, SILVER_FILES[4]!)));
+    await auditWritten(ctx, staging, counts, enrichment);
+    const stepStatus = enrichment?.degraded ? 'Degraded' : status;
+    const meta: SilverMeta = {
+      runId,
+      bronzeVersion: manifest.version,
+      fingerprint,
+      counts,
+      quality,
+      status: stepStatus,
+      enrichment,
+    };
     const dir = await lake.publishLayer('silver', runId, staging, meta, spec.lake.retainVersions);
     ctx.progress.step(
       'silver',
       `published version ${runId}: ${counts.silverRows.toLocaleString('en-GB')} rows, ${counts.quarantined} quarantined, ${counts.duplicates} duplicates`,
     );
-    return result(status, meta, counts.bronzeRows, counts.silverRows, started, inputs, outputs, {
-      version: runId,
-      dir,
-    });
+    const note = enrichment?.degraded
+      ? `enrichment degraded: ${enrichment.degradedReasons.join('; ')}`
+      : undefined;
+    return result(
+      stepStatus,
+      meta,
+      counts.bronzeRows,
+      counts.silverRows,
+      started,
+      inputs,
+      outputs,
+      { version: runId, dir, enrichment },
+      note,
+    );
   } finally {
     await lake.discardStaging(runId, 'silver');
-    await engine.run('DROP TABLE IF EXISTS classified');
-    for (const v of ['normalised', 'ranked', 'src', 'bronze_visible']) await engine.run(`DROP VIEW IF EXISTS ${v}`);
+    for (const sql of ['DROP TABLE IF EXISTS classified', ...dropEnrichmentSql()]) await engine.run(sql);
+    for (const v of ['normalised', 'ranked', 'src', 'bronze_visible'])
+      await engine.run(`DROP VIEW IF EXISTS ${v}`);
   }
-}
-
-async function readCounts(ctx: StepContext): Promise<SilverCounts> {
-  const [input] = await ctx.engine.all(inputCountsSql());
-  const rows = await ctx.engine.all(outcomeCountsSql());
-  const lineTypes: Record<string, number> = Object.fromEntries(LINE_TYPES.map((t) => [t, 0]));
-  const quarantineByRule: Record<string, number> = {};
-  let filledFields = 0;
-  for (const r of rows) {
-    const outcome = String(r.outcome);
-    const n = Number(r.n);
-    if (outcome === 'duplicate') continue;
-    if ((LINE_TYPES as readonly string[]).includes(outcome)) {
-      lineTypes[outcome] = n;
-      filledFields += Number(r.filled_fields);
-    } else quarantineByRule[outcome] = n;
-  }
-  const sum = (o: Record<string, number>): number => Object.values(o).reduce((a, b) => a + b, 0);
-  return {
-    bronzeRows: Number(input?.bronze_rows ?? 0),
-    duplicates: Number(input?.duplicates ?? 0),
-    silverRows: sum(lineTypes),
-    quarantined: sum(quarantineByRule),
-    quarantineByRule,
-    lineTypes,
-    filledFields,
-  };
-}
-
-/** Audit before publishing: the files on disk hold exactly the rows the counts say. */
-async function auditWritten(ctx: StepContext, staging: string, c: SilverCounts): Promise<void> {
-  const expected = [c.silverRows, c.quarantined, c.duplicates];
-  for (const [i, file] of SILVER_FILES.entries()) {
-    const [row] = await ctx.engine.all(
-      `SELECT count(*) AS n FROM read_parquet(${lit(path.join(staging, file))})`,
-    );
-    if (Number(row?.n) !== expected[i]) {
-      throw new Error(`silver audit failed: ${file} holds ${String(row?.n)} rows, expected ${expected[i]}`);
-    }
-  }
-}
-
-function result(
-  status: StepResult['status'],
-  meta: { counts: SilverCounts; quality: QualityReport },
-  rowsIn: number,
-  rowsOut: number,
-  started: number,
-  inputs: StepResult['inputs'],
-  outputs: StepResult['outputs'],
-  extra: Record<string, unknown>,
-  note?: string,
-): StepResult {
-  const c = meta.counts;
-  return {
-    status,
-    rowsIn,
-    rowsOut,
-    durationMs: Math.round(performance.now() - started),
-    ...(note === undefined ? {} : { note }),
-    inputs,
-    outputs: outputs.map((o, i) => ({ ...o, rowCount: i === 0 ? c.silverRows : c.quarantined })),
-    details: {
-      duplicatesRemoved: c.duplicates,
-      quarantined: c.quarantined,
-      quarantineByRule: c.quarantineByRule,
-      lineTypes: c.lineTypes,
-      quality: meta.quality,
-      counts: c,
-      ...extra,
-    },
-  };
 }

@@ -155,8 +155,10 @@ export const EnrichmentSpecSchema = z
     cacheDir: z
       .string()
       .min(1)
-      .default('./.medallion/enrichment-cache')
-      .describe('Directory of the response cache kept between runs, relative to the spec file.'),
+      .optional()
+      .describe(
+        'Directory of the response cache kept between runs, relative to the spec file; by default <lake>/_cache/enrichment.',
+      ),
     currency: providerShape(DEFAULT_FX_URL, 'Frankfurter (ECB reference rates) v1').describe(
       'Currency provider: Frankfurter, with the bundled ECB table as fallback.',
     ),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EnrichmentSpecSchema } from './enrichment-spec.js';
 
 /**
  * The Pipeline spec: the single source for CLI validation and (later) the CRD's openAPIV3Schema.
@@ -238,6 +239,7 @@ export const PipelineSpecSchema = z
     rules: RulesSchema,
     quality: QualitySchema,
     engine: EngineSchema,
+    enrichment: EnrichmentSpecSchema,
     steps: z
       .array(z.enum(STEP_NAMES))
       .min(1)

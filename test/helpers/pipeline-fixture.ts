@@ -8,6 +8,7 @@ import { runPipeline, type RunOptions } from '../../runner/run/run-pipeline.js';
 import type { RunSummary } from '../../runner/run/run-summary.js';
 import { loadSpec } from '../../runner/spec/load-spec.js';
 import type { StepName } from '../../runner/spec/pipeline-spec.js';
+import { startStandInProviders, type StandInProviders } from './stand-in-providers.js';
 
 export const HEADER = 'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country';
 
@@ -18,9 +19,17 @@ export interface Fixture {
   lakeDir: string;
   specFile: string;
   write(name: string, content: string | Buffer): string;
+  /**
+   * Runs the pipeline. Enrichment providers are loopback stand-ins (started on the first run, stopped by cleanup)
+   * unless fxUrl / countriesUrl are given.
+   */
   run(
-    options?: Partial<Pick<RunOptions, 'sourceUri' | 'lakeDir'>> & { steps?: StepName[] },
+    options?: Partial<Pick<RunOptions, 'sourceUri' | 'lakeDir' | 'fxUrl' | 'countriesUrl' | 'registry'>> & {
+      steps?: StepName[];
+    },
   ): Promise<RunSummary>;
+  /** The loopback stand-ins (started on first use). */
+  providers(): Promise<StandInProviders>;
   query(sql: string): Promise<Record<string, unknown>[]>;
   silverFile(table: string): string;
   goldFile(table: string): string;
@@ -53,6 +62,8 @@ ${specExtra}
     return path.join(lakeDir, layer, 'online_retail', 'versions', pointer.version);
   };
   let db: Awaited<ReturnType<typeof DuckDBInstance.create>> | undefined;
+  let providers: Promise<StandInProviders> | undefined;
+  const getProviders = (): Promise<StandInProviders> => (providers ??= startStandInProviders());
   return {
     dir,
     sourceDir,
@@ -67,9 +78,14 @@ ${specExtra}
     async run(options = {}) {
       const loaded = await loadSpec(specFile);
       const logger = pino({ level: 'silent' });
+      const urls =
+        options.fxUrl !== undefined && options.countriesUrl !== undefined
+          ? {}
+          : { fxUrl: (await getProviders()).fxUrl, countriesUrl: (await getProviders()).countriesUrl };
       return runPipeline({
         loaded,
         logger,
+        ...urls,
         progress: createProgressReporter({ format: 'json', logger, write: () => undefined }),
         ...options,
       });
@@ -83,10 +99,12 @@ ${specExtra}
         conn.closeSync();
       }
     },
+    providers: getProviders,
     silverFile: (t) => path.join(current('silver'), `${t}.parquet`),
     goldFile: (t) => path.join(current('gold'), `${t}.parquet`),
     cleanup() {
       db?.closeSync();
+      void providers?.then((p) => p.close());
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

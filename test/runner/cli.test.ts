@@ -4,8 +4,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../runner/cli/main.js';
 import { createFixture, HEADER, type Fixture } from '../helpers/pipeline-fixture.js';
+import { startStandInProviders, type StandInProviders } from '../helpers/stand-in-providers.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
+// The CLI reads provider URLs from the environment, like a deployment would: loopback stand-ins here.
+let providers: StandInProviders | undefined;
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -13,7 +16,13 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
   const code = await main(argv, {
     out: (t) => out.push(t),
     err: (t) => err.push(t),
-    env: { MEDALLION_LOG_LEVEL: 'silent', MEDALLION_LOG_FORMAT: 'pretty' },
+    env: {
+      MEDALLION_LOG_LEVEL: 'silent',
+      MEDALLION_LOG_FORMAT: 'pretty',
+      ...(providers
+        ? { MEDALLION_FX_URL: providers.fxUrl, MEDALLION_COUNTRIES_URL: providers.countriesUrl }
+        : {}),
+    },
     isTty: false,
   });
   return { code, out: out.join('\n'), err: err.join('\n') };
@@ -21,11 +30,15 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
 
 describe('medallion CLI', () => {
   let f: Fixture;
-  beforeAll(() => {
+  beforeAll(async () => {
+    providers = await startStandInProviders();
     f = createFixture();
     f.write('2010-12-01.csv', fs.readFileSync(path.join(repo, 'examples/online-retail/data/2010-12-01.csv')));
   });
-  afterAll(() => f.cleanup());
+  afterAll(async () => {
+    f.cleanup();
+    await providers?.close();
+  });
 
   it.each([[], ['run'], ['validate'], ['inspect']])('prints help for %s', async (...cmd) => {
     const r = await cli(...cmd, '--help');
@@ -114,9 +127,33 @@ describe('medallion CLI', () => {
       'averageOrderValue',
       'cancelledInvoices',
       'cancellationValue',
+      'revenueEur',
+      'revenueUsd',
     ]);
     expect(typeof s.kpis.revenue).toBe('number');
     expect(s.kpis.revenue).toBe(Math.round(s.kpis.revenue * 100) / 100);
+    for (const money of [s.kpis.revenueEur, s.kpis.revenueUsd]) {
+      expect(typeof money).toBe('number');
+      expect(money).toBe(Math.round(money * 100) / 100);
+    }
+    expect(s.status).toBe('Succeeded');
+    expect(Object.keys(s.enrichment)).toEqual(
+      expect.arrayContaining(['currency', 'country', 'product', 'categoryCoverage']),
+    );
+    for (const provider of ['currency', 'country', 'product']) {
+      expect(Object.keys(s.enrichment[provider])).toEqual(
+        expect.arrayContaining(['source', 'calls', 'failures', 'breakerState']),
+      );
+    }
+    // The URLs came from MEDALLION_FX_URL / MEDALLION_COUNTRIES_URL: the stand-ins saw the calls.
+    expect(s.enrichment.currency).toMatchObject({ source: 'api', calls: 1, failures: 0 });
+    expect(s.enrichment.country).toMatchObject({ source: 'api', calls: 1, failures: 0 });
+    expect(s.enrichment.product.source).toBe('rules');
+    expect(providers!.fx.requests).toHaveLength(1);
+    expect(providers!.countries.requests).toHaveLength(1);
+    // Without spec.enrichment.cacheDir the response cache lives in the lake.
+    expect(fs.readdirSync(path.join(f.lakeDir, '_cache/enrichment/currency'))).toHaveLength(1);
+    expect(r.out).toMatch(/^enrichment: currency api \(1 calls, 0 failures, breaker closed\)/m);
     expect(Object.keys(s.lineage)).toEqual(['inputs', 'outputs']);
   });
 
