@@ -28,6 +28,7 @@ Options:
   --source-uri URI         read sources from here instead of spec.source.uri (relative to the current directory)
   --lake DIR               use this lake directory instead of spec.lake.uri (relative to the current directory)
   --summary-json PATH      also write the run summary JSON here
+  --termination-log PATH   write the compact step report for Kubernetes (e.g. /dev/termination-log)
   -q, --quiet              no progress output, only the summary table
   -h, --help               show this help
 

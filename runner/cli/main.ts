@@ -51,6 +51,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           'source-uri': { type: 'string' },
           lake: { type: 'string' },
           'summary-json': { type: 'string' },
+          'termination-log': { type: 'string' },
           quiet: { type: 'boolean', short: 'q' },
         });
         if (a.values.help) return (io.out(RUN_HELP), EXIT.ok);

@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import { Registry } from 'prom-client';
 import type { RunnerConfig } from '../config.js';
 import { UsageError } from '../errors.js';
@@ -5,6 +6,7 @@ import type { Logger } from '../logger.js';
 import { createProgressReporter } from '../run/progress.js';
 import { runPipeline } from '../run/run-pipeline.js';
 import { formatSummaryTable } from '../run/run-summary.js';
+import { buildTerminationMessage } from '../run/termination-message.js';
 import { loadSpec } from '../spec/load-spec.js';
 import type { StepName } from '../spec/pipeline-spec.js';
 import { EXIT, type CliIo } from './cli-io.js';
@@ -44,6 +46,10 @@ export async function runCommand(
     fxUrl: config.fxUrl,
     countriesUrl: config.countriesUrl,
   });
+  // In a Kubernetes Job the operator reads the step's result from the pod's termination message.
+  if (typeof args['termination-log'] === 'string') {
+    await fs.writeFile(args['termination-log'], buildTerminationMessage(summary));
+  }
   io.out(formatSummaryTable(summary));
   if (summary.error) {
     io.err(`error [${summary.error.code}]: ${summary.error.message}`);

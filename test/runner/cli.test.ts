@@ -157,6 +157,20 @@ describe('medallion CLI', () => {
     expect(Object.keys(s.lineage)).toEqual(['inputs', 'outputs']);
   });
 
+  it('run --termination-log writes the compact step report the operator reads', async () => {
+    const log = path.join(f.dir, 'termination-log');
+    const r = await cli('run', '-f', f.specFile, '--steps', 'gold', '--termination-log', log);
+    expect(r.code).toBe(0);
+    const msg = fs.readFileSync(log, 'utf8');
+    expect(Buffer.byteLength(msg)).toBeLessThan(4096);
+    expect(JSON.parse(msg)).toMatchObject({
+      v: 1,
+      step: 'gold',
+      status: 'Succeeded',
+      kpis: { orders: expect.any(Number) },
+    });
+  });
+
   it('run exits 1 on a failed step with the reason and what to do, without a stack trace', async () => {
     const g = createFixture();
     try {
