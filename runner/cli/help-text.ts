@@ -6,6 +6,7 @@ Commands:
   run        run a pipeline's steps (bronze, silver, gold) against the lake
   validate   check a pipeline spec and list every problem with its line
   inspect    list published versions of the lake and read a table of any kept version
+  operator   run the Kubernetes operator (reconciles Pipelines, PipelineSchedules and PipelineRuns into Jobs)
 
 Options:
   -h, --help     show help (also: medallion <command> --help)

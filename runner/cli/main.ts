@@ -5,6 +5,7 @@ import { createLogger } from '../logger.js';
 import { EXIT, reportError, type CliIo } from './cli-io.js';
 import { INSPECT_HELP, MAIN_HELP, RUN_HELP, VALIDATE_HELP } from './help-text.js';
 import { inspectCommand } from './inspect-command.js';
+import { operatorCommand } from './operator-command.js';
 import { runCommand } from './run-command.js';
 import { validateCommand } from './validate-command.js';
 
@@ -83,6 +84,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           logger,
         });
       }
+      case 'operator':
+        return await operatorCommand(rest, io);
       default:
         throw new UsageError(
           `unknown command "${command}"`,

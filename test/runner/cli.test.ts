@@ -40,7 +40,7 @@ describe('medallion CLI', () => {
     await providers?.close();
   });
 
-  it.each([[], ['run'], ['validate'], ['inspect']])('prints help for %s', async (...cmd) => {
+  it.each([[], ['run'], ['validate'], ['inspect'], ['operator']])('prints help for %s', async (...cmd) => {
     const r = await cli(...cmd, '--help');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/Usage: medallion/);
@@ -52,6 +52,10 @@ describe('medallion CLI', () => {
     expect(unknown).toMatchObject({ code: 2, err: expect.stringMatching(/unknown command "frobnicate"/) });
     const badOpt = await cli('run', '-f', f.specFile, '--nope');
     expect(badOpt).toMatchObject({ code: 2, err: expect.stringMatching(/--nope/) });
+    expect(await cli('operator', '--port', 'x')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/--port/),
+    });
   });
 
   it('validate reports every problem at once with its path and line, exit 2', async () => {
