@@ -1,6 +1,13 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { STEP_NAMES } from '../runner/spec/pipeline-spec.js';
+import type { FinishedInTransition } from './run/finished-in-transition.js';
+import type { PipelineStatus } from './spec/pipeline-resource.js';
 
-/** The operator's Prometheus metrics (medallion_ prefix), on a registry of its own so tests can create many. */
+/**
+ * The operator's Prometheus metrics (medallion_ prefix, base units), on a registry of its own: one per process, and
+ * tests can create many. Labels stay bounded: controller, phase and step are small enums, namespace and pipeline are
+ * bounded by the Pipeline objects (their series are removed with the Pipeline), run names are never labels.
+ */
 export function createOperatorMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'medallion_operator_' });
@@ -30,14 +37,89 @@ export function createOperatorMetrics() {
       help: '1 while this replica holds the leader lease.',
       registers: [registry],
     }),
+    reconcileErrors: new Counter({
+      name: 'medallion_reconcile_errors_total',
+      help: 'Reconciles that failed (and were requeued with backoff), by controller.',
+      labelNames: ['controller'] as const,
+      registers: [registry],
+    }),
     runCompletions: new Counter({
       name: 'medallion_run_completions_total',
       help: 'PipelineRuns that reached a terminal phase, by phase.',
       labelNames: ['phase'] as const,
       registers: [registry],
     }),
+    runDuration: new Histogram({
+      name: 'medallion_run_duration_seconds',
+      help: 'Wall time of finished PipelineRuns, from the first Job to the terminal phase.',
+      labelNames: ['namespace', 'pipeline', 'phase'] as const,
+      buckets: [10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400, 21600],
+      registers: [registry],
+    }),
+    stepDuration: new Histogram({
+      name: 'medallion_step_duration_seconds',
+      help: 'Wall time of finished steps, from the first attempt to the terminal phase (retries included).',
+      labelNames: ['namespace', 'pipeline', 'step', 'phase'] as const,
+      buckets: [1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600],
+      registers: [registry],
+    }),
+    lastSuccess: new Gauge({
+      name: 'medallion_pipeline_last_success_timestamp_seconds',
+      help: 'Completion time (Unix seconds) of the last PipelineRun that Succeeded or was Degraded, per pipeline.',
+      labelNames: ['namespace', 'pipeline'] as const,
+      registers: [registry],
+    }),
+    lastQualityScore: new Gauge({
+      name: 'medallion_pipeline_last_quality_score',
+      help: 'Silver quality score (ratio 0..1) of the last run that measured it, per pipeline.',
+      labelNames: ['namespace', 'pipeline'] as const,
+      registers: [registry],
+    }),
   };
   return m;
+}
+
+export interface PipelineLabels {
+  namespace: string;
+  pipeline: string;
+}
+
+const TERMINAL = ['Succeeded', 'Degraded', 'Failed', 'Cancelled'] as const;
+
+/** Counts what finished in a run's status change; call after the new status was written. */
+export function recordRunTransition(
+  m: OperatorMetrics,
+  labels: PipelineLabels,
+  finished: FinishedInTransition,
+) {
+  if (finished.run) {
+    m.runCompletions.inc({ phase: finished.run.phase });
+    if (finished.run.seconds !== undefined)
+      m.runDuration.observe({ ...labels, phase: finished.run.phase }, finished.run.seconds);
+  }
+  for (const s of finished.steps) {
+    if (s.seconds !== undefined)
+      m.stepDuration.observe({ ...labels, step: s.step, phase: s.phase }, s.seconds);
+  }
+}
+
+/** Per-pipeline gauges from the Pipeline's status (also restores them after an operator restart). */
+export function recordPipelineStatus(m: OperatorMetrics, labels: PipelineLabels, status: PipelineStatus) {
+  const done = Date.parse(status.lastSuccessfulRun?.completionTime ?? '');
+  if (Number.isNaN(done)) m.lastSuccess.remove(labels);
+  else m.lastSuccess.set(labels, done / 1000);
+  if (status.lastQualityScore === undefined) m.lastQualityScore.remove(labels);
+  else m.lastQualityScore.set(labels, status.lastQualityScore);
+}
+
+/** Drops every series of a deleted Pipeline, which keeps the label sets bounded by the Pipelines that exist. */
+export function forgetPipeline(m: OperatorMetrics, labels: PipelineLabels) {
+  m.lastSuccess.remove(labels);
+  m.lastQualityScore.remove(labels);
+  for (const phase of TERMINAL) {
+    m.runDuration.remove({ ...labels, phase });
+    for (const step of STEP_NAMES) m.stepDuration.remove({ ...labels, step, phase });
+  }
 }
 
 export type OperatorMetrics = ReturnType<typeof createOperatorMetrics>;
@@ -57,6 +139,7 @@ export function instrument<R>(
       return r;
     } catch (e) {
       metrics.reconcileTotal.inc({ controller, result: 'error' });
+      metrics.reconcileErrors.inc({ controller });
       throw e;
     } finally {
       end();

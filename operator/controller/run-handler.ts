@@ -2,7 +2,8 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import type { PipelineObject, PipelineRunObject } from '../core/resources.js';
 import type { KubeClient } from '../kube/kube-client.js';
-import type { OperatorMetrics } from '../metrics.js';
+import { recordRunTransition, type OperatorMetrics } from '../metrics.js';
+import { finishedInTransition } from '../run/finished-in-transition.js';
 import type { ObservedJob } from '../run/observed-job.js';
 import { reconcileRun } from '../run/reconcile-run.js';
 import type { Informer, KubeObject } from './informer.js';
@@ -97,6 +98,11 @@ export function createRunHandler(deps: RunHandlerDeps) {
     }
     if (!sameJson(run.status ?? {}, result.status)) {
       await writeStatus(deps.client, collection(run.apiVersion, ns, 'pipelineruns'), run, result.status);
+      // Counted only once the status holding the transition is stored: a 409 retries without double counting.
+      if (deps.metrics) {
+        const labels = { namespace: ns, pipeline: run.spec.pipelineRef.name };
+        recordRunTransition(deps.metrics, labels, finishedInTransition(run.status, result.status));
+      }
       if (result.status.phase !== run.status?.phase)
         log.info({ phase: result.status.phase }, 'run phase changed');
     }

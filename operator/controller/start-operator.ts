@@ -117,16 +117,21 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
   const concurrency = opts.concurrency ?? 4;
   const runQueue = createWorkQueue({
     concurrency,
-    handler: createRunHandler({
-      client,
-      runs,
-      pipelines,
-      jobs,
-      pods,
-      defaultImage: opts.defaultImage,
-      logger,
-      now,
-    }),
+    handler: instrument(
+      opts.metrics,
+      'pipelinerun',
+      createRunHandler({
+        client,
+        runs,
+        pipelines,
+        jobs,
+        pods,
+        defaultImage: opts.defaultImage,
+        logger,
+        now,
+        ...(opts.metrics ? { metrics: opts.metrics } : {}),
+      }),
+    ),
     onError: onQueueError('pipelineRun'),
   });
   const scheduleQueue = createWorkQueue({
@@ -141,7 +146,17 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
 
   const pipelineQueue = createWorkQueue({
     concurrency,
-    handler: instrument(opts.metrics, 'pipeline', createPipelineHandler({ client, pipelines, runs, now })),
+    handler: instrument(
+      opts.metrics,
+      'pipeline',
+      createPipelineHandler({
+        client,
+        pipelines,
+        runs,
+        now,
+        ...(opts.metrics ? { metrics: opts.metrics } : {}),
+      }),
+    ),
     onError: onQueueError('pipeline'),
   });
 

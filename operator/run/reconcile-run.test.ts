@@ -17,6 +17,15 @@ const pipeline: PipelineObject = {
 };
 
 /** A tiny world: the run, its Jobs, and a clock; `step` reconciles and applies the actions like the adapter would. */
+/** The reconciler must not modify its input: it is the informer's cache, shared with every other reader. */
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
 function world(spec: Record<string, unknown> = {}) {
   const run: PipelineRunObject = {
     apiVersion: 'medallion.dev/v1alpha1',
@@ -31,7 +40,7 @@ function world(spec: Record<string, unknown> = {}) {
     last: undefined as RunResult | undefined,
     reconcile(seconds: number, p: PipelineObject | null = pipeline): RunResult {
       const r = reconcileRun(
-        { run, pipeline: p ?? undefined, defaultImage: 'default:img' },
+        { run: deepFreeze(structuredClone(run)), pipeline: p ?? undefined, defaultImage: 'default:img' },
         [...jobs.values()],
         at(seconds),
       );

@@ -94,9 +94,11 @@ export function reconcileRun(desired: RunDesired, observedJobs: ObservedJob[], n
     return result();
   }
   const plan = pipeline.spec.steps.filter((s) => requested.includes(s));
-  const steps: StepStatus[] = plan.map(
-    (name) => prev.steps?.find((s) => s.name === name) ?? { name, phase: 'Pending', attempts: 0 },
-  );
+  // Copies: the previous status belongs to the informer cache and must not change under its other readers.
+  const steps: StepStatus[] = plan.map((name) => {
+    const known = prev.steps?.find((s) => s.name === name);
+    return known ? { ...known } : { name, phase: 'Pending', attempts: 0 };
+  });
   status.steps = steps;
   status.startTime ??= nowIso;
   const finishOpen = (phase: StepStatus['phase'], message: string) => {

@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startOperator, type RunningOperator } from '../../operator/controller/start-operator.js';
 import { createKubeClient, loadKubeConfig } from '../../operator/kube/client-node-adapter.js';
+import { createOperatorMetrics, type OperatorMetrics } from '../../operator/metrics.js';
 import { startFakeJobExecutor, type Script } from './fake-job-executor.js';
 import { installCrds } from './install-crds.js';
 import { kubeRest } from './kube-rest.js';
@@ -65,13 +66,14 @@ const script: Script = ({ step, attempt }) => {
 };
 
 let operators: RunningOperator[] = [];
-const start = async (ns: string, now?: () => Date) => {
+const start = async (ns: string, now?: () => Date, metrics?: OperatorMetrics) => {
   const op = startOperator({
     client,
     logger,
     namespace: ns,
     defaultImage: 'medallion:test',
     ...(now ? { now } : {}),
+    ...(metrics ? { metrics } : {}),
   });
   operators.push(op);
   await op.synced;
@@ -92,7 +94,8 @@ describe('operator against a real apiserver', () => {
   it('runs a PipelineRun to completion: Jobs in order, a retried step, reports copied into the status', async () => {
     const ns = await namespace();
     const executor = startFakeJobExecutor(api, ns, script);
-    await start(ns);
+    const metrics = createOperatorMetrics();
+    await start(ns, undefined, metrics);
     await create(ns, 'pipelines', 'Pipeline', 'retail', pipelineSpec);
     await create(ns, 'pipelineruns', 'PipelineRun', 'run-1', {
       pipelineRef: { name: 'retail' },
@@ -130,6 +133,20 @@ describe('operator against a real apiserver', () => {
       lastQualityScore: 0.97,
     });
     expect(pipelineStatus.conditions).toEqual([expect.objectContaining({ type: 'Ready', status: 'True' })]);
+    // Each finished step and the run counted once (silver's failed first attempt is a retry, not a finish).
+    const text = await metrics.registry.metrics();
+    const count = (name: string, labels: string) =>
+      Number(new RegExp(`^${name}_count\\{${labels}\\} (\\d+)$`, 'm').exec(text)?.[1]);
+    const of = `namespace="${ns}",pipeline="retail"`;
+    expect(count('medallion_run_duration_seconds', `${of},phase="Succeeded"`)).toBe(1);
+    for (const step of ['bronze', 'silver', 'gold'])
+      expect(count('medallion_step_duration_seconds', `${of},step="${step}",phase="Succeeded"`)).toBe(1);
+    expect(text).toContain('medallion_run_completions_total{phase="Succeeded"} 1');
+    expect(text).toContain(`medallion_pipeline_last_quality_score{${of}} 0.97`);
+    expect(text).toMatch(
+      new RegExp(`^medallion_pipeline_last_success_timestamp_seconds\\{${of}\\} \\d+`, 'm'),
+    );
+    expect(text).not.toContain('run-1');
     // The spec snapshot the steps read, owned by the run.
     const cm = await api.call('GET', `/api/v1/namespaces/${ns}/configmaps/run-1-spec`);
     expect(String((cm.body.data as Obj)['pipeline.yaml'])).toContain('uri: /data/online-retail');

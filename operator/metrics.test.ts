@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createOperatorMetrics,
+  forgetPipeline,
+  instrument,
+  recordPipelineStatus,
+  recordRunTransition,
+} from './metrics.js';
+
+const retail = { namespace: 'shop', pipeline: 'retail' };
+const lines = async (m: ReturnType<typeof createOperatorMetrics>, prefix: string) =>
+  (await m.registry.metrics()).split('\n').filter((l) => l.startsWith(prefix));
+
+describe('operator metrics (Prometheus text)', () => {
+  it('records finished runs and steps as histograms in seconds, labelled by pipeline, never by run', async () => {
+    const m = createOperatorMetrics();
+    recordRunTransition(m, retail, {
+      run: { phase: 'Succeeded', seconds: 150 },
+      steps: [
+        { step: 'gold', phase: 'Succeeded', seconds: 42.5 },
+        { step: 'warehouse', phase: 'Cancelled' },
+      ],
+    });
+    const text = await m.registry.metrics();
+    expect(text).toContain('medallion_run_completions_total{phase="Succeeded"} 1');
+    expect(text).toContain(
+      'medallion_run_duration_seconds_sum{namespace="shop",pipeline="retail",phase="Succeeded"} 150',
+    );
+    expect(text).toContain(
+      'medallion_run_duration_seconds_bucket{le="120",namespace="shop",pipeline="retail",phase="Succeeded"} 0',
+    );
+    expect(text).toContain(
+      'medallion_run_duration_seconds_bucket{le="300",namespace="shop",pipeline="retail",phase="Succeeded"} 1',
+    );
+    expect(text).toContain(
+      'medallion_step_duration_seconds_sum{namespace="shop",pipeline="retail",step="gold",phase="Succeeded"} 42.5',
+    );
+    // A step without a known duration is not observed (no fake zero).
+    expect(text).not.toContain('step="warehouse"');
+    expect(text).toMatch(/# TYPE medallion_step_duration_seconds histogram/);
+  });
+
+  it('exposes last success time and last quality score per pipeline, from the Pipeline status', async () => {
+    const m = createOperatorMetrics();
+    recordPipelineStatus(m, retail, {
+      lastSuccessfulRun: { name: 'run-7', completionTime: '2026-11-27T10:02:30Z' },
+      lastQualityScore: 0.97,
+    });
+    expect(await lines(m, 'medallion_pipeline_')).toEqual([
+      `medallion_pipeline_last_success_timestamp_seconds{namespace="shop",pipeline="retail"} ${Date.parse('2026-11-27T10:02:30Z') / 1000}`,
+      'medallion_pipeline_last_quality_score{namespace="shop",pipeline="retail"} 0.97',
+    ]);
+    // A pipeline that never succeeded has no series rather than a 0 that reads as 1970.
+    recordPipelineStatus(m, retail, {});
+    expect(await lines(m, 'medallion_pipeline_')).toEqual([]);
+  });
+
+  it('forgets every series of a deleted pipeline', async () => {
+    const m = createOperatorMetrics();
+    const other = { namespace: 'shop', pipeline: 'returns' };
+    for (const labels of [retail, other]) {
+      recordRunTransition(m, labels, {
+        run: { phase: 'Failed', seconds: 3 },
+        steps: [{ step: 'bronze', phase: 'Failed', seconds: 3 }],
+      });
+      recordPipelineStatus(m, labels, { lastQualityScore: 0.5 });
+    }
+    forgetPipeline(m, retail);
+    const text = await m.registry.metrics();
+    expect(text).not.toContain('pipeline="retail"');
+    expect(text).toContain(
+      'medallion_step_duration_seconds_count{namespace="shop",pipeline="returns",step="bronze",phase="Failed"} 1',
+    );
+    expect(text).toContain('medallion_pipeline_last_quality_score{namespace="shop",pipeline="returns"} 0.5');
+  });
+
+  it('counts reconcile errors per controller', async () => {
+    const m = createOperatorMetrics();
+    const failing = instrument(m, 'pipelinerun', () => Promise.reject(new Error('409')));
+    await expect(failing('shop/run-1')).rejects.toThrow('409');
+    await instrument(m, 'pipelinerun', () => Promise.resolve())('shop/run-1');
+    expect(await lines(m, 'medallion_reconcile_')).toEqual(
+      expect.arrayContaining([
+        'medallion_reconcile_errors_total{controller="pipelinerun"} 1',
+        'medallion_reconcile_total{controller="pipelinerun",result="error"} 1',
+        'medallion_reconcile_total{controller="pipelinerun",result="ok"} 1',
+      ]),
+    );
+    expect(await m.registry.metrics()).not.toContain('run-1');
+  });
+});
