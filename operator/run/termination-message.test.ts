@@ -16,6 +16,18 @@ describe('parseTerminationMessage', () => {
     });
   });
 
+  it('drops KPIs the runner could not compute (null) and keeps the rest', () => {
+    const msg = JSON.stringify({
+      v: 1,
+      step: 'gold',
+      status: 'Succeeded',
+      kpis: { revenue: 10.5, revenueEur: null },
+    });
+    expect(parseTerminationMessage(msg)).toMatchObject({ ok: true, report: { kpis: { revenue: 10.5 } } });
+    const parsed = parseTerminationMessage(msg);
+    expect(parsed.ok && Object.keys(parsed.report.kpis ?? {})).toEqual(['revenue']);
+  });
+
   it.each([
     [undefined, /no termination message/],
     ['   ', /no termination message/],

@@ -24,7 +24,13 @@ export const StepReportSchema = z.object({
       failedChecks: z.array(z.string()).max(64).optional(),
     })
     .optional(),
-  kpis: z.record(z.string(), z.number()).optional(),
+  // A KPI the runner could not compute is null (e.g. revenue in EUR without exchange rates): dropped, not fatal.
+  kpis: z
+    .record(z.string(), z.number().nullable())
+    .transform(
+      (k) => Object.fromEntries(Object.entries(k).filter(([, v]) => v !== null)) as Record<string, number>,
+    )
+    .optional(),
   lineage: z
     .object({
       inputs: z.array(z.string()).max(64).optional(),

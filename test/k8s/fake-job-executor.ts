@@ -1,9 +1,10 @@
 import type { KubeRest } from './kube-rest.js';
 
 /**
- * Stands in for kubelet and the Job controller on a control plane that has neither: for every new step Job it creates
- * the Pod, writes the container's termination message into the Pod's status and marks the Job Complete or Failed,
- * the way Kubernetes ≥ 1.32 requires (startTime, then SuccessCriteriaMet/FailureTarget before Complete/Failed).
+ * Stands in for kubelet and the Job controller on a control plane that has neither: for every new step Job it starts
+ * the Job, creates its Pod (Running), asks the script for the container's outcome (a canned one, or a real execution
+ * as in runner-container.ts), writes the termination message into the Pod's status and marks the Job Complete or
+ * Failed, the way Kubernetes ≥ 1.32 requires (startTime, then SuccessCriteriaMet/FailureTarget before Complete/Failed).
  */
 
 export interface StepOutcome {
@@ -12,11 +13,40 @@ export interface StepOutcome {
   message?: string;
 }
 
-export type Script = (job: { name: string; step: string; attempt: number }) => StepOutcome | 'hang';
+export interface Container {
+  name: string;
+  image: string;
+  command?: string[];
+  args?: string[];
+  env?: { name: string; value?: string; valueFrom?: unknown }[];
+  volumeMounts?: { name: string; mountPath: string; subPath?: string; readOnly?: boolean }[];
+  terminationMessagePath?: string;
+  terminationMessagePolicy?: string;
+}
+
+export interface PodSpec {
+  containers: Container[];
+  volumes?: {
+    name: string;
+    configMap?: { name: string };
+    persistentVolumeClaim?: { claimName: string };
+    emptyDir?: object;
+  }[];
+  [k: string]: unknown;
+}
+
+export interface JobToRun {
+  name: string;
+  step: string;
+  attempt: number;
+  pod: PodSpec;
+}
+
+export type Script = (job: JobToRun) => StepOutcome | 'hang' | Promise<StepOutcome | 'hang'>;
 
 interface Job {
   metadata: { name: string; uid: string; labels: Record<string, string> };
-  spec: { template: { spec: { containers: { image: string }[] } & Record<string, unknown> } };
+  spec: { template: { spec: PodSpec } };
   status?: { conditions?: unknown[]; startTime?: string };
 }
 
@@ -28,11 +58,6 @@ export function startFakeJobExecutor(api: KubeRest, namespace: string, script: S
 
   async function execute(job: Job) {
     const { name, labels, uid } = job.metadata;
-    const outcome = script({
-      name,
-      step: labels['medallion.dev/step'] ?? '',
-      attempt: Number(labels['medallion.dev/attempt']),
-    });
     executed.push(name);
     const jobPath = `/apis/batch/v1/namespaces/${namespace}/jobs/${name}/status`;
     const patch = (path: string, body: unknown) =>
@@ -40,7 +65,6 @@ export function startFakeJobExecutor(api: KubeRest, namespace: string, script: S
     const started = ts();
     const run = await patch(jobPath, { status: { startTime: started, active: 1 } });
     if (run.status !== 200) throw new Error(`start ${name}: ${JSON.stringify(run.body)}`);
-    if (outcome === 'hang') return;
 
     const podName = `${name}-pod`;
     const pod = await api.call('POST', `/api/v1/namespaces/${namespace}/pods`, {
@@ -53,7 +77,18 @@ export function startFakeJobExecutor(api: KubeRest, namespace: string, script: S
     });
     if (pod.status !== 201) throw new Error(`pod ${podName}: ${JSON.stringify(pod.body)}`);
     const image = job.spec.template.spec.containers[0]?.image ?? '';
-    const podStatus = await patch(`/api/v1/namespaces/${namespace}/pods/${podName}/status`, {
+    const podStatusPath = `/api/v1/namespaces/${namespace}/pods/${podName}/status`;
+    const running = await patch(podStatusPath, { status: { phase: 'Running', startTime: started } });
+    if (running.status !== 200) throw new Error(`pod running ${podName}: ${JSON.stringify(running.body)}`);
+
+    const outcome = await script({
+      name,
+      step: labels['medallion.dev/step'] ?? '',
+      attempt: Number(labels['medallion.dev/attempt']),
+      pod: job.spec.template.spec,
+    });
+    if (outcome === 'hang') return;
+    const podStatus = await patch(podStatusPath, {
       status: {
         phase: outcome.ok ? 'Succeeded' : 'Failed',
         containerStatuses: [
