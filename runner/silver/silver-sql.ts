@@ -36,17 +36,27 @@ export function sourceRowsSql(spec: PipelineSpec, available: Set<string>): strin
 
 /**
  * Rows identical in all eight mapped fields as read are duplicates across everything ingested; the first by
- * (source file, line) is kept. Malformed rows are never duplicates of each other: each keeps its own identity.
- * A view: the window is evaluated once, while the classified table is built.
+ * (source file, line) is kept. Malformed rows are never duplicates. An aggregation finds the groups with more than
+ * one row and the position of their first copy: unlike a window over every row it spills to disk, so it scales
+ * past memory, and the groups it keeps are few.
  */
+export function duplicateGroupsSql(): string {
+  return `CREATE OR REPLACE TEMP TABLE dup_groups AS
+    SELECT ${RAW_FIELDS.join(', ')}, min({'f': source_file, 'l': source_line}) AS kept, true AS is_record
+    FROM src WHERE malformed_reason IS NULL
+    GROUP BY ALL HAVING count(*) > 1`;
+}
+
+/** Each row with dup_rank 1 (kept or unique) or 2 (a later copy), and where its kept copy is. */
 export function rankDuplicatesSql(): string {
-  const key = [
-    ...RAW_FIELDS,
-    `CASE WHEN malformed_reason IS NULL THEN NULL ELSE source_file || ':' || source_line END`,
-  ];
+  const same = RAW_FIELDS.map((f) => `g.${f} IS NOT DISTINCT FROM s.${f}`).join(' AND ');
   return `CREATE OR REPLACE TEMP VIEW ranked AS
-    SELECT *, row_number() OVER (PARTITION BY ${key.join(', ')} ORDER BY source_file, source_line) AS dup_rank
-    FROM src`;
+    SELECT s.*,
+           CASE WHEN g.kept IS NOT NULL AND (g.kept.f <> s.source_file OR g.kept.l <> s.source_line) THEN 2 ELSE 1 END AS dup_rank,
+           g.kept.f AS kept_source_file, g.kept.l AS kept_source_line
+    FROM src s LEFT JOIN dup_groups g ON g.is_record = (s.malformed_reason IS NULL) AND ${same}`;
+  // (Every join condition is an equality so that the engine can hash-join; a one-sided filter here forces a
+  // nested-loop plan that is a hundred times slower.)
 }
 
 export function normaliseSql(spec: PipelineSpec): string {
@@ -73,7 +83,7 @@ export function normaliseSql(spec: PipelineSpec): string {
                   ELSE customer_id_txt END AS customer_id
       FROM (
         SELECT source_file, source_line, row_hash, ingest_run_id, malformed_reason, malformed_message, raw_record,
-               dup_rank, ${RAW_FIELDS.join(', ')},
+               dup_rank, kept_source_file, kept_source_line, ${RAW_FIELDS.join(', ')},
                upper(${v('invoice_no_raw')}) AS invoice_no,
                upper(${v('stock_code_raw')}) AS stock_code,
                ${v('description_raw')} AS description_txt,
@@ -161,14 +171,12 @@ export function quarantineSql(target: string): string {
   ) TO ${lit(target)} (FORMAT parquet, COMPRESSION zstd)`;
 }
 
-/** Each removed duplicate with the position of the copy that was kept (a join on the small duplicate set). */
+/** Each removed duplicate with the position of the copy that was kept. */
 export function duplicatesSql(target: string): string {
-  const same = RAW_FIELDS.map((f) => `k.${f} IS NOT DISTINCT FROM d.${f}`).join(' AND ');
   return `COPY (
-    SELECT d.source_file, d.source_line, d.row_hash, k.source_file AS kept_source_file, k.source_line AS kept_source_line
-    FROM (SELECT * FROM classified WHERE outcome = 'duplicate') d
-    JOIN (SELECT * FROM classified WHERE dup_rank = 1 AND malformed_reason IS NULL) k ON ${same}
-    ORDER BY d.source_file, d.source_line
+    SELECT source_file, source_line, row_hash, kept_source_file, kept_source_line
+    FROM classified WHERE outcome = 'duplicate'
+    ORDER BY source_file, source_line
   ) TO ${lit(target)} (FORMAT parquet, COMPRESSION zstd)`;
 }
 

@@ -14,6 +14,7 @@ import { countriesSql, dropEnrichmentSql, fxRatesSql } from './enrichment-sql.js
 import { auditWritten, readCounts, result, SILVER_FILES } from './silver-report.js';
 import {
   classifySql,
+  duplicateGroupsSql,
   duplicatesSql,
   normaliseSql,
   quarantineSql,
@@ -107,9 +108,10 @@ export async function runSilverStep(ctx: StepContext): Promise<StepResult> {
     const described = await engine.all(`DESCRIBE bronze_visible`);
     const available = new Set(described.map((r) => String(r.column_name)));
     ctx.progress.step('silver', `normalising and classifying ${parts.length} bronze part(s)`);
-    // Only the de-duplication window and the classified rows are materialised; the rest are views over them.
+    // Only the duplicate groups and the classified rows are materialised; the rest are views over them.
     for (const sql of [
       sourceRowsSql(spec, available),
+      duplicateGroupsSql(),
       rankDuplicatesSql(),
       normaliseSql(spec),
       classifySql(spec),
@@ -175,6 +177,7 @@ export async function runSilverStep(ctx: StepContext): Promise<StepResult> {
   } finally {
     await lake.discardStaging(runId, 'silver');
     for (const sql of ['DROP TABLE IF EXISTS classified', ...dropEnrichmentSql()]) await engine.run(sql);
+    await engine.run('DROP TABLE IF EXISTS dup_groups');
     for (const v of ['normalised', 'ranked', 'src', 'bronze_visible'])
       await engine.run(`DROP VIEW IF EXISTS ${v}`);
   }
