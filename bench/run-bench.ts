@@ -39,7 +39,7 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'medallion-bench-'));
 const spec = path.join(work, 'pipeline.yaml');
 fs.writeFileSync(
   spec,
-  `apiVersion: medallion.dev/v1alpha1\nkind: Pipeline\nmetadata: { name: bench }\nspec:\n  source: { uri: ${source} }\n`,
+  `apiVersion: medallion.dev/v1alpha1\nkind: Pipeline\nmetadata: { name: bench }\nspec:\n  source: { uri: ${source} }\n  # The floor has no enrichment; compare like with like.\n  enrichment: { enabled: false }\n`,
 );
 
 interface Sample {

@@ -42,7 +42,7 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'medallion-synbench-'));
 const spec = path.join(work, 'pipeline.yaml');
 fs.writeFileSync(
   spec,
-  `apiVersion: medallion.dev/v1alpha1\nkind: Pipeline\nmetadata: { name: synthetic }\nspec:\n  source: { uri: ${data} }\n  engine: { memoryLimit: ${values['memory-limit']} }\n  quality: { minScore: 0.5, maxQuarantineRatio: 1 }\n`,
+  `apiVersion: medallion.dev/v1alpha1\nkind: Pipeline\nmetadata: { name: synthetic }\nspec:\n  source: { uri: ${data} }\n  enrichment: { enabled: false }\n  engine: { memoryLimit: ${values['memory-limit']} }\n  quality: { minScore: 0.5, maxQuarantineRatio: 1 }\n`,
 );
 const stdout = execFileSync(
   process.execPath,
