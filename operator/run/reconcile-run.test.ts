@@ -223,6 +223,17 @@ describe('reconcileRun', () => {
     expect(w.run.status?.currentStep).toBe('silver');
   });
 
+  it('records the failed attempt even when the operator only sees it after its retry is due', () => {
+    const w = world({ retries: { limit: 2, backoffSeconds: 1, maxBackoffSeconds: 1 } });
+    w.reconcile(0);
+    w.finish('r1-bronze-1', 30, false, 'Error: lake is locked\n');
+    // A busy operator reconciles 5 s later: the retry starts at once, and the failure still gets its event.
+    const late = w.reconcile(35);
+    expect(kinds(late)).toEqual(['event:StepAttemptFailed', 'createJob', 'event:StepRetried']);
+    expect(w.run.status?.steps?.[0]).toMatchObject({ phase: 'Running', attempts: 2 });
+    expect(kinds(w.reconcile(36))).toEqual([]);
+  });
+
   it('fails the run when a step is out of attempts, and runs no later step', () => {
     const w = world({ retries: { limit: 0 } });
     w.reconcile(0);

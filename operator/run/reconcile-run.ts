@@ -189,11 +189,12 @@ export function reconcileRun(desired: RunDesired, observedJobs: ObservedJob[], n
       const failedAt = Date.parse((outcome.state === 'failed' && outcome.at) || nowIso);
       const nextAt =
         Date.parse(step.nextAttemptTime ?? '') || failedAt + retryDelayMs(attempt, run.spec.retries);
+      // Once per failed attempt, also when the retry is already due by the time the failure is seen.
+      if (step.phase !== 'Retrying')
+        event('Warning', 'StepAttemptFailed', `step ${step.name}: ${step.message}`);
       if (now.getTime() >= nextAt) {
         start(step, attempt + 1);
       } else {
-        if (step.phase !== 'Retrying')
-          event('Warning', 'StepAttemptFailed', `step ${step.name}: ${step.message}`);
         Object.assign(step, { phase: 'Retrying', nextAttemptTime: k8sTime(new Date(nextAt)) });
         wake.push(nextAt);
       }
