@@ -6,7 +6,7 @@ import type { StepContext, StepResult } from '../run/step-types.js';
 import { createBronzeLoader } from './bronze-loader.js';
 import { ingestFiles, type IngestedFile } from './ingest-files.js';
 import { planIngestion } from './plan-ingestion.js';
-import { listSourceFiles } from './source-files.js';
+import { listSourceFiles, resolveSourcePath } from './source-files.js';
 
 const REQUIRED_FIELDS = [
   'invoiceNo',
@@ -32,7 +32,9 @@ export async function runBronzeStep(ctx: StepContext): Promise<StepResult> {
     'bronze',
     `${files.length} source files: ${plan.toIngest.length} to ingest, ${plan.unchanged.length} already ingested`,
   );
-  const inputs = [{ namespace: `file://${path.resolve(ctx.baseDir)}`, name: ctx.sourceUri }];
+  // Datasets are named like the lake's: namespace = the containing directory, name = the last path segment.
+  const source = resolveSourcePath(ctx.sourceUri, ctx.baseDir);
+  const inputs = [{ namespace: `file://${path.dirname(source)}`, name: path.basename(source) }];
   const outputs = [{ namespace: `file://${lake.root}`, name: `bronze/${spec.source.dataset}` }];
   if (plan.toIngest.length === 0) {
     return {

@@ -37,6 +37,11 @@ describe('buildTerminationMessage', () => {
     });
   });
 
+  it('leaves out KPIs that have no value', () => {
+    const kpis = { revenue: 1.5, orders: 1, revenueEur: null } as unknown as RunSummary['kpis'];
+    expect(JSON.parse(buildTerminationMessage(summary({ kpis }))).kpis).toEqual({ revenue: 1.5, orders: 1 });
+  });
+
   it('reports the failed step with its error, not the skipped ones', () => {
     const s = summary({
       status: 'Failed',

@@ -27,7 +27,10 @@ export function buildTerminationMessage(summary: RunSummary): string {
           },
         }
       : {}),
-    ...(summary.kpis ? { kpis: summary.kpis } : {}),
+    // The contract has numbers only: KPIs without a value (e.g. EUR revenue with enrichment off) are left out.
+    ...(summary.kpis
+      ? { kpis: Object.fromEntries(Object.entries(summary.kpis).filter(([, v]) => typeof v === 'number')) }
+      : {}),
     lineage: {
       inputs: summary.lineage.inputs.map((d) => `${d.namespace}/${d.name}`),
       outputs: summary.lineage.outputs.map((d) => `${d.namespace}/${d.name}`),
