@@ -41,9 +41,14 @@ export function sourceRowsSql(spec: PipelineSpec, available: Set<string>): strin
  * past memory, and the groups it keeps are few.
  */
 export function duplicateGroupsSql(): string {
+  // A 64-bit hash of the fields first narrows the search to candidate rows cheaply (a fixed-size key aggregates
+  // and spills well); grouping the candidates by the fields themselves keeps the result exact despite collisions.
+  const h = `hash(${RAW_FIELDS.join(', ')})`;
   return `CREATE OR REPLACE TEMP TABLE dup_groups AS
+    WITH candidates AS (
+      SELECT ${h} AS h FROM src WHERE malformed_reason IS NULL GROUP BY 1 HAVING count(*) > 1)
     SELECT ${RAW_FIELDS.join(', ')}, min({'f': source_file, 'l': source_line}) AS kept, true AS is_record
-    FROM src WHERE malformed_reason IS NULL
+    FROM src WHERE malformed_reason IS NULL AND ${h} IN (SELECT h FROM candidates)
     GROUP BY ALL HAVING count(*) > 1`;
 }
 
@@ -95,15 +100,19 @@ export function normaliseSql(spec: PipelineSpec): string {
         FROM ranked))`;
 }
 
-/** The classification: the first matching rule wins (docs/silver.md lists them in this order). */
-export function classifySql(spec: PipelineSpec): string {
+/**
+ * The classification: the first matching rule wins (docs/silver.md lists them in this order). The result is
+ * written once to a compressed Parquet file (`target`) rather than an in-memory table: it streams, so a hundred
+ * million rows never have to fit in (or spill uncompressed from) memory, and the outputs re-read it cheaply.
+ */
+export function classifySql(spec: PipelineSpec, target: string): string {
   const codes = spec.rules.nonMerchandiseStockCodes.map((c) => lit(c.toUpperCase()));
   const prefixes = spec.rules.nonMerchandisePrefixes.map(
     (p) => `starts_with(stock_code, ${lit(p.toUpperCase())})`,
   );
   const nonMerch = [codes.length ? `stock_code IN (${codes.join(', ')})` : 'false', ...prefixes].join(' OR ');
   const tsFormat = spec.source.timestampFormat.replace(/'/g, "''");
-  return `CREATE OR REPLACE TEMP TABLE classified AS
+  return `COPY (
     SELECT *,
       CASE
         WHEN dup_rank > 1 THEN 'duplicate'
@@ -138,7 +147,12 @@ export function classifySql(spec: PipelineSpec): string {
         WHEN starts_with(invoice_no, 'C') AND quantity > 0 THEN 'cancellation invoice with a positive quantity'
         WHEN NOT starts_with(invoice_no, 'A') AND stock_code <> 'B' AND unit_price < 0 THEN 'unit_price is negative'
       END AS message
-    FROM normalised`;
+    FROM normalised
+  ) TO ${lit(target)} (FORMAT parquet, COMPRESSION zstd)`;
+}
+
+export function classifiedViewSql(file: string): string {
+  return `CREATE OR REPLACE TEMP VIEW classified AS SELECT * FROM read_parquet(${lit(file)})`;
 }
 
 export function salesLinesSql(spec: PipelineSpec, target: string): string {

@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { StepPreconditionError } from '../errors.js';
@@ -13,6 +14,7 @@ import { enrichSilverLines, type SilverEnrichment } from './enrich-silver.js';
 import { countriesSql, dropEnrichmentSql, fxRatesSql } from './enrichment-sql.js';
 import { auditWritten, readCounts, result, SILVER_FILES } from './silver-report.js';
 import {
+  classifiedViewSql,
   classifySql,
   duplicateGroupsSql,
   duplicatesSql,
@@ -108,13 +110,15 @@ export async function runSilverStep(ctx: StepContext): Promise<StepResult> {
     const described = await engine.all(`DESCRIBE bronze_visible`);
     const available = new Set(described.map((r) => String(r.column_name)));
     ctx.progress.step('silver', `normalising and classifying ${parts.length} bronze part(s)`);
+    const classifiedFile = path.join(lake.tempDir(), `${runId}-classified.parquet`);
     // Only the duplicate groups and the classified rows are materialised; the rest are views over them.
     for (const sql of [
       sourceRowsSql(spec, available),
       duplicateGroupsSql(),
       rankDuplicatesSql(),
       normaliseSql(spec),
-      classifySql(spec),
+      classifySql(spec, classifiedFile),
+      classifiedViewSql(classifiedFile),
     ]) {
       await engine.run(sql);
     }
@@ -176,7 +180,8 @@ export async function runSilverStep(ctx: StepContext): Promise<StepResult> {
     );
   } finally {
     await lake.discardStaging(runId, 'silver');
-    for (const sql of ['DROP TABLE IF EXISTS classified', ...dropEnrichmentSql()]) await engine.run(sql);
+    for (const sql of ['DROP VIEW IF EXISTS classified', ...dropEnrichmentSql()]) await engine.run(sql);
+    await fs.rm(path.join(lake.tempDir(), `${runId}-classified.parquet`), { force: true });
     await engine.run('DROP TABLE IF EXISTS dup_groups');
     for (const v of ['normalised', 'ranked', 'src', 'bronze_visible'])
       await engine.run(`DROP VIEW IF EXISTS ${v}`);
