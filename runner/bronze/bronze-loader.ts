@@ -2,36 +2,30 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ident, lit, type SqlEngine } from '../engine/sql-engine.js';
 import type { PipelineSpec } from '../spec/pipeline-spec.js';
-import { LINEAGE_COLUMNS, NULL_SENTINEL, uniqueHeader } from './bronze-columns.js';
+import { NULL_SENTINEL, uniqueHeader } from './bronze-columns.js';
 import type { IngestedFile } from './ingest-files.js';
 
-const LINEAGE_TYPES: Record<(typeof LINEAGE_COLUMNS)[number], string> = {
-  _source_file: 'VARCHAR',
-  _source_line: 'BIGINT',
-  _file_sha256: 'VARCHAR',
-  _ingested_at: 'TIMESTAMPTZ',
-  _run_id: 'VARCHAR',
-  _row_hash: 'VARCHAR',
-  _malformed_reason: 'VARCHAR',
-  _malformed_message: 'VARCHAR',
-  _raw_record: 'VARCHAR',
-};
-
 export interface BronzeLoader {
-  /** Loads a batch of scanned files; source columns not seen before are added to the table first. */
+  /** Writes a batch of scanned files as one Parquet file of the run's part directory. */
   load(files: IngestedFile[]): Promise<void>;
-  loadMalformed(files: IngestedFile[], staging: string): Promise<void>;
-  writeParquet(target: string): Promise<number>;
+  loadMalformed(files: IngestedFile[]): Promise<void>;
+  /** Rows written, per source file. */
+  counts(): Promise<Map<string, number>>;
 }
 
-/** Loads validated staging text into a DuckDB table with bronze's lineage columns. */
-export async function createBronzeLoader(o: {
+/**
+ * Turns validated staging text into bronze Parquet with the lineage columns. Each batch streams straight to its own
+ * file (`partDir/batch-N.parquet`): nothing accumulates in the engine, so ingestion runs in constant memory however
+ * many rows arrive. Files with different headers simply have different columns; readers use union_by_name.
+ */
+export function createBronzeLoader(o: {
   engine: SqlEngine;
   spec: PipelineSpec;
   runId: string;
   ingestedAt: Date;
-}): Promise<BronzeLoader> {
-  const { engine, spec } = o;
+  partDir: string;
+}): BronzeLoader {
+  const { engine, spec, partDir } = o;
   const c = spec.source.columns;
   const mapped = [
     c.invoiceNo,
@@ -43,17 +37,40 @@ export async function createBronzeLoader(o: {
     c.customerId,
     c.country,
   ];
-  const columns = new Set<string>();
-  const lineage = Object.entries(LINEAGE_TYPES).map(([n, t]) => `${n} ${t}`);
-  await engine.run(`CREATE OR REPLACE TEMP TABLE bronze_new (${lineage.join(', ')})`);
   // The row hash covers the eight mapped fields as read, so exact duplicates share it.
   const hashOf = (expr: (col: string) => string | undefined): string =>
     `md5(concat_ws(chr(31), ${mapped.map((m) => `coalesce(${expr(m) ?? 'NULL'}, chr(0))`).join(', ')}))`;
-  const common = `${lit(o.ingestedAt.toISOString())}::TIMESTAMPTZ AS _ingested_at, ${lit(o.runId)} AS _run_id`;
+  const lineage = (
+    file: string,
+    line: string,
+    sha: string,
+    hash: string,
+    malformed: [string, string, string],
+  ): string =>
+    [
+      `${file}::VARCHAR AS _source_file`,
+      `${line}::BIGINT AS _source_line`,
+      `${sha}::VARCHAR AS _file_sha256`,
+      `${lit(o.ingestedAt.toISOString())}::TIMESTAMPTZ AS _ingested_at`,
+      `${lit(o.runId)}::VARCHAR AS _run_id`,
+      `${hash}::VARCHAR AS _row_hash`,
+      `${malformed[0]}::VARCHAR AS _malformed_reason`,
+      `${malformed[1]}::VARCHAR AS _malformed_message`,
+      `${malformed[2]}::VARCHAR AS _raw_record`,
+    ].join(', ');
   const { delimiter, quote } = spec.source.options;
+  const parquet = '(FORMAT parquet, COMPRESSION zstd)';
+  let batch = 0;
+  const written: string[] = [];
+  const target = (name: string): string => {
+    const file = path.join(partDir, name);
+    written.push(file);
+    return lit(file);
+  };
 
   return {
     async load(files) {
+      await fs.mkdir(partDir, { recursive: true });
       // Files with the same header are read together: one parallel scan instead of one per file.
       const groups = new Map<string, IngestedFile[]>();
       for (const f of files.filter((x) => x.rows > 0)) {
@@ -62,27 +79,25 @@ export async function createBronzeLoader(o: {
       }
       for (const group of groups.values()) {
         const header = uniqueHeader(group[0]!.header);
-        for (const h of header.filter((x) => !columns.has(x))) {
-          await engine.run(`ALTER TABLE bronze_new ADD COLUMN ${ident(h)} VARCHAR`);
-          columns.add(h);
-        }
         const types = [`'_source_line': 'BIGINT'`, ...header.map((_, i) => `'c${i}': 'VARCHAR'`)].join(', ');
         const names = group
           .map((f) => `(${lit(f.stagingPath)}, ${lit(f.file.name)}, ${lit(f.sha256)})`)
           .join(', ');
-        await engine.run(`INSERT INTO bronze_new BY NAME
+        const hash = hashOf((m) => (header.includes(m) ? `s.c${header.indexOf(m)}` : undefined));
+        batch += 1;
+        await engine.run(`COPY (
           SELECT ${header.map((h, i) => `s.c${i} AS ${ident(h)}`).join(', ')},
-                 f.name AS _source_file, s._source_line, f.sha AS _file_sha256, ${common},
-                 ${hashOf((m) => (header.includes(m) ? `s.c${header.indexOf(m)}` : undefined))} AS _row_hash
+                 ${lineage('f.name', 's._source_line', 'f.sha', hash, ['NULL', 'NULL', 'NULL'])}
           FROM read_csv([${group.map((f) => lit(f.stagingPath)).join(', ')}], header = false, delim = ${lit(delimiter)},
                         quote = ${lit(quote)}, escape = ${lit(quote)}, columns = {${types}}, filename = true,
                         nullstr = ${lit(NULL_SENTINEL)}, strict_mode = true, auto_detect = false) s
-          JOIN (VALUES ${names}) f(path, name, sha) ON f.path = s.filename`);
-        // The staging text is no longer needed once loaded; free the disk early on large runs.
+          JOIN (VALUES ${names}) f(path, name, sha) ON f.path = s.filename
+        ) TO ${target(`batch-${String(batch).padStart(5, '0')}.parquet`)} ${parquet}`);
+        // The staging text is no longer needed once written; free the disk early on large runs.
         await Promise.all(group.map((f) => fs.rm(f.stagingPath, { force: true })));
       }
     },
-    async loadMalformed(files, staging) {
+    async loadMalformed(files) {
       const rows = files.flatMap((f) =>
         f.malformed.map((m) => ({
           f: f.file.name,
@@ -94,20 +109,21 @@ export async function createBronzeLoader(o: {
         })),
       );
       if (rows.length === 0) return;
-      const file = path.join(staging, 'malformed.jsonl');
-      await fs.writeFile(file, rows.map((m) => JSON.stringify(m)).join('\n') + '\n');
-      await engine.run(`INSERT INTO bronze_new BY NAME
-        SELECT f AS _source_file, line AS _source_line, sha AS _file_sha256, ${common}, md5(raw) AS _row_hash,
-               reason AS _malformed_reason, message AS _malformed_message, raw AS _raw_record
-        FROM read_json(${lit(file)}, format = 'newline_delimited',
-                       columns = {f: 'VARCHAR', sha: 'VARCHAR', line: 'BIGINT', reason: 'VARCHAR', message: 'VARCHAR', raw: 'VARCHAR'})`);
+      await fs.mkdir(partDir, { recursive: true });
+      const json = path.join(partDir, '..', 'malformed.jsonl');
+      await fs.writeFile(json, rows.map((m) => JSON.stringify(m)).join('\n') + '\n');
+      await engine.run(`COPY (
+        SELECT ${lineage('f', 'line', 'sha', 'md5(raw)', ['reason', 'message', 'raw'])}
+        FROM read_json(${lit(json)}, format = 'newline_delimited',
+                       columns = {f: 'VARCHAR', sha: 'VARCHAR', line: 'BIGINT', reason: 'VARCHAR', message: 'VARCHAR', raw: 'VARCHAR'})
+      ) TO ${target('malformed.parquet')} ${parquet}`);
     },
-    async writeParquet(target) {
-      // No ORDER BY: readers never rely on row order, and sorting millions of rows costs more than the write.
-      await engine.run(`COPY bronze_new TO ${lit(target)} (FORMAT parquet, COMPRESSION zstd)`);
-      const [row] = await engine.all(`SELECT count(*) AS n FROM bronze_new`);
-      await engine.run('DROP TABLE bronze_new');
-      return Number(row?.n ?? 0);
+    async counts() {
+      if (written.length === 0) return new Map();
+      const rows = await engine.all(
+        `SELECT _source_file AS f, count(*) AS n FROM read_parquet([${written.map(lit).join(', ')}], union_by_name = true) GROUP BY 1`,
+      );
+      return new Map(rows.map((r) => [String(r.f), Number(r.n)]));
     },
   };
 }

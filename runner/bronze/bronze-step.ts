@@ -51,30 +51,35 @@ export async function runBronzeStep(ctx: StepContext): Promise<StepResult> {
 
   const staging = await lake.stagingDir(runId, 'bronze');
   try {
-    const loader = await createBronzeLoader({ engine, spec, runId, ingestedAt: ctx.startedAt });
-    // The engine loads each scanned batch while the scanner reads the next one.
+    const partName = `parts/${runId}`;
+    const stagedPart = path.join(staging, 'part');
+    const loader = createBronzeLoader({
+      engine,
+      spec,
+      runId,
+      ingestedAt: ctx.startedAt,
+      partDir: stagedPart,
+    });
+    // The engine writes each scanned batch while the scanner reads the next one.
     const ingested = await ingestFiles(ctx, plan.toIngest, staging, (batch) => {
       checkMappedColumns(ctx, batch);
       return loader.load(batch);
     });
-    await loader.loadMalformed(ingested, staging);
-    const partName = `parts/${runId}.parquet`;
-    const stagedPart = path.join(staging, 'part.parquet');
-    const rowCount = await loader.writeParquet(stagedPart);
+    await loader.loadMalformed(ingested);
 
     // Audit: every row read (valid or malformed) is in the staged part, per file.
-    const counted = await engine.all(
-      `SELECT _source_file AS f, count(*) AS n FROM read_parquet(${lit(stagedPart)}) GROUP BY 1`,
-    );
-    const byFile = new Map(counted.map((r) => [String(r.f), Number(r.n)]));
+    const byFile = await loader.counts();
+    let rowCount = 0;
     for (const f of ingested) {
       const expected = f.rows + f.malformed.length;
+      rowCount += expected;
       if ((byFile.get(f.file.name) ?? 0) !== expected) {
         throw new Error(
           `bronze audit failed for ${f.file.name}: expected ${expected} rows, staged ${byFile.get(f.file.name)}`,
         );
       }
     }
+    const hasRows = rowCount > 0;
 
     const ingestedAt = ctx.startedAt.toISOString();
     const replaced = new Set(ingested.map((f) => f.file.name));
@@ -96,7 +101,7 @@ export async function runBronzeStep(ctx: StepContext): Promise<StepResult> {
         a.file < b.file ? -1 : a.file > b.file ? 1 : 0,
       ),
     };
-    await lake.publishBronze(stagedPart, partName, next);
+    await lake.publishBronze(hasRows ? stagedPart : undefined, partName, next);
     const malformed = ingested.reduce((s, f) => s + f.malformed.length, 0);
     log.info(
       { files: ingested.length, rows: rowCount, malformed, manifestVersion: next.version },

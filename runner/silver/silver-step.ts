@@ -97,7 +97,9 @@ export async function runSilverStep(ctx: StepContext): Promise<StepResult> {
   const staging = await lake.stagingDir(runId, 'silver');
   try {
     const parts = [
-      ...new Set(manifest.files.filter((f) => f.rows > 0).map((f) => path.join(lake.bronzeDir, f.part))),
+      ...new Set(
+        manifest.files.filter((f) => f.rows > 0).map((f) => path.join(lake.bronzeDir, f.part, '*.parquet')),
+      ),
     ];
     const visible = manifest.files.map((f) => `(${lit(f.file)}, ${lit(f.sha256)})`).join(', ');
     await engine.run(

@@ -55,7 +55,7 @@ describe('bad input: clear errors, nothing lost', () => {
     f = createFixture();
     f.write('day.csv', `${HEADER},Channel\n${ROW1},web\n`);
     await f.run();
-    const part = fs.readdirSync(path.join(f.lakeDir, 'bronze/online_retail/parts'))[0]!;
+    const part = `${fs.readdirSync(path.join(f.lakeDir, 'bronze/online_retail/parts'))[0]!}/*.parquet`;
     const rows = await f.query(
       `SELECT "Channel", "Quantity", _source_line FROM '${path.join(f.lakeDir, 'bronze/online_retail/parts', part)}'`,
     );
