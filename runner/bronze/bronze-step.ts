@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { SourceError } from '../errors.js';
-import { lit } from '../engine/sql-engine.js';
 import type { BronzeManifest, ManifestEntry } from '../lake/lake-store.js';
 import type { StepContext, StepResult } from '../run/step-types.js';
 import { createBronzeLoader } from './bronze-loader.js';
