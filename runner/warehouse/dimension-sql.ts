@@ -1,7 +1,7 @@
 /**
  * Desired dimension members, computed by DuckDB from the complete silver version before the PostgreSQL
  * transaction opens (columnar and parallel, so the transaction stays short). Each query reads the DuckDB temp
- * table `stage` (the staging columns of silver-input.ts) and yields exactly `columns`, in order, which are COPYed
+ * tables `stage` (the staging columns of silver-input.ts) and `countries` (silver countries.parquet) and yields exactly `columns`, in order, which are COPYed
  * into the PostgreSQL temp table of the same name. Ties are broken deterministically (byte order).
  */
 
@@ -16,6 +16,7 @@ const dateKey = (column: string): string =>
 
 export const WANT_TABLES: WantTable[] = [
   {
+    // Names as in the data; attributes from silver countries.parquet (the enrichment), else from country_* columns.
     name: 'want_country',
     columns: [
       ['country_name', 'text'],
@@ -23,9 +24,18 @@ export const WANT_TABLES: WantTable[] = [
       ['iso3', 'text'],
       ['region', 'text'],
       ['currency', 'text'],
+      ['kind', 'text'],
+      ['official_name', 'text'],
+      ['subregion', 'text'],
+      ['not_a_country_reason', 'text'],
     ],
-    duckSql: `SELECT country, max(country_iso2), max(country_iso3), max(country_region), max(country_currency)
-      FROM stage GROUP BY country`,
+    duckSql: `WITH lines AS (
+        SELECT country, max(country_iso2) AS iso2, max(country_iso3) AS iso3, max(country_region) AS region,
+               max(country_currency) AS currency
+        FROM stage GROUP BY country)
+      SELECT l.country, coalesce(c.iso2, l.iso2), coalesce(c.iso3, l.iso3), coalesce(c.region, l.region),
+             coalesce(c.currency, l.currency), c.kind, c.country_name, c.subregion, c.not_a_country_reason
+      FROM lines l LEFT JOIN countries c ON c.name = l.country`,
   },
   {
     // Most frequent description (ties: smallest), merchandise unless classified otherwise, latest positive price.

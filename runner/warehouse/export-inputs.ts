@@ -4,7 +4,7 @@ import { WANT_TABLES } from './dimension-sql.js';
 import { WarehouseError } from './errors.js';
 import { exportMarts, type MartFile } from './load-marts.js';
 import { openParquetSource, type ParquetSource, sqlString } from './parquet-source.js';
-import { planSilverExport } from './silver-input.js';
+import { planCountriesSelect, planSilverExport } from './silver-input.js';
 
 export interface ExportedInputs {
   /** Still open: the fact key resolution reads its `stage` table later. The caller closes it. */
@@ -46,6 +46,12 @@ export const exportInputs = async (
   try {
     const plan = planSilverExport(silverFile, await source.columns(silverFile));
     await source.execute(`CREATE TEMP TABLE stage AS ${plan.selectSql}`);
+    const countriesFile = path.join(silverDir, 'countries.parquet');
+    const hasCountries = await exists(countriesFile);
+    const countryColumns = hasCountries ? await source.columns(countriesFile) : [];
+    await source.execute(
+      `CREATE TEMP TABLE countries AS ${planCountriesSelect(hasCountries ? countriesFile : undefined, countryColumns)}`,
+    );
     for (const want of WANT_TABLES)
       await source.exportCsv(want.duckSql, path.join(workDir, `${want.name}.csv`));
     const [range] = await source.queryRows(

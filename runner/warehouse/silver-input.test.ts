@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { martTableName } from './load-marts.js';
 import { duckTypeToPg } from './pg-types.js';
-import { planSilverExport, REQUIRED_SILVER_COLUMNS, STAGE_COLUMN_NAMES } from './silver-input.js';
+import {
+  planCountriesSelect,
+  planSilverExport,
+  REQUIRED_SILVER_COLUMNS,
+  STAGE_COLUMN_NAMES,
+} from './silver-input.js';
 
 const required = Object.keys(REQUIRED_SILVER_COLUMNS).map((name) => ({ name, type: 'VARCHAR' }));
 
@@ -13,7 +18,8 @@ describe('planSilverExport', () => {
     ]);
     expect(plan.present).toEqual(['amount_eur']);
     expect(plan.selectSql).toContain('"amount_eur"');
-    expect(plan.selectSql).toContain('NULL AS "amount_usd"');
+    expect(plan.selectSql).toContain('CAST(NULL AS DECIMAL(38,6)) AS "amount_usd"');
+    expect(plan.selectSql).toContain('CAST(NULL AS VARCHAR) AS "country_iso2"');
     expect(plan.selectSql.match(/, /g)?.length).toBe(STAGE_COLUMN_NAMES.length - 1);
   });
 
@@ -24,6 +30,18 @@ describe('planSilverExport', () => {
         required.filter((c) => c.name !== 'row_hash'),
       ),
     ).toThrow(/row_hash/);
+  });
+});
+
+describe('planCountriesSelect', () => {
+  it('reads present columns, NULLs absent ones, and yields an empty table without the file', () => {
+    const sql = planCountriesSelect('/s/countries.parquet', [
+      { name: 'name', type: 'VARCHAR' },
+      { name: 'iso3', type: 'VARCHAR' },
+    ]);
+    expect(sql).toContain('CAST("iso3" AS VARCHAR) AS "iso3"');
+    expect(sql).toContain('CAST(NULL AS VARCHAR) AS "region"');
+    expect(planCountriesSelect(undefined, [])).toMatch(/WHERE false$/);
   });
 });
 

@@ -50,6 +50,36 @@ export const planSilverExport = (file: string, columns: readonly ParquetColumn[]
     throw new WarehouseError('WAREHOUSE_INPUT', `${file} lacks required columns: ${missing.join(', ')}`);
   }
   const present = Object.keys(OPTIONAL_SILVER_COLUMNS).filter((name) => names.has(name));
-  const select = STAGE_COLUMN_NAMES.map((name) => (names.has(name) ? `"${name}"` : `NULL AS "${name}"`));
+  const select = STAGE_COLUMN_NAMES.map((name) =>
+    names.has(name)
+      ? `"${name}"`
+      : `CAST(NULL AS ${name.startsWith('amount_') ? 'DECIMAL(38,6)' : 'VARCHAR'}) AS "${name}"`,
+  );
   return { selectSql: `SELECT ${select.join(', ')} FROM read_parquet(${sqlString(file)})`, present };
+};
+
+/** Columns of silver countries.parquet (the enrichment's country resolution) the warehouse reads. */
+export const COUNTRY_FILE_COLUMNS = [
+  'name',
+  'kind',
+  'iso2',
+  'iso3',
+  'country_name',
+  'region',
+  'subregion',
+  'currency',
+  'not_a_country_reason',
+];
+
+/** Pure: a SELECT of countries.parquet with every expected column (absent ones NULL), or an empty typed table. */
+export const planCountriesSelect = (file: string | undefined, columns: readonly ParquetColumn[]): string => {
+  const names = new Set(columns.map((column) => column.name));
+  const select = COUNTRY_FILE_COLUMNS.map((name) =>
+    file && names.has(name)
+      ? `CAST("${name}" AS VARCHAR) AS "${name}"`
+      : `CAST(NULL AS VARCHAR) AS "${name}"`,
+  );
+  return file && names.has('name')
+    ? `SELECT ${select.join(', ')} FROM read_parquet(${sqlString(file)})`
+    : `SELECT ${select.join(', ')} WHERE false`;
 };

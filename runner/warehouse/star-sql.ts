@@ -71,7 +71,7 @@ export const UPSERT_DIMENSIONS_SQL: StatementSpec[] = [
     sql: upsert(
       'dim_country',
       ['country_name'],
-      ['country_name', 'iso2', 'iso3', 'region', 'currency'],
+      WANT_TABLES.find((t) => t.name === 'want_country')?.columns.map(([name]) => name) ?? [],
       'want_country',
     ),
     countsAs: 'dimension',

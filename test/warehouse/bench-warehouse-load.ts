@@ -55,11 +55,22 @@ try {
     runWarehouseStep({ silverDir, goldDir, runId, spec, connect: db.connect, logger: testLogger });
   const [firstMs, first] = await time(() => run('bench-1'));
   const [rerunMs, rerun] = await time(() => run('bench-1'));
+  const { rows: tables } = await pool.query<{ table: string; n: string }>(
+    `SELECT 'dim_date' AS table, count(*) AS n FROM ${schema}.dim_date UNION ALL
+     SELECT 'dim_country', count(*) FROM ${schema}.dim_country UNION ALL
+     SELECT 'dim_product', count(*) FROM ${schema}.dim_product UNION ALL
+     SELECT 'dim_invoice', count(*) FROM ${schema}.dim_invoice UNION ALL
+     SELECT 'dim_customer', count(*) FROM ${schema}.dim_customer UNION ALL
+     SELECT 'customers_with_versions', count(DISTINCT customer_id) FROM ${schema}.dim_customer WHERE version > 1
+     UNION ALL SELECT 'fact_sales', count(*) FROM ${schema}.fact_sales UNION ALL
+     SELECT 'unknown_customer_lines', count(*) FROM ${schema}.fact_sales WHERE customer_key = 0`,
+  );
   await pool.query(`DROP SCHEMA ${schema} CASCADE`);
   const floorMs = exportMs + copyMs;
   console.log(
     JSON.stringify({
       rows: copied,
+      tables: Object.fromEntries(tables.map((t) => [t.table, Number(t.n)])),
       floor: { exportMs, copyMs, totalMs: floorMs, rowsPerSec: Math.round((copied / floorMs) * 1000) },
       firstLoad: {
         ms: firstMs,

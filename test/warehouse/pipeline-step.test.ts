@@ -37,9 +37,12 @@ describe('the warehouse step in the runner', () => {
     const warehouse = { schema: 'wh_e2e', embedded: { dataDir: path.join(stateDir, 'pgdata'), port } };
     const messages: string[] = [];
     const logger = pino({ level: 'silent' });
+    const providers = await pipeline.providers();
     const summary = await runPipeline({
       loaded: await loadSpec(pipeline.specFile),
       logger,
+      fxUrl: providers.fxUrl,
+      countriesUrl: providers.countriesUrl,
       progress: createProgressReporter({ format: 'pretty', logger, write: (line) => messages.push(line) }),
       steps: ['bronze', 'silver', 'gold', 'warehouse'],
       extraSteps: { warehouse: createWarehouseStepRunner({ env: {}, warehouse }) },

@@ -85,9 +85,13 @@ afterAll(async () => {
 describe('migrations', () => {
   it('creates the schema once, records versions and refuses an edited migration', async () => {
     const first = await runMigrations({ pool: admin, schema: 'wh_migrate', logger: testLogger });
-    expect(first.applied).toEqual([1]);
+    expect(first.applied).toEqual(MIGRATIONS.map((m) => m.version));
     const second = await runMigrations({ pool: admin, schema: 'wh_migrate', logger: testLogger });
-    expect(second).toEqual({ schema: 'wh_migrate', applied: [], currentVersion: 1 });
+    expect(second).toEqual({ schema: 'wh_migrate', applied: [], currentVersion: MIGRATIONS.length });
+    const { rows } = await admin.query<{ version: number }>(
+      'SELECT version FROM wh_migrate.schema_migrations ORDER BY version',
+    );
+    expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
     const edited = MIGRATIONS.map((m) => ({ ...m, sql: `${m.sql}\n-- edited` }));
     await expect(
       runMigrations({ pool: admin, schema: 'wh_migrate', logger: testLogger, migrations: edited }),
@@ -226,6 +230,20 @@ describe('full load of the real data', () => {
       `SELECT retention_rate FROM ${schema}.mart_cohorts ORDER BY cohort_month, period`,
     );
     expect(pgRates.rows.map((r) => r.retention_rate)).toEqual(rates.map((r) => r.retention_rate));
+  });
+
+  it('fills dim_country from the enrichment, keeping the names as in the data', async () => {
+    const [names] = await duck(`SELECT count(DISTINCT country) AS n FROM ${silver(full)}`);
+    const { rows } = await admin.query<{ country_name: string; iso3: string | null; kind: string | null }>(
+      `SELECT country_name, iso3, kind FROM ${schema}.dim_country ORDER BY country_name`,
+    );
+    expect(rows).toHaveLength(Number(names?.n));
+    expect(rows.find((r) => r.country_name === 'EIRE')).toMatchObject({ iso3: 'IRL', kind: 'country' });
+    expect(rows.find((r) => r.country_name === 'Unspecified')).toMatchObject({
+      iso3: null,
+      kind: 'notACountry',
+    });
+    expect(rows.every((r) => r.kind !== null)).toBe(true);
   });
 
   it('has a calendar covering every business date, with UK bank holidays', async () => {

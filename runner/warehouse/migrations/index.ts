@@ -1,4 +1,5 @@
 import { STAR_SCHEMA_SQL } from './0001-star-schema.js';
+import { COUNTRY_ATTRIBUTES_SQL } from './0002-country-attributes.js';
 
 export interface Migration {
   version: number;
@@ -7,4 +8,7 @@ export interface Migration {
 }
 
 /** Every migration in version order. Append only. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'star schema', sql: STAR_SCHEMA_SQL }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'star schema', sql: STAR_SCHEMA_SQL },
+  { version: 2, name: 'country attributes', sql: COUNTRY_ATTRIBUTES_SQL },
+];

@@ -6,7 +6,8 @@ import type pg from 'pg';
  */
 const NATURAL: Record<string, string> = {
   dim_date: 'SELECT * FROM dim_date',
-  dim_country: 'SELECT country_name, iso2, iso3, region, currency FROM dim_country',
+  dim_country: `SELECT country_name, iso2, iso3, region, currency, kind, official_name, subregion,
+    not_a_country_reason FROM dim_country`,
   dim_product: `SELECT stock_code, description, is_merchandise, category, first_seen_date, last_seen_date,
     latest_unit_price FROM dim_product`,
   dim_invoice:
