@@ -22,3 +22,4 @@ export {
 export { WarehouseError, isWarehouseError, type WarehouseErrorCode } from './errors.js';
 export { MIGRATIONS } from './migrations/index.js';
 export { createWarehouseStepRunner, type WarehouseStepRunnerOptions } from './warehouse-step-runner.js';
+export { migrateWarehouse, type MigrateWarehouseOptions } from './migrate-warehouse.js';

@@ -8,6 +8,8 @@ import { createProgressReporter } from '../../runner/run/progress.js';
 import { runPipeline } from '../../runner/run/run-pipeline.js';
 import { loadSpec } from '../../runner/spec/load-spec.js';
 import { createEmbeddedPostgres } from '../../runner/warehouse/embedded-postgres.js';
+import { migrateWarehouse } from '../../runner/warehouse/migrate-warehouse.js';
+import { MIGRATIONS } from '../../runner/warehouse/migrations/index.js';
 import { createWarehouseStepRunner } from '../../runner/warehouse/warehouse-step-runner.js';
 import { createFixture, fullDataDir } from '../helpers/pipeline-fixture.js';
 import { freePort, scratchDir, testLogger } from './helpers/test-postgres.js';
@@ -55,6 +57,15 @@ describe('the warehouse step in the runner', () => {
     const psql = messages.find((m) => m.includes('connect with: '))?.split('connect with: ')[1];
     expect(psql).toMatch(/^PGPASSWORD=.* psql "postgresql:\/\/postgres@127\.0\.0\.1:\d+\/medallion"$/);
     expect(messages.join('\n')).not.toMatch(/postgresql:\/\/postgres:[^*@]+@/);
+
+    // `medallion db migrate` against the same embedded warehouse: already at the latest version.
+    const migrated = await migrateWarehouse({
+      warehouse,
+      env: {},
+      baseDir: pipeline.dir,
+      logger: testLogger,
+    });
+    expect(migrated).toMatchObject({ schema: 'wh_e2e', applied: [], currentVersion: MIGRATIONS.length });
 
     // The step stopped the server it started; the data stays under the state folder and the command works.
     const server = createEmbeddedPostgres({ dataDir: warehouse.embedded.dataDir, port, logger: testLogger });
