@@ -6,6 +6,7 @@ Commands:
   run        run a pipeline's steps (bronze, silver, gold) against the lake
   validate   check a pipeline spec and list every problem with its line
   inspect    list published versions of the lake and read a table of any kept version
+  db         the warehouse: db migrate -f FILE applies migrations, db start -f FILE serves it for psql
   operator   run the Kubernetes operator (reconciles Pipelines, PipelineSchedules and PipelineRuns into Jobs)
 
 Options:
@@ -25,7 +26,7 @@ atomically; a failed step publishes nothing and the previous version stays reada
 
 Options:
   -f, --file FILE          pipeline spec (YAML), required
-  --steps a,b              run only these steps (bronze, silver, gold), in this order
+  --steps a,b              run only these steps (bronze, silver, gold, warehouse), in this order
   --source-uri URI         read sources from here instead of spec.source.uri (relative to the current directory)
   --lake DIR               use this lake directory instead of spec.lake.uri (relative to the current directory)
   --summary-json PATH      also write the run summary JSON here
@@ -62,4 +63,18 @@ Options:
   --limit N            rows to print (default 20)
   --json               print JSON instead of a table
   -h, --help           show this help
+`;
+
+export const DB_HELP = `Usage: medallion db migrate|start -f FILE
+
+The warehouse is the PostgreSQL star schema named by the spec's warehouse section, or DATABASE_URL; with neither,
+an embedded PostgreSQL under .medallion/warehouse.
+
+  migrate   applies pending migrations (the warehouse step runs them too before each load)
+  start     starts the warehouse if it is the embedded one, prints how to connect with psql, and keeps it
+            running until Ctrl-C — for browsing the warehouse after \`medallion run\`
+
+Options:
+  -f, --file FILE    pipeline spec (YAML), required
+  -h, --help         show this help
 `;

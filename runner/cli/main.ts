@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { EXIT, reportError, type CliIo } from './cli-io.js';
 import { INSPECT_HELP, MAIN_HELP, RUN_HELP, VALIDATE_HELP } from './help-text.js';
+import { dbCommand } from './db-command.js';
 import { inspectCommand } from './inspect-command.js';
 import { operatorCommand } from './operator-command.js';
 import { runCommand } from './run-command.js';
@@ -86,10 +87,15 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       }
       case 'operator':
         return await operatorCommand(rest, io);
+      case 'db': {
+        const sub = rest[0]?.startsWith('-') === false ? rest[0] : undefined;
+        const a = parse(sub ? rest.slice(1) : rest, { file: { type: 'string', short: 'f' } });
+        return await dbCommand(sub, a.values as Record<string, string | boolean | undefined>, { io, logger });
+      }
       default:
         throw new UsageError(
           `unknown command "${command}"`,
-          'Commands are run, validate and inspect; see medallion --help.',
+          'Commands are run, validate, inspect, db and operator; see medallion --help.',
         );
     }
   } catch (e) {

@@ -7,6 +7,7 @@ import { createProgressReporter } from '../run/progress.js';
 import { runPipeline } from '../run/run-pipeline.js';
 import { formatSummaryTable } from '../run/run-summary.js';
 import { buildTerminationMessage } from '../run/termination-message.js';
+import { createWarehouseStepRunner } from '../warehouse/index.js';
 import { loadSpec } from '../spec/load-spec.js';
 import type { StepName } from '../spec/pipeline-spec.js';
 import { EXIT, type CliIo } from './cli-io.js';
@@ -27,6 +28,8 @@ export async function runCommand(
           .filter(Boolean) as StepName[])
       : undefined;
   const quiet = args.quiet === true;
+  // One metrics registry per process, shared by everything this command runs.
+  const registry = deps.registry ?? new Registry();
   const progress = createProgressReporter({
     format: config.logFormat,
     logger,
@@ -41,10 +44,11 @@ export async function runCommand(
     logger,
     progress,
     cpus: config.cpus,
-    // One metrics registry per process, shared by everything this command runs.
-    registry: deps.registry ?? new Registry(),
+    registry,
     fxUrl: config.fxUrl,
     countriesUrl: config.countriesUrl,
+    // The warehouse resolves its connection from the spec: a URL, or an env var it names (DATABASE_URL).
+    extraSteps: { warehouse: createWarehouseStepRunner({ env: io.env, registry }) },
   });
   // In a Kubernetes Job the operator reads the step's result from the pod's termination message.
   if (typeof args['termination-log'] === 'string') {

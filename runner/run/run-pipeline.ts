@@ -66,7 +66,7 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
     if (!runners[s])
       throw new UsageError(
         `step "${s}" is not available in this build`,
-        'Run bronze, silver and gold for now.',
+        'Available steps: bronze, silver, gold, warehouse.',
       );
   }
   const startedAt = now();

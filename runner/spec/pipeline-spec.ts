@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WarehouseSpecSchema } from './warehouse-spec.js';
 import { EnrichmentSpecSchema } from './enrichment-spec.js';
 
 /**
@@ -240,6 +241,7 @@ export const PipelineSpecSchema = z
     quality: QualitySchema,
     engine: EngineSchema,
     enrichment: EnrichmentSpecSchema,
+    warehouse: WarehouseSpecSchema,
     steps: z
       .array(z.enum(STEP_NAMES))
       .min(1)

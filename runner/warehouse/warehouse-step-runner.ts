@@ -69,7 +69,11 @@ export const createWarehouseStepRunner =
     const load = result.load;
     const changed = load ? load.factInserted + load.factUpdated + load.factDeleted : 0;
     if (result.psqlCommand && result.status === 'Succeeded') {
-      ctx.progress.step('warehouse', `connect with: ${result.psqlCommand}`);
+      // An embedded server stops with the run: `medallion db start` brings it back for browsing.
+      const start = result.embedded
+        ? ' (embedded server: start it first with `medallion db start -f <spec>`)'
+        : '';
+      ctx.progress.step('warehouse', `connect with: ${result.psqlCommand}${start}`);
     }
     return {
       status: result.status,

@@ -29,6 +29,8 @@ export interface WarehouseStepResult {
   /** Masked connection URL. */
   target?: string;
   psqlCommand?: string;
+  /** The load went to the embedded server this step started (and stopped). */
+  embedded?: boolean;
   schema: string;
   migrations?: MigrationResult;
   load?: LoadResult;
@@ -55,6 +57,7 @@ export const runWarehouseStep = async (input: WarehouseStepInput): Promise<Wareh
     connection = await input.connect();
     result.target = connection.target;
     result.psqlCommand = connection.psqlCommand;
+    result.embedded = connection.embedded;
     logger.info({ target: connection.target, schema }, 'loading the warehouse');
     result.migrations = await runMigrations({ pool: connection.pool, schema, logger });
     result.load = await loadWarehouse({

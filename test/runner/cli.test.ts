@@ -40,11 +40,14 @@ describe('medallion CLI', () => {
     await providers?.close();
   });
 
-  it.each([[], ['run'], ['validate'], ['inspect'], ['operator']])('prints help for %s', async (...cmd) => {
-    const r = await cli(...cmd, '--help');
-    expect(r.code).toBe(0);
-    expect(r.out).toMatch(/Usage: medallion/);
-  });
+  it.each([[], ['run'], ['validate'], ['inspect'], ['operator'], ['db']])(
+    'prints help for %s',
+    async (...cmd) => {
+      const r = await cli(...cmd, '--help');
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/Usage: medallion/);
+    },
+  );
 
   it('exits 2 with usage on no command, an unknown command or an unknown option', async () => {
     expect((await cli()).code).toBe(2);
