@@ -90,7 +90,8 @@ export async function runGoldStep(ctx: StepContext): Promise<StepResult> {
     const missing = ENRICHED_SILVER_COLUMNS.filter(([c]) => !present.has(c)).map(
       ([c, t]) => `, NULL::${t} AS ${c}`,
     );
-    await engine.run(`CREATE OR REPLACE TEMP TABLE lines AS SELECT *${missing.join('')} FROM ${source}`);
+    // A view, not a table: each mart streams from the compressed Parquet, so nothing big is held in memory.
+    await engine.run(`CREATE OR REPLACE TEMP VIEW lines AS SELECT *${missing.join('')} FROM ${source}`);
     const file = (t: GoldTable): string => path.join(staging, `${t}.parquet`);
     const rows: Record<string, number> = {};
     for (const t of tables) {
@@ -129,6 +130,6 @@ export async function runGoldStep(ctx: StepContext): Promise<StepResult> {
     };
   } finally {
     await lake.discardStaging(runId, 'gold');
-    await engine.run('DROP TABLE IF EXISTS lines');
+    await engine.run('DROP VIEW IF EXISTS lines');
   }
 }
