@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.medallion/', 'coverage/', 'tmp/', '.tmp-*'] },
+  { ignores: ['node_modules/', 'dist/', '.medallion/', 'coverage/', 'tmp/', '.tmp/', '.tmp-*'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   { languageOptions: { globals: { ...globals.node } } },

@@ -51,6 +51,25 @@ describe('bad input: clear errors, nothing lost', () => {
     expect(fs.existsSync(path.join(f.lakeDir, 'silver'))).toBe(false);
   });
 
+  it('a failed quality check fails silver and publishes nothing; the previous version stays current', async () => {
+    f = createFixture('  quality: { minScore: 0.95 }');
+    f.write('a.csv', `${HEADER}\n${ROW1}\n${ROW2}\n${ROW3}\n`);
+    const first = await f.run();
+    expect(first.status).toBe('Succeeded');
+    const pointer = () => fs.readFileSync(path.join(f.lakeDir, 'silver/online_retail/CURRENT'), 'utf8');
+    const before = pointer();
+    f.write('b.csv', `${HEADER}\n${ROW1.replace(',6,', ',six,')}\n${ROW2.replace(',6,', ',0,')}\n`);
+    const s = await f.run();
+    expect(s.status).toBe('Failed');
+    expect(s.steps.silver).toMatchObject({
+      status: 'Failed',
+      note: expect.stringMatching(/quality check failed: min_score/),
+    });
+    expect(s.steps.gold!.status).toBe('Skipped');
+    expect(pointer()).toBe(before);
+    expect(await f.query(`SELECT count(*) AS n FROM '${f.silverFile('sales_lines')}'`)).toEqual([{ n: '3' }]);
+  });
+
   it('keeps unknown extra columns in bronze', async () => {
     f = createFixture();
     f.write('day.csv', `${HEADER},Channel\n${ROW1},web\n`);
