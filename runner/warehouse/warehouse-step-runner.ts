@@ -8,7 +8,7 @@ export interface WarehouseStepRunnerOptions {
   /** Environment values (process.env from the CLI's config module): DATABASE_URL or the spec's urlFromEnv. */
   env: Readonly<Record<string, string | undefined>>;
   registry?: Registry;
-  /** Used while the pipeline spec has no `warehouse` section of its own. */
+  /** Overrides the spec's `warehouse` section (tests and programs embedding the runner). */
   warehouse?: WarehouseSpecInput;
 }
 
@@ -33,7 +33,8 @@ export const createWarehouseStepRunner =
   (options: WarehouseStepRunnerOptions) =>
   async (ctx: StepContext): Promise<StepResult> => {
     const fromSpec = (ctx.spec as { warehouse?: WarehouseSpecInput }).warehouse;
-    const spec = WarehouseSpecSchema.parse(fromSpec ?? options.warehouse ?? {});
+    // An explicit section from the caller (tests, embedding programs) wins over the spec's defaults.
+    const spec = WarehouseSpecSchema.parse(options.warehouse ?? fromSpec ?? {});
     const [silver, gold] = await Promise.all([ctx.lake.current('silver'), ctx.lake.current('gold')]);
     const dataset = ctx.lake.dataset;
     const lakeNs = `file://${ctx.lake.root}`;
@@ -69,11 +70,14 @@ export const createWarehouseStepRunner =
     const load = result.load;
     const changed = load ? load.factInserted + load.factUpdated + load.factDeleted : 0;
     if (result.psqlCommand && result.status === 'Succeeded') {
-      // An embedded server stops with the run: `medallion db start` brings it back for browsing.
-      const start = result.embedded
-        ? ' (embedded server: start it first with `medallion db start -f <spec>`)'
-        : '';
-      ctx.progress.step('warehouse', `connect with: ${result.psqlCommand}${start}`);
+      ctx.progress.step('warehouse', `connect with: ${result.psqlCommand}`);
+      // An embedded server stops with the run: say how to bring it back for browsing.
+      if (result.embedded) {
+        ctx.progress.step(
+          'warehouse',
+          'the embedded server stops with this run; `medallion db start -f <spec>` serves it again',
+        );
+      }
     }
     return {
       status: result.status,
