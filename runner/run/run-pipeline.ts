@@ -140,9 +140,13 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
           ...(r.status === 'Failed' ? { error: r.note ?? 'failed' } : {}),
         }),
       );
+      const rate =
+        r.rowsIn > 0 && r.durationMs > 0
+          ? `, ${Math.round((r.rowsIn / r.durationMs) * 1000).toLocaleString('en-GB')} rows/s`
+          : '';
       o.progress.step(
         step,
-        `${r.status}${r.note ? ` (${r.note})` : ''} in ${(r.durationMs / 1000).toFixed(1)} s`,
+        `${r.status}${r.note ? ` (${r.note})` : ''}: ${r.rowsIn.toLocaleString('en-GB')} rows in, ${r.rowsOut.toLocaleString('en-GB')} out in ${(r.durationMs / 1000).toFixed(1)} s${rate}`,
       );
       if (r.status === 'Failed') break;
     }
