@@ -72,7 +72,14 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
   const startedAt = now();
   const runId = newRunId(startedAt);
   const lakeRoot = o.lakeDir ? path.resolve(o.lakeDir) : path.resolve(baseDir, spec.lake.uri);
-  const sourceUri = o.sourceUri ?? spec.source.uri;
+  // A command-line source is relative to the current directory; make it absolute so every other relative path
+  // (lake, warehouse data, caches) still resolves against the spec file's directory.
+  const sourceUri =
+    o.sourceUri === undefined
+      ? spec.source.uri
+      : /^[a-z][a-z0-9+.-]*:\/\//i.test(o.sourceUri)
+        ? o.sourceUri
+        : path.resolve(o.sourceUri);
   const lake = createLakeStore({ root: lakeRoot, dataset: spec.source.dataset });
   await fs.mkdir(lake.tempDir(), { recursive: true });
   const logger = o.logger.child({ runId, pipeline: pipeline.metadata.name });
@@ -87,7 +94,7 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
     runId,
     pipelineName: pipeline.metadata.name,
     spec,
-    baseDir: o.sourceUri ? process.cwd() : baseDir,
+    baseDir,
     sourceUri,
     startedAt,
     lake,

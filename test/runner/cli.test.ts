@@ -191,6 +191,22 @@ describe('medallion CLI', () => {
     }
   });
 
+  it('--source-uri is relative to the current directory, while the lake stays relative to the spec', async () => {
+    const g = createFixture();
+    try {
+      const rel = path.relative(process.cwd(), path.join(repo, 'examples/online-retail/data'));
+      const r = await cli('run', '-f', g.specFile, '--source-uri', rel, '--steps', 'bronze');
+      expect(r.code).toBe(0);
+      expect(fs.existsSync(path.join(g.lakeDir, 'bronze/online_retail/manifest.json'))).toBe(true);
+      const manifest = JSON.parse(
+        fs.readFileSync(path.join(g.lakeDir, 'bronze/online_retail/manifest.json'), 'utf8'),
+      );
+      expect(manifest.files).toHaveLength(5);
+    } finally {
+      g.cleanup();
+    }
+  });
+
   it('run exits 2 on an unknown step or a missing source', async () => {
     expect((await cli('run', '-f', f.specFile, '--steps', 'bronze,platinum')).err).toMatch(
       /unknown step "platinum"/,
