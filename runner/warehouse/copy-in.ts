@@ -1,4 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
@@ -18,6 +19,39 @@ export const copyCsvFile = async (
   const stream = client.query(copyFrom(copySql(table, columns)));
   await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), stream);
   return stream.rowCount;
+};
+
+/**
+ * COPYs CSV files a producer writes one after the other (DuckDB `COPY … TO file`), pipelined: while PostgreSQL
+ * parses file i, the producer writes file i + 1, so the two overlap instead of running back to back. (A named
+ * pipe between them was measured slower: both sides stall on the 64 KiB pipe buffer.) The producer in flight
+ * always finishes before this returns or throws, and a COPY error wins over a producer error, so a cut
+ * connection is reported as such. Returns the rows copied.
+ */
+export const copyPipelined = async (
+  client: pg.PoolClient,
+  table: string,
+  columns: readonly string[],
+  files: readonly string[],
+  produce: (index: number, file: string) => Promise<void>,
+): Promise<number> => {
+  let copied = 0;
+  let next: Promise<void> | undefined = files[0] ? produce(0, files[0]) : undefined;
+  for (const [index, file] of files.entries()) {
+    await next;
+    const following = files[index + 1];
+    next = following ? produce(index + 1, following) : undefined;
+    // Keep a failing producer from surfacing as an unhandled rejection while this COPY runs.
+    next?.catch(() => undefined);
+    try {
+      copied += await copyCsvFile(client, table, columns, file);
+    } catch (error) {
+      await next?.catch(() => undefined);
+      throw error;
+    }
+    await rm(file, { force: true });
+  }
+  return copied;
 };
 
 const csvField = (value: unknown): string => {

@@ -7,7 +7,7 @@ import { openParquetSource, type ParquetSource, sqlString } from './parquet-sour
 import { planCountriesSelect, planSilverExport } from './silver-input.js';
 
 export interface ExportedInputs {
-  /** Still open: the fact key resolution reads its `stage` table later. The caller closes it. */
+  /** Still open: the fact key resolution reads its `stage` view later. The caller closes it. */
   source: ParquetSource;
   silverRows: number;
   quarantineRows: number | null;
@@ -23,8 +23,8 @@ const exists = (file: string): Promise<boolean> =>
   );
 
 /**
- * Reads the published silver and gold versions with DuckDB, before any PostgreSQL transaction: stages silver
- * lines in DuckDB, writes the wanted dimension members and every gold mart as CSV files into workDir.
+ * Reads the published silver and gold versions with DuckDB, before any PostgreSQL transaction: defines the silver
+ * lines as the DuckDB view `stage`, writes the wanted dimension members and every gold mart as CSV files into workDir.
  */
 export const exportInputs = async (
   silverDir: string,
@@ -45,7 +45,9 @@ export const exportInputs = async (
   const source = await openParquetSource();
   try {
     const plan = planSilverExport(silverFile, await source.columns(silverFile));
-    await source.execute(`CREATE TEMP TABLE stage AS ${plan.selectSql}`);
+    // A view, not a table: each query reads only the Parquet columns it needs (materialising every staging
+    // column cost more than the repeated scans), and the fact export re-reads it while COPY streams.
+    await source.execute(`CREATE TEMP VIEW stage AS ${plan.selectSql}`);
     const countriesFile = path.join(silverDir, 'countries.parquet');
     const hasCountries = await exists(countriesFile);
     const countryColumns = hasCountries ? await source.columns(countriesFile) : [];

@@ -14,13 +14,15 @@ interface SavedDefinition {
  * catalog defined them. Rebuilding an index and validating a foreign key in one pass is several times faster than
  * maintaining them row by row, so large loads (the first load, big deltas) use this. Inside the load transaction,
  * so a failure restores everything; readers of the table wait for the commit instead of seeing a partial state.
+ * `foreignKeysOnly` keeps keys and indexes (an upsert needs its unique index) and defers only the foreign keys.
  */
 export const withFactConstraintsDeferred = async <T>(
   client: pg.PoolClient,
   table: string,
   action: () => Promise<T>,
-  timings?: (name: string, ms: number) => void,
+  options: { timings?: (name: string, ms: number) => void; foreignKeysOnly?: boolean } = {},
 ): Promise<T> => {
+  const { timings, foreignKeysOnly = false } = options;
   const { rows } = await client.query<SavedDefinition>(
     `SELECT 'constraint' AS kind, conname AS name, pg_get_constraintdef(oid) AS definition,
             CASE contype WHEN 'f' THEN 3 ELSE 1 END AS rank
@@ -32,7 +34,9 @@ export const withFactConstraintsDeferred = async <T>(
        AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid)`,
     [table],
   );
-  const saved = [...rows].sort((a, b) => b.rank - a.rank);
+  const saved = rows
+    .filter((row) => !foreignKeysOnly || (row.kind === 'constraint' && row.rank === 3))
+    .sort((a, b) => b.rank - a.rank);
   for (const item of saved) {
     await client.query(
       item.kind === 'constraint'

@@ -61,38 +61,73 @@ const duckColumns = (columns: Record<string, string>): string =>
     .map(([name, type]) => `${sqlString(name)}: ${sqlString(type)}`)
     .join(', ')}}`;
 
+/** The silver columns the fact rows need, materialised once in DuckDB (by stageFactLines). */
+const FACT_LINES_SQL = `CREATE OR REPLACE TEMP TABLE fact_lines AS SELECT row_hash, business_date, customer_id,
+    stock_code, country, invoice_no, line_type, quantity, unit_price, line_amount, amount_eur, amount_usd,
+    invoice_ts, source_file, source_line, ingest_run_id FROM stage`;
+
 /**
- * Resolves the dimension keys of every staged silver line in DuckDB (the line stays in DuckDB; only ~35k key
- * rows travel from PostgreSQL) and writes the fact rows as CSV for one COPY. Runs inside the load transaction,
- * after the dimension upserts, with TimeZone UTC so timestamps round-trip exactly.
+ * Decodes the silver lines the facts need into a DuckDB table. Needs no surrogate key, so the loader starts it
+ * in the background while PostgreSQL merges the dimensions (the caller awaits it before closing the source).
  */
-export const exportFactRows = async (
+export const stageFactLines = (source: ParquetSource): Promise<void> => source.execute(FACT_LINES_SQL);
+
+/** The keyed fact rows, written out by DuckDB as CSV in slices (FACT_COPY_COLUMNS order). */
+export interface FactRows {
+  rows: number;
+  slices: number;
+  /** Writes slice `index` (0-based, of `slices`) as headerless CSV. */
+  write(index: number, outFile: string): Promise<void>;
+}
+
+/** Below this many rows the fact rows go out in one slice. */
+const MIN_SLICED_ROWS = 100_000;
+const SLICES = 4;
+
+/**
+ * Resolves the dimension keys of every silver line in DuckDB (the line stays in DuckDB; only ~35k key rows travel
+ * from PostgreSQL), slice by slice (ranges of the staged lines), so that PostgreSQL COPYs one slice while DuckDB
+ * joins and writes the next. Runs inside the load transaction, after the dimension upserts, with TimeZone UTC
+ * so timestamps round-trip exactly. `staged` is the pending stageFactLines.
+ */
+export const prepareFactRows = async (
   client: pg.PoolClient,
   source: ParquetSource,
+  staged: Promise<void>,
   workDir: string,
   runId: string,
-): Promise<string> => {
-  for (const map of KEY_MAPS) {
-    const file = path.join(workDir, `${map.name}.csv`);
-    await copyQueryToFile(client, map.sql, file);
+): Promise<FactRows> => {
+  const files = KEY_MAPS.map((map) => path.join(workDir, `${map.name}.csv`));
+  for (const [index, map] of KEY_MAPS.entries()) await copyQueryToFile(client, map.sql, files[index] ?? '');
+  await staged;
+  for (const [index, map] of KEY_MAPS.entries()) {
     await source.execute(
-      `CREATE OR REPLACE TEMP TABLE ${map.name} AS SELECT * FROM read_csv(${sqlString(file)}, header = false,
-         columns = ${duckColumns(map.columns)}, nullstr = '')`,
+      `CREATE OR REPLACE TEMP TABLE ${map.name} AS SELECT * FROM read_csv(${sqlString(files[index] ?? '')},
+         header = false, columns = ${duckColumns(map.columns)}, nullstr = '')`,
     );
   }
-  const out = path.join(workDir, 'fact_sales.csv');
-  await source.exportCsv(
-    `SELECT s.row_hash,
+  const [counted] = await source.queryRows('SELECT count(*) AS n FROM fact_lines');
+  const rows = Number(counted?.n ?? 0);
+  const slices = rows >= MIN_SLICED_ROWS ? SLICES : 1;
+  const size = Math.ceil(rows / slices);
+  // Each slice joins its own range of lines, so the first COPY starts after a quarter of the join.
+  const lines = (index: number): string =>
+    slices === 1
+      ? 'fact_lines'
+      : `(SELECT * FROM fact_lines WHERE rowid >= ${index * size} AND rowid < ${(index + 1) * size})`;
+  const sliceSql = (index: number): string => `SELECT s.row_hash,
        CAST(year(s.business_date) * 10000 + month(s.business_date) * 100 + day(s.business_date) AS INTEGER),
        coalesce(c.customer_key, 0), p.product_key, k.country_key, i.invoice_key, s.line_type, s.quantity,
        s.unit_price, s.line_amount, s.amount_eur, s.amount_usd, s.invoice_ts, s.source_file, s.source_line,
        s.ingest_run_id, ${sqlString(runId)}
-     FROM stage s
+     FROM ${lines(index)} s
        JOIN k_product p ON p.stock_code = s.stock_code
        JOIN k_country k ON k.country_name = s.country
        JOIN k_invoice i ON i.invoice_no = s.invoice_no
-       ASOF LEFT JOIN k_customer c ON c.customer_id = s.customer_id AND s.invoice_ts >= c.valid_from`,
-    out,
-  );
-  return out;
+       ASOF LEFT JOIN k_customer c ON c.customer_id = s.customer_id AND s.invoice_ts >= c.valid_from`;
+  return {
+    rows,
+    slices,
+    write: (index, outFile) => source.exportCsv(sliceSql(index), outFile),
+  };
 };

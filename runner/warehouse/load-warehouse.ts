@@ -8,7 +8,8 @@ import { buildDateRows, DATE_COLUMNS } from './dim-date.js';
 import { WANT_TABLES } from './dimension-sql.js';
 import { WarehouseError } from './errors.js';
 import { exportInputs } from './export-inputs.js';
-import { exportFactRows } from './fact-keys.js';
+import { prepareFactRows, stageFactLines } from './fact-keys.js';
+import { withFactConstraintsDeferred } from './fact-bulk-mode.js';
 import { loadMarts, type MartResult } from './load-marts.js';
 import { mergeFacts } from './merge-facts.js';
 import { quoteIdent } from './pg-types.js';
@@ -71,6 +72,9 @@ export const loadWarehouse = async (options: LoadWarehouseOptions): Promise<Load
   try {
     await phase('export');
     const inputs = await exportInputs(options.silverDir, options.goldDir, workDir);
+    // DuckDB decodes the fact lines while PostgreSQL merges the dimensions; awaited before the source closes.
+    const staged = stageFactLines(inputs.source);
+    staged.catch(() => undefined);
     let client: pg.PoolClient | undefined;
     let broken = false;
     // A dropped connection is reported through the failing query; the listener keeps the event from crashing.
@@ -84,6 +88,13 @@ export const loadWarehouse = async (options: LoadWarehouseOptions): Promise<Load
       }
       client.on('error', onClientError);
       await client.query('BEGIN');
+      // The staged fact rows (~100 MB for the full data) stay in memory instead of spilling to temp files. Only
+      // settable before the session touches a temp table; a reused session keeps its own setting.
+      await client.query('SAVEPOINT temp_buffers');
+      await client
+        .query(`SET LOCAL temp_buffers = '256MB'`)
+        .then(() => client?.query('RELEASE SAVEPOINT temp_buffers'))
+        .catch(() => client?.query('ROLLBACK TO SAVEPOINT temp_buffers'));
       await client.query(`SET LOCAL search_path TO ${quoteIdent(schema)}, pg_temp`);
       await client.query(`SET LOCAL TimeZone = 'UTC'`);
       await client.query(`SET LOCAL work_mem = '64MB'`);
@@ -112,11 +123,18 @@ export const loadWarehouse = async (options: LoadWarehouseOptions): Promise<Load
       );
       const runner = createStatementRunner(client, runId, logger);
       await runner.run(ANALYZE_SQL);
-      await runner.run(UPSERT_DIMENSIONS_SQL);
+      // First load: dim_invoice's foreign key to dim_date is added (validated, one pass) after its ~26k rows
+      // instead of being checked row by row; an existing dim_invoice keeps it, so readers are never blocked.
+      const firstInvoices = (await client.query('SELECT 1 FROM dim_invoice LIMIT 1')).rowCount === 0;
+      if (firstInvoices) {
+        await withFactConstraintsDeferred(client, 'dim_invoice', () => runner.run(UPSERT_DIMENSIONS_SQL), {
+          foreignKeysOnly: true,
+        });
+      } else await runner.run(UPSERT_DIMENSIONS_SQL);
 
       await phase('facts');
-      const factCsv = await exportFactRows(client, inputs.source, workDir, runId);
-      await mergeFacts(client, runner, factCsv, inputs.silverRows, logger);
+      const facts = await prepareFactRows(client, inputs.source, staged, workDir, runId);
+      await mergeFacts(client, runner, facts, workDir, inputs.silverRows, logger);
       await runner.run(PRUNE_SQL);
 
       await phase('marts');
@@ -160,6 +178,7 @@ export const loadWarehouse = async (options: LoadWarehouseOptions): Promise<Load
     } finally {
       if (client && !broken) client.off('error', onClientError);
       client?.release(broken ? true : undefined);
+      await staged.catch(() => undefined);
       inputs.source.close();
     }
   } finally {

@@ -1,10 +1,11 @@
+import path from 'node:path';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { copyCsvFile } from './copy-in.js';
+import { copyPipelined } from './copy-in.js';
 import { WarehouseError } from './errors.js';
 import { withFactConstraintsDeferred } from './fact-bulk-mode.js';
-import { FACT_COPY_COLUMNS } from './fact-keys.js';
-import { MERGE_FACT_SQL, STAGE_FACT_SQL } from './star-sql.js';
+import { FACT_COPY_COLUMNS, type FactRows } from './fact-keys.js';
+import { APPLY_FACT_DIFF_SQL, DIFF_FACT_SQL, STAGE_FACT_SQL } from './star-sql.js';
 import type { StatementRunner } from './statement-runner.js';
 
 /** Below this many new fact rows the merge maintains indexes and foreign keys row by row. */
@@ -23,38 +24,56 @@ const checkResolved = (resolved: number, silverRows: number): void => {
 };
 
 /**
- * Brings fact_sales to "one row per silver line" from the keyed fact CSV (fact-keys.ts). An empty table is
- * filled by one COPY; otherwise the rows are COPYed to a temp table and merged by row_hash. Large changes run
+ * Brings fact_sales to "one row per silver line" from the keyed fact rows (fact-keys.ts), COPYed in slices
+ * pipelined with DuckDB writing them. An empty table is filled by those COPYs; otherwise the rows are COPYed to
+ * a temp table, diffed against fact_sales in one join, and only the differences are applied. Large changes run
  * with indexes and foreign keys rebuilt afterwards (fact-bulk-mode.ts), small ones row by row.
  */
 export const mergeFacts = async (
   client: pg.PoolClient,
   runner: StatementRunner,
-  factCsv: string,
+  facts: FactRows,
+  workDir: string,
   silverRows: number,
   logger: Logger,
 ): Promise<void> => {
-  const rebuilt = (name: string, ms: number): void => logger.debug({ rebuilt: name, ms }, 'warehouse sql');
+  const timed = (name: string, ms: number): void => logger.debug({ rebuilt: name, ms }, 'warehouse sql');
+  const copy = async (table: string): Promise<number> => {
+    const started = Date.now();
+    const files = Array.from({ length: facts.slices }, (_, i) => path.join(workDir, `fact_sales.${i}.csv`));
+    const rows = await copyPipelined(client, table, FACT_COPY_COLUMNS, files, facts.write);
+    timed(`copy ${table}`, Date.now() - started);
+    return rows;
+  };
   const existing = await countOf(client, 'SELECT count(*) AS n FROM fact_sales');
   if (existing === 0) {
-    const copy = async (): Promise<void> => {
-      runner.counts.fact_inserted += await copyCsvFile(client, 'fact_sales', FACT_COPY_COLUMNS, factCsv);
+    const fill = async (): Promise<void> => {
+      runner.counts.fact_inserted += await copy('fact_sales');
     };
-    if (silverRows >= BULK_MIN_ROWS) await withFactConstraintsDeferred(client, 'fact_sales', copy, rebuilt);
-    else await copy();
+    if (silverRows >= BULK_MIN_ROWS)
+      await withFactConstraintsDeferred(client, 'fact_sales', fill, { timings: timed });
+    else await fill();
     checkResolved(runner.counts.fact_inserted, silverRows);
     return;
   }
   await runner.run(STAGE_FACT_SQL);
-  checkResolved(await copyCsvFile(client, 'pg_temp.stage_fact', FACT_COPY_COLUMNS, factCsv), silverRows);
-  await client.query('ANALYZE pg_temp.stage_fact');
-  const newRows = await countOf(
-    client,
-    `SELECT count(*) AS n FROM stage_fact s WHERE NOT EXISTS (SELECT 1 FROM fact_sales f WHERE f.row_hash = s.row_hash)`,
+  checkResolved(await copy('pg_temp.stage_fact'), silverRows);
+  await runner.run(DIFF_FACT_SQL);
+  const { rows } = await client.query<{ kind: string; n: string }>(
+    'SELECT kind, count(*) AS n FROM fact_diff GROUP BY kind',
   );
+  const diff = Object.fromEntries(rows.map((row) => [row.kind, Number(row.n)]));
+  const newRows = diff.i ?? 0;
+  if (rows.length === 0) {
+    logger.debug({ existing }, 'fact rows unchanged');
+    return;
+  }
+  await client.query('ANALYZE pg_temp.fact_diff');
   const bulk = newRows >= BULK_MIN_ROWS && newRows * 6 > existing + newRows;
-  logger.debug({ newRows, existing, bulk }, 'fact merge mode');
+  logger.debug({ newRows, diff, existing, bulk }, 'fact merge mode');
   if (bulk)
-    await withFactConstraintsDeferred(client, 'fact_sales', () => runner.run(MERGE_FACT_SQL), rebuilt);
-  else await runner.run(MERGE_FACT_SQL);
+    await withFactConstraintsDeferred(client, 'fact_sales', () => runner.run(APPLY_FACT_DIFF_SQL), {
+      timings: timed,
+    });
+  else await runner.run(APPLY_FACT_DIFF_SQL);
 };

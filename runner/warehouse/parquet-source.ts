@@ -10,7 +10,10 @@ export interface ParquetColumn {
 /** Reads the published Parquet files with DuckDB and exports them as CSV for PostgreSQL COPY. */
 export interface ParquetSource {
   columns(file: string): Promise<ParquetColumn[]>;
-  /** Runs a query whose result is written as headerless CSV (NULL unquoted-empty, empty strings quoted). */
+  /**
+   * Runs a query whose result is written as headerless CSV (NULL unquoted-empty, empty strings quoted), in order
+   * and straight into outFile (no temp file and rename), so outFile may be a named pipe.
+   */
   exportCsv(selectSql: string, outFile: string): Promise<void>;
   queryRows(sql: string): Promise<Record<string, unknown>[]>;
   execute(sql: string): Promise<void>;
@@ -51,7 +54,9 @@ export const openParquetSource = async (options: { threads?: number } = {}): Pro
       }),
     exportCsv: (selectSql, outFile) =>
       wrap(`exporting ${outFile}`, async () => {
-        await connection.run(`COPY (${selectSql}) TO ${sqlString(outFile)} (FORMAT csv, HEADER false)`);
+        await connection.run(
+          `COPY (${selectSql}) TO ${sqlString(outFile)} (FORMAT csv, HEADER false, USE_TMP_FILE false)`,
+        );
       }),
     queryRows: (sql) =>
       wrap('querying the Parquet inputs', async () =>

@@ -123,25 +123,42 @@ export const STAGE_FACT_SQL: StatementSpec[] = [
   { name: 'stage_fact', sql: 'CREATE TEMP TABLE stage_fact (LIKE fact_sales) ON COMMIT DROP' },
 ];
 
-/** Later loads: delete vanished lines, rewrite changed ones, add new ones (each touches only differences). */
-export const MERGE_FACT_SQL: StatementSpec[] = [
+/**
+ * Later loads: ONE full join of the staged rows with fact_sales classifies every difference — `i` new line,
+ * `u` line whose values changed, `d` vanished line — into the small temp table fact_diff. Unchanged lines
+ * (all of them on a re-run) are compared once and never written.
+ */
+export const DIFF_FACT_SQL: StatementSpec[] = [
+  {
+    name: 'diff facts',
+    sql: `CREATE TEMP TABLE fact_diff ON COMMIT DROP AS
+      SELECT coalesce(s.row_hash, f.row_hash) AS row_hash,
+             CASE WHEN f.row_hash IS NULL THEN 'i' WHEN s.row_hash IS NULL THEN 'd' ELSE 'u' END AS kind
+      FROM stage_fact s FULL JOIN fact_sales f ON f.row_hash = s.row_hash
+      WHERE f.row_hash IS NULL OR s.row_hash IS NULL
+         OR (${FACT_VALUES.map((c) => `f.${c}`).join(', ')}) IS DISTINCT FROM (${FACT_VALUES.map((c) => `s.${c}`).join(', ')})`,
+  },
+];
+
+/** Applies fact_diff: delete vanished lines, rewrite changed ones, add new ones (only the differing rows). */
+export const APPLY_FACT_DIFF_SQL: StatementSpec[] = [
   {
     name: 'delete facts',
-    sql: `DELETE FROM fact_sales f WHERE NOT EXISTS (SELECT 1 FROM stage_fact s WHERE s.row_hash = f.row_hash)`,
+    sql: `DELETE FROM fact_sales f USING fact_diff d WHERE d.kind = 'd' AND f.row_hash = d.row_hash`,
     countsAs: 'fact_deleted',
   },
   {
     name: 'update facts',
     sql: `UPDATE fact_sales f SET ${FACT_VALUES.map((c) => `${c} = s.${c}`).join(', ')}, run_id = $1
-      FROM stage_fact s WHERE s.row_hash = f.row_hash
-        AND (${FACT_VALUES.map((c) => `f.${c}`).join(', ')}) IS DISTINCT FROM (${FACT_VALUES.map((c) => `s.${c}`).join(', ')})`,
+      FROM fact_diff d JOIN stage_fact s ON s.row_hash = d.row_hash
+      WHERE d.kind = 'u' AND f.row_hash = d.row_hash`,
     countsAs: 'fact_updated',
   },
   {
     name: 'insert facts',
     sql: `INSERT INTO fact_sales (${FACT_COLUMNS.join(', ')}, run_id)
-      SELECT ${FACT_COLUMNS.map((c) => `s.${c}`).join(', ')}, $1 FROM stage_fact s
-      WHERE NOT EXISTS (SELECT 1 FROM fact_sales f WHERE f.row_hash = s.row_hash)`,
+      SELECT ${FACT_COLUMNS.map((c) => `s.${c}`).join(', ')}, $1
+      FROM fact_diff d JOIN stage_fact s ON s.row_hash = d.row_hash WHERE d.kind = 'i'`,
     countsAs: 'fact_inserted',
   },
 ];
