@@ -1,3 +1,4 @@
+import { DATE_COLUMNS } from './dim-date.js';
 import { WANT_TABLES } from './dimension-sql.js';
 import { FACT_COPY_COLUMNS } from './fact-keys.js';
 
@@ -11,7 +12,7 @@ import { FACT_COPY_COLUMNS } from './fact-keys.js';
 export const CREATE_STAGE_DATE_SQL = `CREATE TEMP TABLE want_date (LIKE dim_date) ON COMMIT DROP`;
 
 /** Upsert that only touches rows whose attributes differ, so unchanged members create no new row versions. */
-const upsert = (table: string, conflict: string[], columns: string[], source: string): string => {
+const upsert = (table: string, conflict: string[], columns: readonly string[], source: string): string => {
   const updates = columns.filter((column) => !conflict.includes(column));
   return `INSERT INTO ${table} (${columns.join(', ')}) SELECT ${columns.join(', ')} FROM ${source}
     ON CONFLICT (${conflict.join(', ')}) DO UPDATE SET ${updates.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
@@ -19,24 +20,6 @@ const upsert = (table: string, conflict: string[], columns: string[], source: st
       .map((c) => `EXCLUDED.${c}`)
       .join(', ')})`;
 };
-
-const DATE_COLUMNS = [
-  'date_key',
-  'date',
-  'year',
-  'quarter',
-  'month',
-  'month_name',
-  'day_of_month',
-  'day_of_year',
-  'iso_year',
-  'iso_week',
-  'day_of_week',
-  'day_name',
-  'is_weekend',
-  'is_uk_bank_holiday',
-  'uk_bank_holiday_name',
-];
 
 export interface StatementSpec {
   name: string;
