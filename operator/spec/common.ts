@@ -104,3 +104,11 @@ export const ObjectMetaSchema = z
   .passthrough();
 
 export type Condition = z.infer<typeof ConditionSchema>;
+
+/** `status.observedGeneration`, shared by every kind: which metadata.generation the status describes. */
+export const ObservedGenerationSchema = z
+  .number()
+  .int()
+  .min(0)
+  .optional()
+  .describe('metadata.generation the status describes.');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PipelineSpecSchema } from '../../runner/spec/pipeline-spec.js';
-import { ConditionsSchema, DNS_LABEL, QuantitySchema, withCel } from './common.js';
+import { ConditionsSchema, ObservedGenerationSchema, DNS_LABEL, QuantitySchema, withCel } from './common.js';
 
 /**
  * The Pipeline custom resource: the runner's pipeline spec (imported, never copied, so the CLI and the cluster accept
@@ -149,12 +149,7 @@ const RunRefSchema = z
 
 export const PipelineStatusSchema = z
   .object({
-    observedGeneration: z
-      .number()
-      .int()
-      .min(0)
-      .optional()
-      .describe('metadata.generation the status describes.'),
+    observedGeneration: ObservedGenerationSchema,
     conditions: ConditionsSchema.optional(),
     lastRun: RunRefSchema.optional().describe('The most recently started PipelineRun of this pipeline.'),
     lastSuccessfulRun: RunRefSchema.optional().describe(

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { STEP_NAMES } from '../../runner/spec/pipeline-spec.js';
-import { ConditionsSchema, LocalObjectReferenceSchema, withCel } from './common.js';
+import { ConditionsSchema, ObservedGenerationSchema, LocalObjectReferenceSchema, withCel } from './common.js';
 
 /** The PipelineRun custom resource: one execution of a Pipeline, each step a Kubernetes Job. */
 
@@ -145,12 +145,7 @@ export const StepStatusSchema = z
 
 export const PipelineRunStatusSchema = z
   .object({
-    observedGeneration: z
-      .number()
-      .int()
-      .min(0)
-      .optional()
-      .describe('metadata.generation the status describes.'),
+    observedGeneration: ObservedGenerationSchema,
     phase: z
       .enum(RUN_PHASES)
       .optional()

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { cronRegex, isValidCron } from '../schedule/cron.js';
-import { ConditionsSchema, LocalObjectReferenceSchema, TimeZoneSchema, withCel } from './common.js';
+import {
+  ConditionsSchema,
+  ObservedGenerationSchema,
+  LocalObjectReferenceSchema,
+  TimeZoneSchema,
+  withCel,
+} from './common.js';
 import { RunOptionsShape } from './pipeline-run.js';
 
 /** The PipelineSchedule custom resource: creates PipelineRuns on a cron schedule with CronJob's semantics. */
@@ -78,12 +84,7 @@ const RunRefSchema = z
 
 export const PipelineScheduleStatusSchema = z
   .object({
-    observedGeneration: z
-      .number()
-      .int()
-      .min(0)
-      .optional()
-      .describe('metadata.generation the status describes.'),
+    observedGeneration: ObservedGenerationSchema,
     lastScheduleTime: z.iso.datetime().optional().describe('Schedule time of the most recently created run.'),
     lastSuccessfulTime: z.iso.datetime().optional().describe('When a run of this schedule last succeeded.'),
     nextScheduleTime: z.iso.datetime().optional().describe('The next time a run is due (unless suspended).'),
