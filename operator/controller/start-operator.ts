@@ -115,8 +115,11 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
   const onQueueError = (kind: string) => (key: string, e: unknown, retries: number) =>
     logger.warn({ err: e, [kind]: key, retries }, 'reconcile failed; requeued');
   const concurrency = opts.concurrency ?? 4;
+  // Workers start once every informer has listed: reconciling against a half-filled cache makes wrong decisions.
+  const cachesSynced = Promise.all(informers.map((i) => i.synced)).then(() => undefined);
   const runQueue = createWorkQueue({
     concurrency,
+    startAfter: cachesSynced,
     handler: instrument(
       opts.metrics,
       'pipelinerun',
@@ -136,6 +139,7 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
   });
   const scheduleQueue = createWorkQueue({
     concurrency,
+    startAfter: cachesSynced,
     handler: instrument(
       opts.metrics,
       'pipelineschedule',
@@ -146,6 +150,7 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
 
   const pipelineQueue = createWorkQueue({
     concurrency,
+    startAfter: cachesSynced,
     handler: instrument(
       opts.metrics,
       'pipeline',
@@ -172,7 +177,7 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
     runQueue,
     scheduleQueue,
     pipelineQueue,
-    synced: Promise.all(informers.map((i) => i.synced)).then(() => undefined),
+    synced: cachesSynced,
     async stop() {
       if (depthTimer) clearInterval(depthTimer);
       for (const i of informers) i.stop();

@@ -4,6 +4,27 @@ import { createWorkQueue } from './work-queue.js';
 const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
 
 describe('createWorkQueue', () => {
+  it('holds keys until startAfter settles (caches synced), then processes each once', async () => {
+    const seen: string[] = [];
+    let open!: () => void;
+    const synced = new Promise<void>((r) => (open = r));
+    const q = createWorkQueue({
+      concurrency: 2,
+      startAfter: synced,
+      handler: async (key) => void seen.push(key),
+    });
+    q.add('a');
+    q.add('b');
+    q.add('a');
+    await tick(20);
+    expect(seen).toEqual([]);
+    expect(q.depth()).toBe(2);
+    open();
+    await tick();
+    await q.idle();
+    expect(seen.sort()).toEqual(['a', 'b']);
+  });
+
   it('never runs one key twice at once, and reruns a key that changed while it ran', async () => {
     const log: string[] = [];
     let inFlight = 0;

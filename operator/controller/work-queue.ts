@@ -10,6 +10,12 @@ export interface WorkQueueOptions {
   onError?: (key: string, e: unknown, retries: number) => void;
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /**
+   * Keys are accepted at once but processed only after this settles (the informer caches have synced), so that no
+   * reconcile acts on a half-filled cache — e.g. sets a running run back to Pending because its Pipeline is not
+   * cached yet, or misses the Jobs it already created.
+   */
+  startAfter?: Promise<unknown>;
 }
 
 export interface WorkQueue {
@@ -30,6 +36,7 @@ export function createWorkQueue(opts: WorkQueueOptions): WorkQueue {
   const failures = new Map<string, number>();
   const timers = new Map<string, NodeJS.Timeout>();
   let stopped = false;
+  let open = opts.startAfter === undefined;
   let idleWaiters: (() => void)[] = [];
 
   const checkIdle = () => {
@@ -65,7 +72,7 @@ export function createWorkQueue(opts: WorkQueueOptions): WorkQueue {
   };
 
   function pump() {
-    while (!stopped && running.size < opts.concurrency) {
+    while (open && !stopped && running.size < opts.concurrency) {
       const i = queue.findIndex((k) => !running.has(k));
       if (i < 0) break;
       const [key] = queue.splice(i, 1) as [string];
@@ -93,6 +100,13 @@ export function createWorkQueue(opts: WorkQueueOptions): WorkQueue {
       pump();
     }
   }
+
+  void opts.startAfter
+    ?.catch(() => undefined)
+    .then(() => {
+      open = true;
+      pump();
+    });
 
   return {
     add,
