@@ -46,12 +46,10 @@ export const GOLD_TABLES = {
         WHERE line_type = 'sale' AND description IS NOT NULL GROUP BY ALL),
       best AS (SELECT stock_code, arg_min(description, (-n, description)) AS description,
                       arg_min(category, (-n, description)) AS category FROM d GROUP BY stock_code),
-      -- Orders per product counted in two levels: (product, invoice) pairs first. count(DISTINCT) per group keeps
-      -- a set per product in memory; a plain aggregation spills, so a hundred million lines still fit in 1 GiB.
-      pi AS (SELECT stock_code, invoice_no, sum(quantity * unit_price) AS revenue, sum(quantity) AS units
-             FROM lines WHERE line_type = 'sale' GROUP BY stock_code, invoice_no),
-      p AS (SELECT stock_code, CAST(sum(revenue) AS ${AMOUNT_TYPE}) AS revenue, CAST(sum(units) AS BIGINT) AS units,
-                   count(*) AS orders FROM pi GROUP BY stock_code)
+      -- Orders per product come from the pre-counted table order_counts (see orderCountsSql).
+      p AS (SELECT stock_code, CAST(sum(quantity * unit_price) AS ${AMOUNT_TYPE}) AS revenue,
+                   CAST(sum(quantity) AS BIGINT) AS units, any_value(o.orders) AS orders
+            FROM lines LEFT JOIN product_orders o USING (stock_code) WHERE line_type = 'sale' GROUP BY stock_code)
       SELECT CAST(row_number() OVER (ORDER BY p.revenue DESC, p.stock_code) AS INTEGER) AS rank,
              p.stock_code, best.description, p.revenue, p.units, p.orders, best.category
       FROM p LEFT JOIN best USING (stock_code) ORDER BY rank`,
@@ -60,8 +58,7 @@ export const GOLD_TABLES = {
         SELECT category, CAST(sum(quantity * unit_price) AS ${AMOUNT_TYPE}) AS revenue, CAST(sum(quantity) AS BIGINT) AS units,
                ${fxMeasures}
         FROM lines WHERE line_type = 'sale' GROUP BY category),
-      o AS (SELECT category, count(*) AS orders
-            FROM (SELECT DISTINCT category, invoice_no FROM lines WHERE line_type = 'sale') GROUP BY category),
+      o AS (SELECT category, orders FROM category_orders),
       c AS (SELECT m.*, o.orders FROM m JOIN o ON m.category IS NOT DISTINCT FROM o.category)
       SELECT category, revenue,
              CAST(revenue AS DOUBLE) / nullif(CAST(sum(revenue) OVER () AS DOUBLE), 0) AS revenue_share,
@@ -103,6 +100,31 @@ export const GOLD_TABLES = {
 } as const;
 
 export type GoldTable = keyof typeof GOLD_TABLES;
+
+/**
+ * Orders (distinct invoices) per product and per category, counted in `parts` passes over disjoint slices of the
+ * invoices (by hash of invoice_no). A count(DISTINCT) per group keeps every group's set in memory at once; one
+ * pass per slice bounds the (group, invoice) pairs held at a time, so a hundred million lines fit the engine's
+ * memory limit. An invoice falls in exactly one slice, so adding the slices' counts is exact.
+ */
+export function orderCountsSql(parts: number): string[] {
+  const slice = (k: number): string => `line_type = 'sale' AND hash(invoice_no) % ${parts} = ${k}`;
+  const statements = [
+    'CREATE OR REPLACE TEMP TABLE product_order_parts (stock_code VARCHAR, orders BIGINT)',
+    'CREATE OR REPLACE TEMP TABLE category_order_parts (category VARCHAR, orders BIGINT)',
+  ];
+  for (let k = 0; k < parts; k++) {
+    statements.push(
+      `INSERT INTO product_order_parts SELECT stock_code, count(*) FROM (SELECT DISTINCT stock_code, invoice_no FROM lines WHERE ${slice(k)}) GROUP BY ALL`,
+      `INSERT INTO category_order_parts SELECT category, count(*) FROM (SELECT DISTINCT category, invoice_no FROM lines WHERE ${slice(k)}) GROUP BY ALL`,
+    );
+  }
+  statements.push(
+    'CREATE OR REPLACE TEMP TABLE product_orders AS SELECT stock_code, CAST(sum(orders) AS BIGINT) AS orders FROM product_order_parts GROUP BY ALL',
+    'CREATE OR REPLACE TEMP TABLE category_orders AS SELECT category, CAST(sum(orders) AS BIGINT) AS orders FROM category_order_parts GROUP BY ALL',
+  );
+  return statements;
+}
 
 export const copyGoldSql = (table: GoldTable, target: string): string =>
   `COPY (${GOLD_TABLES[table]}) TO ${lit(target)} (FORMAT parquet, COMPRESSION zstd)`;

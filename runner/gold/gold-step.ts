@@ -3,7 +3,7 @@ import { StepPreconditionError } from '../errors.js';
 import { lit } from '../engine/sql-engine.js';
 import type { StepContext, StepResult } from '../run/step-types.js';
 import type { SilverMeta } from '../silver/silver-step.js';
-import { copyGoldSql, GOLD_TABLES, goldAuditSql, type GoldTable } from './gold-sql.js';
+import { copyGoldSql, GOLD_TABLES, goldAuditSql, orderCountsSql, type GoldTable } from './gold-sql.js';
 
 /** Headline KPIs as exact decimal strings (money with 6 places) and integers. */
 export interface GoldKpis {
@@ -92,6 +92,9 @@ export async function runGoldStep(ctx: StepContext): Promise<StepResult> {
     );
     // A view, not a table: each mart streams from the compressed Parquet, so nothing big is held in memory.
     await engine.run(`CREATE OR REPLACE TEMP VIEW lines AS SELECT *${missing.join('')} FROM ${source}`);
+    // About 20M lines per slice keeps the order counts well inside the default 1 GiB engine memory.
+    const slices = Math.max(1, Math.ceil(silver.meta.counts.silverRows / 20_000_000));
+    for (const sql of orderCountsSql(slices)) await engine.run(sql);
     const file = (t: GoldTable): string => path.join(staging, `${t}.parquet`);
     const rows: Record<string, number> = {};
     for (const t of tables) {
@@ -130,6 +133,9 @@ export async function runGoldStep(ctx: StepContext): Promise<StepResult> {
     };
   } finally {
     await lake.discardStaging(runId, 'gold');
+    for (const t of ['product_order_parts', 'category_order_parts', 'product_orders', 'category_orders']) {
+      await engine.run(`DROP TABLE IF EXISTS ${t}`);
+    }
     await engine.run('DROP VIEW IF EXISTS lines');
   }
 }
