@@ -34,7 +34,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -42,7 +41,7 @@ import { parse } from 'yaml';
 import { LABELS } from '../operator/core/names.js';
 import { installCrds } from '../test/k8s/install-crds.js';
 import { kubeRest, type KubeRest } from '../test/k8s/kube-rest.js';
-import { startApiserver, type ControlPlane } from '../test/k8s/start-apiserver.js';
+import { freePort, startApiserver, type ControlPlane } from '../test/k8s/start-apiserver.js';
 
 const HELP = `Usage: node --import tsx bench/operator-bench.ts [options]   (run \`npm run build\` first)
 
@@ -92,17 +91,6 @@ const ms = (n: number) => `${n.toFixed(0)} ms`;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? res(addr.port) : rej(new Error('no port'))));
-    });
-  });
 }
 
 async function must(api: KubeRest, method: string, path: string, body?: unknown, type?: string) {

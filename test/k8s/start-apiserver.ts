@@ -41,7 +41,7 @@ export function ensureBinaries(): string {
 
 // Ask the kernel for a free loopback port. Another process could take it before etcd binds; that race is rare and
 // shows up as a clear start-up failure rather than flaky tests.
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const srv = createServer();
     srv.once('error', rej);
