@@ -1,5 +1,6 @@
 import { STAR_SCHEMA_SQL } from './0001-star-schema.js';
 import { COUNTRY_ATTRIBUTES_SQL } from './0002-country-attributes.js';
+import { PRODUCT_SEARCH_SQL } from './0003-product-search.js';
 
 export interface Migration {
   version: number;
@@ -11,4 +12,5 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'star schema', sql: STAR_SCHEMA_SQL },
   { version: 2, name: 'country attributes', sql: COUNTRY_ATTRIBUTES_SQL },
+  { version: 3, name: 'product search', sql: PRODUCT_SEARCH_SQL },
 ];
