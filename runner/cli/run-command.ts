@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import { Registry } from 'prom-client';
+import { recordRun } from '../history/record-run.js';
 import type { RunnerConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -53,6 +54,17 @@ export async function runCommand(
   // In a Kubernetes Job the operator reads the step's result from the pod's termination message.
   if (typeof args['termination-log'] === 'string') {
     await fs.writeFile(args['termination-log'], buildTerminationMessage(summary));
+  }
+  // The read API lists runs from the warehouse's run_history; recording never changes the run's outcome.
+  const history = await recordRun({
+    summary,
+    warehouse: loaded.pipeline.spec.warehouse,
+    env: io.env,
+    baseDir: loaded.baseDir,
+    logger,
+  });
+  if (!history.recorded && 'error' in history && history.reason === 'recording failed') {
+    io.err(`warning: the run was not recorded in run_history: ${(history.error as Error).message}`);
   }
   io.out(formatSummaryTable(summary));
   if (summary.error) {
