@@ -1,0 +1,44 @@
+{{/*
+What the operator does, derived from operator/controller (informers, handlers, kube-writes) and operator/kube:
+informers list+watch the three kinds, step Jobs and their Pods; the run handler creates the spec ConfigMap and Jobs,
+deletes Jobs (cancel, timeout) and replaces run status; the schedule handler creates, merge-patches (cancel under
+Replace) and deletes (history) runs; every kind's status goes through the status subresource; Events record phase
+changes. Objects it creates carry ownerReferences with blockOwnerDeletion, which clusters running the
+OwnerReferencesPermissionEnforcement admission plugin (OpenShift) only allow with update on the owner's finalizers.
+No get (everything is read from informer caches), no Secrets, no wildcards. test/chart/rbac.chart-test.ts proves it.
+*/}}
+{{- define "medallion.operator.rules" -}}
+- apiGroups: [medallion.dev]
+  resources: [pipelines, pipelineschedules]
+  verbs: [list, watch]
+- apiGroups: [medallion.dev]
+  resources: [pipelineruns]
+  verbs: [list, watch, create, patch, delete]
+- apiGroups: [medallion.dev]
+  resources: [pipelines/status, pipelineschedules/status, pipelineruns/status]
+  verbs: [update]
+- apiGroups: [medallion.dev]
+  resources: [pipelineschedules/finalizers, pipelineruns/finalizers]
+  verbs: [update]
+- apiGroups: [batch]
+  resources: [jobs]
+  verbs: [list, watch, create, delete]
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [list, watch]
+- apiGroups: [""]
+  resources: [configmaps, events]
+  verbs: [create]
+{{- end -}}
+
+{{/* The API reads runs and pipelines (served from the cluster) and, when allowed, starts runs. */}}
+{{- define "medallion.api.rules" -}}
+- apiGroups: [medallion.dev]
+  resources: [pipelines, pipelineschedules, pipelineruns]
+  verbs: [get, list, watch]
+{{- if .Values.api.allowCreateRuns }}
+- apiGroups: [medallion.dev]
+  resources: [pipelineruns]
+  verbs: [create]
+{{- end }}
+{{- end -}}
