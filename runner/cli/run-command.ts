@@ -8,6 +8,7 @@ import { createProgressReporter } from '../run/progress.js';
 import { runPipeline } from '../run/run-pipeline.js';
 import { formatSummaryTable } from '../run/run-summary.js';
 import { buildTerminationMessage } from '../run/termination-message.js';
+import { createSearchStepRunner } from '../search/search-step.js';
 import { createWarehouseStepRunner } from '../warehouse/index.js';
 import { loadSpec } from '../spec/load-spec.js';
 import type { StepName } from '../spec/pipeline-spec.js';
@@ -49,7 +50,10 @@ export async function runCommand(
     fxUrl: config.fxUrl,
     countriesUrl: config.countriesUrl,
     // The warehouse resolves its connection from the spec: a URL, or an env var it names (DATABASE_URL).
-    extraSteps: { warehouse: createWarehouseStepRunner({ env: io.env, registry }) },
+    extraSteps: {
+      warehouse: createWarehouseStepRunner({ env: io.env, registry }),
+      search: createSearchStepRunner({ env: io.env, registry }),
+    },
   });
   // In a Kubernetes Job the operator reads the step's result from the pod's termination message.
   if (typeof args['termination-log'] === 'string') {

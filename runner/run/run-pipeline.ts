@@ -66,7 +66,7 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
     if (!runners[s])
       throw new UsageError(
         `step "${s}" is not available in this build`,
-        'Available steps: bronze, silver, gold, warehouse.',
+        `Available steps: ${STEP_NAMES.filter((n) => runners[n]).join(', ')}.`,
       );
   }
   const startedAt = now();

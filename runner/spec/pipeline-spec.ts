@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { WarehouseSpecSchema } from './warehouse-spec.js';
 import { EnrichmentSpecSchema } from './enrichment-spec.js';
+import { SearchSpecSchema } from './search-spec.js';
 
 /**
  * The Pipeline spec: the single source for CLI validation and (later) the CRD's openAPIV3Schema.
@@ -242,6 +243,7 @@ export const PipelineSpecSchema = z
     engine: EngineSchema,
     enrichment: EnrichmentSpecSchema,
     warehouse: WarehouseSpecSchema,
+    search: SearchSpecSchema,
     steps: z
       .array(z.enum(STEP_NAMES))
       .min(1)
