@@ -3,7 +3,9 @@ import {
   createOperatorMetrics,
   forgetPipeline,
   instrument,
+  recordBreakers,
   recordPipelineStatus,
+  recordQualityMinScore,
   recordRunTransition,
 } from './metrics.js';
 
@@ -22,7 +24,9 @@ describe('operator metrics (Prometheus text)', () => {
       ],
     });
     const text = await m.registry.metrics();
-    expect(text).toContain('medallion_run_completions_total{phase="Succeeded"} 1');
+    expect(text).toContain(
+      'medallion_run_completions_total{namespace="shop",pipeline="retail",phase="Succeeded"} 1',
+    );
     expect(text).toContain(
       'medallion_run_duration_seconds_sum{namespace="shop",pipeline="retail",phase="Succeeded"} 150',
     );
@@ -55,6 +59,29 @@ describe('operator metrics (Prometheus text)', () => {
     expect(await lines(m, 'medallion_pipeline_')).toEqual([]);
   });
 
+  it('exposes the quality floor and the enrichment breakers (open or halfOpen = 1) per pipeline', async () => {
+    const m = createOperatorMetrics();
+    recordQualityMinScore(m, retail, 0.9);
+    recordBreakers(m, retail, { currency: 'open', country: 'halfOpen', product: 'closed' });
+    expect(await lines(m, 'medallion_pipeline_quality')).toEqual([
+      'medallion_pipeline_quality_min_score{namespace="shop",pipeline="retail"} 0.9',
+    ]);
+    expect(await lines(m, 'medallion_enrichment_breaker_open{')).toEqual([
+      'medallion_enrichment_breaker_open{namespace="shop",pipeline="retail",provider="currency"} 1',
+      'medallion_enrichment_breaker_open{namespace="shop",pipeline="retail",provider="country"} 1',
+      'medallion_enrichment_breaker_open{namespace="shop",pipeline="retail",provider="product"} 0',
+    ]);
+    // A later report that closes a breaker, then one that names no provider (enrichment off): no stale series.
+    recordBreakers(m, retail, { currency: 'closed' });
+    expect(await lines(m, 'medallion_enrichment_breaker_open{')).toEqual([
+      'medallion_enrichment_breaker_open{namespace="shop",pipeline="retail",provider="currency"} 0',
+    ]);
+    recordBreakers(m, retail, undefined);
+    recordQualityMinScore(m, retail, undefined);
+    expect(await lines(m, 'medallion_enrichment_breaker_open{')).toEqual([]);
+    expect(await lines(m, 'medallion_pipeline_quality')).toEqual([]);
+  });
+
   it('forgets every series of a deleted pipeline', async () => {
     const m = createOperatorMetrics();
     const other = { namespace: 'shop', pipeline: 'returns' };
@@ -64,10 +91,19 @@ describe('operator metrics (Prometheus text)', () => {
         steps: [{ step: 'bronze', phase: 'Failed', seconds: 3 }],
       });
       recordPipelineStatus(m, labels, { lastQualityScore: 0.5 });
+      recordQualityMinScore(m, labels, 0.8);
+      recordBreakers(m, labels, { currency: 'open', country: 'closed', product: 'closed' });
     }
     forgetPipeline(m, retail);
     const text = await m.registry.metrics();
     expect(text).not.toContain('pipeline="retail"');
+    expect(text).toContain(
+      'medallion_run_completions_total{namespace="shop",pipeline="returns",phase="Failed"} 1',
+    );
+    expect(text).toContain('medallion_pipeline_quality_min_score{namespace="shop",pipeline="returns"} 0.8');
+    expect(text).toContain(
+      'medallion_enrichment_breaker_open{namespace="shop",pipeline="returns",provider="currency"} 1',
+    );
     expect(text).toContain(
       'medallion_step_duration_seconds_count{namespace="shop",pipeline="returns",step="bronze",phase="Failed"} 1',
     );

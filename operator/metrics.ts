@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { STEP_NAMES } from '../runner/spec/pipeline-spec.js';
 import type { FinishedInTransition } from './run/finished-in-transition.js';
 import type { PipelineStatus } from './spec/pipeline-resource.js';
+import { ENRICHMENT_PROVIDERS, type BreakerStates } from './spec/pipeline-run.js';
 
 /**
  * The operator's Prometheus metrics (medallion_ prefix, base units), on a registry of its own: one per process, and
@@ -45,8 +46,8 @@ export function createOperatorMetrics() {
     }),
     runCompletions: new Counter({
       name: 'medallion_run_completions_total',
-      help: 'PipelineRuns that reached a terminal phase, by phase.',
-      labelNames: ['phase'] as const,
+      help: 'PipelineRuns that reached a terminal phase, by pipeline and phase.',
+      labelNames: ['namespace', 'pipeline', 'phase'] as const,
       registers: [registry],
     }),
     runDuration: new Histogram({
@@ -75,6 +76,48 @@ export function createOperatorMetrics() {
       labelNames: ['namespace', 'pipeline'] as const,
       registers: [registry],
     }),
+    qualityMinScore: new Gauge({
+      name: 'medallion_pipeline_quality_min_score',
+      help: "The Pipeline's spec.quality.minScore (ratio 0..1): the silver score below which a run fails or degrades.",
+      labelNames: ['namespace', 'pipeline'] as const,
+      registers: [registry],
+    }),
+    breakerOpen: new Gauge({
+      name: 'medallion_enrichment_breaker_open',
+      help: 'Whether an enrichment provider breaker was open (1; halfOpen counts) or closed (0) at the end of the last finished run that reported it.',
+      labelNames: ['namespace', 'pipeline', 'provider'] as const,
+      registers: [registry],
+    }),
+    scheduleInterval: new Gauge({
+      name: 'medallion_schedule_interval_seconds',
+      help: 'Expected seconds between two scheduled runs: the gap between the next two schedule times.',
+      labelNames: ['namespace', 'schedule', 'pipeline'] as const,
+      registers: [registry],
+    }),
+    scheduleLast: new Gauge({
+      name: 'medallion_schedule_last_schedule_timestamp_seconds',
+      help: 'Schedule time (Unix seconds) of the most recent run the schedule created.',
+      labelNames: ['namespace', 'schedule', 'pipeline'] as const,
+      registers: [registry],
+    }),
+    scheduleNext: new Gauge({
+      name: 'medallion_schedule_next_schedule_timestamp_seconds',
+      help: 'Next schedule time (Unix seconds); absent while suspended.',
+      labelNames: ['namespace', 'schedule', 'pipeline'] as const,
+      registers: [registry],
+    }),
+    scheduleSuspended: new Gauge({
+      name: 'medallion_schedule_suspended',
+      help: '1 while the schedule is suspended, else 0.',
+      labelNames: ['namespace', 'schedule', 'pipeline'] as const,
+      registers: [registry],
+    }),
+    scheduleMissed: new Counter({
+      name: 'medallion_schedule_missed_runs_total',
+      help: 'Schedule times that produced no run, by reason: starting_deadline_exceeded or concurrency_forbid.',
+      labelNames: ['namespace', 'schedule', 'pipeline', 'reason'] as const,
+      registers: [registry],
+    }),
   };
   return m;
 }
@@ -93,7 +136,7 @@ export function recordRunTransition(
   finished: FinishedInTransition,
 ) {
   if (finished.run) {
-    m.runCompletions.inc({ phase: finished.run.phase });
+    m.runCompletions.inc({ ...labels, phase: finished.run.phase });
     if (finished.run.seconds !== undefined)
       m.runDuration.observe({ ...labels, phase: finished.run.phase }, finished.run.seconds);
   }
@@ -112,11 +155,37 @@ export function recordPipelineStatus(m: OperatorMetrics, labels: PipelineLabels,
   else m.lastQualityScore.set(labels, status.lastQualityScore);
 }
 
+/** The quality floor from the Pipeline's spec (undefined: no series). */
+export function recordQualityMinScore(
+  m: OperatorMetrics,
+  labels: PipelineLabels,
+  minScore: number | undefined,
+) {
+  if (minScore === undefined) m.qualityMinScore.remove(labels);
+  else m.qualityMinScore.set(labels, minScore);
+}
+
+/** Breaker gauges from the last finished run's enrichment report; providers it did not report have no series. */
+export function recordBreakers(
+  m: OperatorMetrics,
+  labels: PipelineLabels,
+  breakers: BreakerStates | undefined,
+) {
+  for (const provider of ENRICHMENT_PROVIDERS) {
+    const state = breakers?.[provider];
+    if (state === undefined) m.breakerOpen.remove({ ...labels, provider });
+    else m.breakerOpen.set({ ...labels, provider }, state === 'closed' ? 0 : 1);
+  }
+}
+
 /** Drops every series of a deleted Pipeline, which keeps the label sets bounded by the Pipelines that exist. */
 export function forgetPipeline(m: OperatorMetrics, labels: PipelineLabels) {
   m.lastSuccess.remove(labels);
   m.lastQualityScore.remove(labels);
+  m.qualityMinScore.remove(labels);
+  recordBreakers(m, labels, undefined);
   for (const phase of TERMINAL) {
+    m.runCompletions.remove({ ...labels, phase });
     m.runDuration.remove({ ...labels, phase });
     for (const step of STEP_NAMES) m.stepDuration.remove({ ...labels, step, phase });
   }

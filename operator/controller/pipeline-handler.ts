@@ -1,10 +1,31 @@
 import type { PipelineObject, PipelineRunObject } from '../core/resources.js';
 import type { KubeClient } from '../kube/kube-client.js';
-import { forgetPipeline, recordPipelineStatus, type OperatorMetrics } from '../metrics.js';
+import { QualitySchema } from '../../runner/spec/pipeline-spec.js';
+import type { BreakerStates } from '../spec/pipeline-run.js';
+import {
+  forgetPipeline,
+  recordBreakers,
+  recordPipelineStatus,
+  recordQualityMinScore,
+  type OperatorMetrics,
+} from '../metrics.js';
 import { reconcilePipeline } from '../pipeline/reconcile-pipeline.js';
 import type { Informer, KubeObject } from './informer.js';
 import { collection, writeStatus } from './kube-writes.js';
 import { sameJson } from './run-handler.js';
+
+const DEFAULT_MIN_SCORE = QualitySchema.parse({}).minScore;
+
+/** Breaker states of the last finished run (by completion time) whose steps reported them. */
+export function lastBreakers(runs: PipelineRunObject[]): BreakerStates | undefined {
+  let best: PipelineRunObject | undefined;
+  for (const r of runs) {
+    const done = r.status?.completionTime;
+    if (!done || !r.status?.enrichment?.breakers) continue;
+    if (!best || done > (best.status?.completionTime ?? '')) best = r;
+  }
+  return best?.status?.enrichment?.breakers;
+}
 
 /** Adapter around reconcilePipeline: the Pipeline's status summarises its runs. */
 export function createPipelineHandler(deps: {
@@ -27,7 +48,14 @@ export function createPipelineHandler(deps: {
       .list()
       .filter((r) => r.metadata.namespace === namespace && r.spec.pipelineRef.name === name);
     const status = reconcilePipeline(pipeline, runs, deps.now());
-    if (deps.metrics) recordPipelineStatus(deps.metrics, { namespace, pipeline: name }, status);
+    if (deps.metrics) {
+      const labels = { namespace, pipeline: name };
+      recordPipelineStatus(deps.metrics, labels, status);
+      // The apiserver stores the CRD default; an object from before that default existed gets the runner's.
+      const minScore = pipeline.spec.quality?.minScore ?? DEFAULT_MIN_SCORE;
+      recordQualityMinScore(deps.metrics, labels, minScore);
+      recordBreakers(deps.metrics, labels, lastBreakers(runs));
+    }
     if (!sameJson(pipeline.status ?? {}, status)) {
       await writeStatus(
         deps.client,

@@ -2,7 +2,14 @@ import type { Logger } from 'pino';
 import { LABELS } from '../core/names.js';
 import type { PipelineRunObject, PipelineScheduleObject } from '../core/resources.js';
 import type { KubeClient } from '../kube/kube-client.js';
+import type { OperatorMetrics } from '../metrics.js';
 import { reconcileSchedule } from '../schedule/reconcile-schedule.js';
+import {
+  countMissedRuns,
+  forgetSchedule,
+  recordSchedule,
+  type ScheduleLabels,
+} from '../schedule/schedule-metrics.js';
 import type { Informer, KubeObject } from './informer.js';
 import {
   collection,
@@ -22,12 +29,23 @@ export interface ScheduleHandlerDeps {
   runs: Informer<PipelineRunObject & KubeObject>;
   logger: Logger;
   now: () => Date;
+  metrics?: OperatorMetrics;
 }
 
 export function createScheduleHandler(deps: ScheduleHandlerDeps) {
+  // The label set each schedule's series were last written with, to remove them when it goes (or changes pipeline).
+  const seriesOf = new Map<string, ScheduleLabels>();
+  const forget = (key: string) => {
+    const labels = seriesOf.get(key);
+    if (labels && deps.metrics) forgetSchedule(deps.metrics, labels);
+    seriesOf.delete(key);
+  };
   return async (key: string): Promise<{ requeueAfterMs?: number }> => {
     const schedule = deps.schedules.get(key);
-    if (!schedule || schedule.metadata.deletionTimestamp) return {};
+    if (!schedule || schedule.metadata.deletionTimestamp) {
+      forget(key);
+      return {};
+    }
     const ns = schedule.metadata.namespace;
     const log = deps.logger.child({ pipelineSchedule: key, generation: schedule.metadata.generation });
     const owned = deps.runs
@@ -62,6 +80,22 @@ export function createScheduleHandler(deps: ScheduleHandlerDeps) {
         schedule,
         result.status,
       );
+    }
+    if (deps.metrics) {
+      const labels = {
+        namespace: ns,
+        schedule: schedule.metadata.name,
+        pipeline: schedule.spec.pipelineRef.name,
+      };
+      if (seriesOf.get(key)?.pipeline !== labels.pipeline) forget(key);
+      seriesOf.set(key, labels);
+      recordSchedule(deps.metrics, labels, {
+        status: result.status,
+        suspended: schedule.spec.suspend,
+        intervalSeconds: result.intervalSeconds,
+      });
+      // After the status write: a 409 recomputes the same misses and counts them then, not twice.
+      countMissedRuns(deps.metrics, labels, result.missed);
     }
     return result.requeueAfterMs !== undefined ? { requeueAfterMs: result.requeueAfterMs } : {};
   };

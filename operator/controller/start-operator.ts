@@ -143,7 +143,14 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
     handler: instrument(
       opts.metrics,
       'pipelineschedule',
-      createScheduleHandler({ client, schedules, runs, logger, now }),
+      createScheduleHandler({
+        client,
+        schedules,
+        runs,
+        logger,
+        now,
+        ...(opts.metrics ? { metrics: opts.metrics } : {}),
+      }),
     ),
     onError: onQueueError('pipelineSchedule'),
   });

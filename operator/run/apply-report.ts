@@ -30,6 +30,7 @@ export function applyReport(
   else delete step.message;
   if (r.quality) status.quality = { ...status.quality, ...r.quality };
   if (r.kpis) status.kpis = { ...status.kpis, ...r.kpis };
+  if (r.breakers) status.enrichment = { breakers: r.breakers };
   if (r.lineage) {
     status.lineage = {
       inputs: union(status.lineage?.inputs, r.lineage.inputs),

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { buildTerminationMessage } from '../../runner/run/termination-message.js';
+import type { RunSummary } from '../../runner/run/run-summary.js';
 import { parseTerminationMessage } from './termination-message.js';
 
 describe('parseTerminationMessage', () => {
@@ -26,6 +28,24 @@ describe('parseTerminationMessage', () => {
     expect(parseTerminationMessage(msg)).toMatchObject({ ok: true, report: { kpis: { revenue: 10.5 } } });
     const parsed = parseTerminationMessage(msg);
     expect(parsed.ok && Object.keys(parsed.report.kpis ?? {})).toEqual(['revenue']);
+  });
+
+  it('accepts what the runner writes, enrichment breakers included (the two sides of the contract)', () => {
+    const provider = (breakerState: string) => ({ breakerState });
+    const summary = {
+      status: 'Degraded',
+      steps: { silver: { status: 'Degraded', rowsIn: 9, rowsOut: 8, durationMs: 5 } },
+      quality: null,
+      kpis: null,
+      enrichment: { currency: provider('open'), country: provider('closed'), product: provider('closed') },
+      lineage: { inputs: [], outputs: [] },
+    } as unknown as RunSummary;
+    expect(parseTerminationMessage(buildTerminationMessage(summary))).toMatchObject({
+      ok: true,
+      report: { step: 'silver', breakers: { currency: 'open', country: 'closed', product: 'closed' } },
+    });
+    const bad = JSON.stringify({ v: 1, step: 'silver', status: 'Succeeded', breakers: { currency: 'ajar' } });
+    expect(parseTerminationMessage(bad)).toMatchObject({ ok: false, problem: /at breakers.currency/ });
   });
 
   it.each([

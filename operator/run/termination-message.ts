@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BreakerStatesSchema } from '../spec/pipeline-run.js';
 
 /**
  * The compact JSON a step pod writes to its termination message (/dev/termination-log): the runner's step result in
@@ -38,6 +39,8 @@ export const StepReportSchema = z.object({
     })
     .optional(),
   error: z.object({ code: z.string(), message: z.string().max(2048) }).optional(),
+  // The enrichment providers' circuit breakers at the end of the step (present once silver has run).
+  breakers: BreakerStatesSchema.optional(),
 });
 
 export type StepReport = z.infer<typeof StepReportSchema>;

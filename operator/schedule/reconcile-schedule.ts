@@ -23,17 +23,34 @@ export type ScheduleAction =
   | { type: 'deleteRun'; name: string }
   | EventAction;
 
+export type MissedReason = 'starting_deadline_exceeded' | 'concurrency_forbid';
+
+/** A schedule time that produced no run, and never will. */
+export interface MissedRun {
+  scheduledTime: string;
+  reason: MissedReason;
+}
+
 export interface ScheduleResult {
   actions: ScheduleAction[];
   status: PipelineScheduleStatus;
   /** Reconcile again after this long (the next schedule time), if nothing else triggers it first. */
   requeueAfterMs?: number;
+  /**
+   * Times that became final misses in this reconcile; each appears in exactly one result, because the status
+   * written with it (lastScheduleTime / lastMissedTime) moves the window past it. Count them once that is stored.
+   */
+  missed: MissedRun[];
+  /** Seconds between the next two schedule times (absent for an invalid or exhausted schedule). */
+  intervalSeconds?: number;
 }
 
 const SUCCESS = new Set(['Succeeded', 'Degraded']);
 const FAILURE = new Set(['Failed', 'Cancelled']);
 // Counting missed times only serves the event text; cap it like CronJob does (it warns past 100).
 const MISSED_COUNT_CAP = 100;
+// Superseded times examined per reconcile for the missed-runs metric (a minutely schedule down for 16 hours).
+const MISSED_LIST_CAP = 1000;
 
 const isFinished = (r: PipelineRunObject) =>
   SUCCESS.has(r.status?.phase ?? '') || FAILURE.has(r.status?.phase ?? '');
@@ -57,6 +74,42 @@ function countMissed(spec: CronSpec, tz: string, after: Date, until: Date): numb
   for (let t = nextTime(spec, tz, after); t && t <= until && n < MISSED_COUNT_CAP; t = nextTime(spec, tz, t))
     n++;
   return n;
+}
+
+/**
+ * Why a schedule time produced no run: Forbid, when a run of the schedule was active at that time (the operator, had
+ * it looked then, would have skipped it); otherwise it came too late (operator down, deadline passed).
+ */
+function missReason(spec: PipelineScheduleObject['spec'], runs: PipelineRunObject[], t: Date): MissedReason {
+  const ms = t.getTime();
+  const activeAt = (r: PipelineRunObject) =>
+    (Date.parse(r.metadata.creationTimestamp ?? '') || Infinity) <= ms &&
+    (!isFinished(r) || finishedAt(r) > ms);
+  return spec.concurrencyPolicy === 'Forbid' && runs.some(activeAt)
+    ? 'concurrency_forbid'
+    : 'starting_deadline_exceeded';
+}
+
+/** Schedule times strictly between `after` and `before` that got no run: a newer due time supersedes them. */
+function superseded(
+  schedule: PipelineScheduleObject,
+  cron: CronSpec,
+  runs: PipelineRunObject[],
+  after: Date,
+  before: Date,
+): MissedRun[] {
+  const names = new Set(runs.map((r) => r.metadata.name));
+  const out: MissedRun[] = [];
+  const tz = schedule.spec.timeZone;
+  for (
+    let t = nextTime(cron, tz, after);
+    t && t < before && out.length < MISSED_LIST_CAP;
+    t = nextTime(cron, tz, t)
+  ) {
+    if (!names.has(scheduledRunName(schedule.metadata.name, t)))
+      out.push({ scheduledTime: k8sTime(t), reason: missReason(schedule.spec, runs, t) });
+  }
+  return out;
 }
 
 function buildRun(schedule: PipelineScheduleObject, scheduled: Date): PipelineRunObject {
@@ -132,42 +185,65 @@ export function reconcileSchedule(
     if (!(e instanceof CronError)) throw e;
     delete status.nextScheduleTime;
     ready(false, 'InvalidSchedule', e.message);
-    return { actions, status };
-  }
-
-  if (spec.suspend) {
-    delete status.nextScheduleTime;
-    ready(true, 'Suspended', 'suspended: no new runs are created');
-    return { actions, status };
+    return { actions, status, missed: [] };
   }
 
   const next = nextTime(cron, spec.timeZone, now);
+  const afterNext = next && nextTime(cron, spec.timeZone, next);
+  const interval =
+    next && afterNext ? { intervalSeconds: (afterNext.getTime() - next.getTime()) / 1000 } : {};
+  const resumed = prev.conditions?.find((c) => c.type === 'Ready')?.reason === 'Suspended';
+  if (spec.suspend) {
+    delete status.nextScheduleTime;
+    ready(true, 'Suspended', 'suspended: no new runs are created');
+    return { actions, status, missed: [], ...interval };
+  }
+
   if (next) status.nextScheduleTime = k8sTime(next);
   const requeueAfterMs = next ? next.getTime() - now.getTime() : undefined;
   ready(true, 'Scheduled', next ? `next run at ${k8sTime(next)}` : 'the schedule has no future times');
-  const result = () => ({ actions, status, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) });
+  const missed: MissedRun[] = [];
+  const miss = (m: MissedRun[]) => {
+    missed.push(...m);
+    const last = m.at(-1);
+    if (last) status.lastMissedTime = last.scheduledTime;
+  };
+  const result = (): ScheduleResult => ({
+    actions,
+    status,
+    // Times skipped while suspended are intended, not missed (CronJob still runs the latest one on resume).
+    missed: resumed ? [] : missed,
+    ...interval,
+    ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}),
+  });
 
-  // Only the most recent due time runs; anything older since the last run (or creation) is reported as missed.
+  // Only the most recent due time runs; anything older since the last run, the last miss (or creation) is missed.
   const since = new Date(
-    Date.parse(prev.lastScheduleTime ?? metadata.creationTimestamp ?? '') || now.getTime(),
+    Math.max(
+      Date.parse(prev.lastScheduleTime ?? metadata.creationTimestamp ?? '') || now.getTime(),
+      Date.parse(prev.lastMissedTime ?? '') || 0,
+    ),
   );
   const due = previousTime(cron, spec.timeZone, now);
   if (!due || due <= since) return result();
+  const older = () => superseded(schedule, cron, observedRuns, since, due);
 
   const name = scheduledRunName(metadata.name, due);
   if (observedRuns.some((r) => r.metadata.name === name)) {
     // Created before a crash that lost the status write: just record it.
+    miss(older());
     status.lastScheduleTime = k8sTime(due);
     return result();
   }
   const deadline = spec.startingDeadlineSeconds;
   if (deadline !== undefined && due.getTime() + deadline * 1000 < now.getTime()) {
     event('Warning', 'MissedSchedule', `missed the run due at ${k8sTime(due)}: past startingDeadlineSeconds`);
+    miss([...older(), { scheduledTime: k8sTime(due), reason: missReason(spec, observedRuns, due) }]);
     return result();
   }
-  const missed = countMissed(cron, spec.timeZone, since, due) - 1;
-  if (missed > 0 && prev.lastScheduleTime) {
-    const count = missed >= MISSED_COUNT_CAP - 1 ? `${missed} or more` : String(missed);
+  const earlier = countMissed(cron, spec.timeZone, since, due) - 1;
+  if (earlier > 0 && prev.lastScheduleTime) {
+    const count = earlier >= MISSED_COUNT_CAP - 1 ? `${earlier} or more` : String(earlier);
     event(
       'Warning',
       'MissedSchedule',
@@ -175,8 +251,10 @@ export function reconcileSchedule(
     );
   }
 
+  miss(older());
   if (active.length > 0 && spec.concurrencyPolicy === 'Forbid') {
-    // Not recorded as scheduled: like CronJob, it starts later if the active run ends within the deadline.
+    // Not recorded as scheduled: like CronJob, it starts later if the active run ends within the deadline (so it
+    // is counted as missed only once a newer time supersedes it or its deadline passes).
     event(
       'Normal',
       'RunSkipped',

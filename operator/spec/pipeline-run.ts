@@ -123,6 +123,22 @@ export const PipelineRunSpecSchema = withCel(
   },
 );
 
+export const BREAKER_STATES = ['closed', 'open', 'halfOpen'] as const;
+export const ENRICHMENT_PROVIDERS = ['currency', 'country', 'product'] as const;
+const breakerState = (provider: string) =>
+  z
+    .enum(BREAKER_STATES)
+    .optional()
+    .describe(`Breaker of the ${provider} provider: closed, open or halfOpen.`);
+/** Circuit-breaker states of the enrichment providers at the end of a step (the runner's enrichment report). */
+export const BreakerStatesSchema = z
+  .object({
+    currency: breakerState('currency (exchange rates)'),
+    country: breakerState('country'),
+    product: breakerState('product category'),
+  })
+  .strict();
+
 export const StepStatusSchema = z
   .object({
     name: z.enum(STEP_NAMES).describe('Step name.'),
@@ -183,6 +199,11 @@ export const PipelineRunStatusSchema = z
       .strict()
       .optional()
       .describe('Input and output datasets of the run (details stay in the lake).'),
+    enrichment: z
+      .object({ breakers: BreakerStatesSchema.describe('Circuit-breaker state per enrichment provider.') })
+      .strict()
+      .optional()
+      .describe('Enrichment health as the last step that reported it saw it (details stay in the lake).'),
     conditions: ConditionsSchema.optional(),
   })
   .strict()
@@ -191,3 +212,4 @@ export const PipelineRunStatusSchema = z
 export type PipelineRunSpec = z.infer<typeof PipelineRunSpecSchema>;
 export type PipelineRunStatus = z.infer<typeof PipelineRunStatusSchema>;
 export type StepStatus = z.infer<typeof StepStatusSchema>;
+export type BreakerStates = z.infer<typeof BreakerStatesSchema>;

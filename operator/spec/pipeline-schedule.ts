@@ -88,6 +88,12 @@ export const PipelineScheduleStatusSchema = z
     lastScheduleTime: z.iso.datetime().optional().describe('Schedule time of the most recently created run.'),
     lastSuccessfulTime: z.iso.datetime().optional().describe('When a run of this schedule last succeeded.'),
     nextScheduleTime: z.iso.datetime().optional().describe('The next time a run is due (unless suspended).'),
+    lastMissedTime: z.iso
+      .datetime()
+      .optional()
+      .describe(
+        'The latest schedule time that produced no run (too late, or skipped by Forbid and then superseded).',
+      ),
     active: z
       .array(RunRefSchema)
       .max(1000)

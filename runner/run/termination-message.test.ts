@@ -63,6 +63,21 @@ describe('buildTerminationMessage', () => {
     });
   });
 
+  it("carries the enrichment breakers (for the operator's breaker gauge) only when enrichment ran", () => {
+    const provider = (breakerState: string) => ({ breakerState, calls: 3, failures: 3 });
+    const enrichment = {
+      currency: provider('open'),
+      country: provider('halfOpen'),
+      product: provider('closed'),
+    } as unknown as RunSummary['enrichment'];
+    expect(JSON.parse(buildTerminationMessage(summary({ enrichment }))).breakers).toEqual({
+      currency: 'open',
+      country: 'halfOpen',
+      product: 'closed',
+    });
+    expect(JSON.parse(buildTerminationMessage(summary({ enrichment: null }))).breakers).toBeUndefined();
+  });
+
   it('stays under 4 KiB by dropping optional parts first', () => {
     const many = Array.from({ length: 500 }, (_, i) => ({
       namespace: 'file:///lake',

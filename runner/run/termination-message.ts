@@ -36,9 +36,19 @@ export function buildTerminationMessage(summary: RunSummary): string {
       outputs: summary.lineage.outputs.map((d) => `${d.namespace}/${d.name}`),
     },
     ...(summary.error ? { error: { code: summary.error.code, message: summary.error.message } } : {}),
+    // ~70 bytes: the operator turns them into medallion_enrichment_breaker_open.
+    ...(summary.enrichment
+      ? {
+          breakers: {
+            currency: summary.enrichment.currency.breakerState,
+            country: summary.enrichment.country.breakerState,
+            product: summary.enrichment.product.breakerState,
+          },
+        }
+      : {}),
   };
   const fits = (): boolean => Buffer.byteLength(JSON.stringify(report)) <= TERMINATION_MESSAGE_LIMIT;
-  for (const drop of ['lineage', 'kpis', 'quality'] as const) {
+  for (const drop of ['lineage', 'kpis', 'breakers', 'quality'] as const) {
     if (fits()) break;
     delete report[drop];
   }

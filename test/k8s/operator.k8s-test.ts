@@ -55,10 +55,11 @@ const report = (step: string, extra: Obj = {}) =>
 
 const script: Script = ({ step, attempt }) => {
   if (step === 'silver' && attempt === 1) return { ok: false, message: 'Error: lake is locked\n' };
+  const breakers = { currency: 'open', country: 'closed', product: 'closed' };
   if (step === 'silver')
-    return { ok: true, message: report('silver', { quality: { score: 0.97, failedChecks: [] } }) };
+    return { ok: true, message: report('silver', { quality: { score: 0.97, failedChecks: [] }, breakers }) };
   if (step === 'gold')
-    return { ok: true, message: report('gold', { kpis: { revenue: 8911.5, orders: 42 } }) };
+    return { ok: true, message: report('gold', { kpis: { revenue: 8911.5, orders: 42 }, breakers }) };
   return {
     ok: true,
     message: report(step, { lineage: { inputs: ['file:///data'], outputs: ['lake/bronze.sales'] } }),
@@ -112,6 +113,7 @@ describe('operator against a real apiserver', () => {
       quality: { score: 0.97 },
       kpis: { revenue: 8911.5, orders: 42 },
       lineage: { inputs: ['file:///data'], outputs: ['lake/bronze.sales'] },
+      enrichment: { breakers: { currency: 'open', country: 'closed', product: 'closed' } },
     });
     const steps = status.steps as Obj[];
     expect(steps.map((s) => [s.name, s.phase, s.attempts, s.jobName, s.rowsOut])).toEqual([
@@ -141,40 +143,57 @@ describe('operator against a real apiserver', () => {
     expect(count('medallion_run_duration_seconds', `${of},phase="Succeeded"`)).toBe(1);
     for (const step of ['bronze', 'silver', 'gold'])
       expect(count('medallion_step_duration_seconds', `${of},step="${step}",phase="Succeeded"`)).toBe(1);
-    expect(text).toContain('medallion_run_completions_total{phase="Succeeded"} 1');
+    expect(text).toContain(`medallion_run_completions_total{${of},phase="Succeeded"} 1`);
     expect(text).toContain(`medallion_pipeline_last_quality_score{${of}} 0.97`);
     expect(text).toMatch(
       new RegExp(`^medallion_pipeline_last_success_timestamp_seconds\\{${of}\\} \\d+`, 'm'),
     );
+    // The CRD's default minScore as the apiserver stored it, and the breakers from the run's last step report.
+    expect(text).toContain(`medallion_pipeline_quality_min_score{${of}} 0.9`);
+    expect(text).toContain(`medallion_enrichment_breaker_open{${of},provider="currency"} 1`);
+    expect(text).toContain(`medallion_enrichment_breaker_open{${of},provider="country"} 0`);
     expect(text).not.toContain('run-1');
     // The spec snapshot the steps read, owned by the run.
     const cm = await api.call('GET', `/api/v1/namespaces/${ns}/configmaps/run-1-spec`);
     expect(String((cm.body.data as Obj)['pipeline.yaml'])).toContain('uri: /data/online-retail');
+
+    // Deleting the Pipeline removes every series labelled with it.
+    expect((await api.call('DELETE', `${crPath(ns, 'pipelines')}/retail`)).status).toBe(200);
+    await waitFor('the pipeline series to go', async () =>
+      (await metrics.registry.metrics()).includes(`pipeline="retail"`) ? undefined : true,
+    );
   });
 
   it('survives an operator restart mid-run without duplicate Jobs', async () => {
     const ns = await namespace();
-    let release = false;
-    const executor = startFakeJobExecutor(api, ns, (j) =>
-      j.step === 'silver' && !release ? 'hang' : script({ ...j, attempt: 2 }),
-    );
+    let hung = false;
+    const executor = startFakeJobExecutor(api, ns, (j) => {
+      if (j.step !== 'silver') return script({ ...j, attempt: 2 });
+      hung = true;
+      return 'hang';
+    });
     const first = await start(ns);
     await create(ns, 'pipelines', 'Pipeline', 'retail', pipelineSpec);
     await create(ns, 'pipelineruns', 'PipelineRun', 'run-2', {
       pipelineRef: { name: 'retail' },
       steps: ['bronze', 'silver'],
     });
-    await waitFor('silver to start', async () =>
-      (await runStatus(ns, 'run-2')).currentStep === 'silver' ? true : undefined,
+    // Until the executor has started the silver Job (startTime set) and left it hanging, it may still write the
+    // Job's status; from then on only this test does.
+    await waitFor('silver to start and hang', async () =>
+      (await runStatus(ns, 'run-2')).currentStep === 'silver' && hung ? true : undefined,
     );
     await first.stop();
     operators = operators.filter((o) => o !== first);
 
     await start(ns);
     // The hung silver Job is still the current attempt: finish it by hand, like a kubelet would.
-    release = true;
     const job = `/apis/batch/v1/namespaces/${ns}/jobs/run-2-silver-1/status`;
     const t = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    // Kubernetes rejects a changed startTime of an unsuspended Job ("startTime cannot be removed"): keep the
+    // executor's.
+    const startTime = ((await api.call('GET', job)).body.status as { startTime?: string }).startTime;
+    expect(startTime).toBeDefined();
     const c = (type: string) => ({
       type,
       status: 'True',
@@ -187,7 +206,7 @@ describe('operator against a real apiserver', () => {
       job,
       {
         status: {
-          startTime: t, // the hung Job may not have been started by the executor yet
+          startTime,
           succeeded: 1,
           active: 0,
           completionTime: t,
@@ -240,7 +259,8 @@ describe('operator against a real apiserver', () => {
     const executor = startFakeJobExecutor(api, ns, script);
     // The schedule's creation is "now"; run the operator's clock 3 minutes ahead so a run is due at once.
     const ahead = () => new Date(Date.now() + 180_000);
-    await start(ns, ahead);
+    const metrics = createOperatorMetrics();
+    await start(ns, ahead, metrics);
     await create(ns, 'pipelines', 'Pipeline', 'retail', pipelineSpec);
     await create(ns, 'pipelineschedules', 'PipelineSchedule', 'every-minute', {
       pipelineRef: { name: 'retail' },
@@ -266,5 +286,35 @@ describe('operator against a real apiserver', () => {
     ]);
     await waitFor('scheduled run done', async () => terminal(await runStatus(ns, expected)));
     await executor.stop();
+
+    const of = `namespace="${ns}",schedule="every-minute",pipeline="retail"`;
+    const text = await metrics.registry.metrics();
+    expect(text).toContain(`medallion_schedule_interval_seconds{${of}} 60`);
+    expect(text).toContain(
+      `medallion_schedule_last_schedule_timestamp_seconds{${of}} ${Date.parse(String(sched.lastScheduleTime)) / 1000}`,
+    );
+    expect(text).toContain(`medallion_schedule_suspended{${of}} 0`);
+    // The operator's clock runs 3 minutes ahead: the minutes between the schedule's creation and the run it made
+    // were missed (too late: only the latest due time runs).
+    const createdAt = Date.parse(
+      String(
+        ((await api.call('GET', `${crPath(ns, 'pipelineschedules')}/every-minute`)).body.metadata as Obj)
+          .creationTimestamp,
+      ),
+    );
+    const lastMinute = Date.parse(String(sched.lastScheduleTime)) / 60_000;
+    const skipped = lastMinute - Math.floor(createdAt / 60_000) - 1;
+    expect(skipped).toBeGreaterThanOrEqual(1);
+    expect(text).toContain(
+      `medallion_schedule_missed_runs_total{${of},reason="starting_deadline_exceeded"} ${skipped}`,
+    );
+    expect(text).toContain(`medallion_schedule_missed_runs_total{${of},reason="concurrency_forbid"} 0`);
+    expect(text).toMatch(
+      new RegExp(`^medallion_schedule_next_schedule_timestamp_seconds\\{${of}\\} \\d+`, 'm'),
+    );
+    expect((await api.call('DELETE', `${crPath(ns, 'pipelineschedules')}/every-minute`)).status).toBe(200);
+    await waitFor('the schedule series to go', async () =>
+      (await metrics.registry.metrics()).includes('schedule="every-minute"') ? undefined : true,
+    );
   });
 });

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import type { PipelineRunObject } from '../core/resources.js';
+import { PipelineRunSpecSchema, type PipelineRunStatus } from '../spec/pipeline-run.js';
+import { lastBreakers } from './pipeline-handler.js';
+
+const run = (name: string, status: PipelineRunStatus): PipelineRunObject => ({
+  apiVersion: 'medallion.dev/v1alpha1',
+  kind: 'PipelineRun',
+  metadata: { name, namespace: 'shop' },
+  spec: PipelineRunSpecSchema.parse({ pipelineRef: { name: 'retail' } }),
+  status,
+});
+const open = { currency: 'open', country: 'closed', product: 'closed' } as const;
+const closed = { currency: 'closed', country: 'closed', product: 'closed' } as const;
+
+describe('lastBreakers (medallion_enrichment_breaker_open)', () => {
+  it('takes the last finished run that reported breakers; running runs and runs without a report do not count', () => {
+    const runs = [
+      run('a', { phase: 'Degraded', completionTime: '2026-03-02T10:00:00Z', enrichment: { breakers: open } }),
+      run('b', {
+        phase: 'Succeeded',
+        completionTime: '2026-03-01T10:00:00Z',
+        enrichment: { breakers: closed },
+      }),
+      run('c', { phase: 'Failed', completionTime: '2026-03-03T10:00:00Z' }), // bronze failed: no enrichment
+      run('d', { phase: 'Running', enrichment: { breakers: closed } }), // silver done, gold still running
+    ];
+    expect(lastBreakers(runs)).toEqual(open);
+    expect(lastBreakers(runs.slice(1))).toEqual(closed);
+    expect(lastBreakers([])).toBeUndefined();
+  });
+});
