@@ -1,0 +1,49 @@
+-- Argo CD health check for medallion.dev/v1alpha1 Pipeline (rules and rationale: docs/argocd.md).
+-- Progressing until the operator has observed the current generation; then the Ready condition decides:
+-- True -> Healthy, False (InvalidSpec) -> Degraded. Run outcomes are not the Pipeline's health: a failed run is
+-- reported in the message and by alerts, and is Degraded on the PipelineRun itself.
+-- Lua 5.1 only (Argo CD runs gopher-lua): no goto, no integer division, no os/io.
+local hs = { status = "Progressing", message = "Waiting for the operator to report status" }
+
+if obj.metadata ~= nil and obj.metadata.deletionTimestamp ~= nil then
+  hs.message = "Pending deletion"
+  return hs
+end
+
+local status = obj.status
+if status == nil then
+  return hs
+end
+
+local generation = obj.metadata.generation
+if generation ~= nil and (status.observedGeneration == nil or status.observedGeneration < generation) then
+  hs.message = "Waiting for the operator to observe generation " .. generation
+  return hs
+end
+
+local ready = nil
+if status.conditions ~= nil then
+  for _, condition in ipairs(status.conditions) do
+    if condition.type == "Ready" then
+      ready = condition
+    end
+  end
+end
+if ready == nil then
+  hs.message = "Waiting for the Ready condition"
+  return hs
+end
+
+if ready.status == "True" then
+  hs.status = "Healthy"
+elseif ready.status == "False" then
+  hs.status = "Degraded"
+end
+hs.message = ready.reason or ""
+if ready.message ~= nil and ready.message ~= "" then
+  hs.message = hs.message .. ": " .. ready.message
+end
+if status.lastRun ~= nil and status.lastRun.name ~= nil then
+  hs.message = hs.message .. "; last run " .. status.lastRun.name .. " " .. (status.lastRun.phase or "Pending")
+end
+return hs

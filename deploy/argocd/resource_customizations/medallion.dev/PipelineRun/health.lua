@@ -1,0 +1,49 @@
+-- Argo CD health check for medallion.dev/v1alpha1 PipelineRun (rules and rationale: docs/argocd.md, ADR 0012).
+-- Pending, Running -> Progressing; Succeeded -> Healthy; Degraded (completed with data-quality or enrichment
+-- warnings; its data was published) -> Healthy, the message starts with "Degraded"; Failed -> Degraded; Cancelled ->
+-- Degraded (the run did not complete and never resumes; a PostSync hook run that was cancelled must fail the sync).
+-- Lua 5.1 only (Argo CD runs gopher-lua): no goto, no integer division, no os/io.
+local hs = { status = "Progressing", message = "Waiting for the operator to start the run" }
+
+if obj.metadata ~= nil and obj.metadata.deletionTimestamp ~= nil then
+  hs.message = "Pending deletion"
+  return hs
+end
+
+local status = obj.status
+if status == nil or status.phase == nil then
+  return hs
+end
+
+local generation = obj.metadata.generation
+if generation ~= nil and (status.observedGeneration == nil or status.observedGeneration < generation) then
+  hs.message = "Waiting for the operator to observe generation " .. generation
+  return hs
+end
+
+local detail = ""
+if status.conditions ~= nil then
+  for _, condition in ipairs(status.conditions) do
+    if condition.type == "Succeeded" and condition.message ~= nil and condition.message ~= "" then
+      detail = ": " .. condition.message
+    end
+  end
+end
+
+local byPhase = {
+  Pending = "Progressing",
+  Running = "Progressing",
+  Succeeded = "Healthy",
+  Degraded = "Healthy",
+  Failed = "Degraded",
+  Cancelled = "Degraded",
+}
+local health = byPhase[status.phase]
+if health == nil then
+  hs.status = "Unknown"
+  hs.message = "Unknown phase " .. status.phase
+  return hs
+end
+hs.status = health
+hs.message = status.phase .. detail
+return hs
