@@ -8,6 +8,8 @@ Commands:
   inspect    list published versions of the lake and read a table of any kept version
   db         the warehouse: db migrate -f FILE applies migrations, db start -f FILE serves it for psql
   operator   run the Kubernetes operator (reconciles Pipelines, PipelineSchedules and PipelineRuns into Jobs)
+  api        serve the read API (runs, sales, KPIs, products, search) over HTTP, with OpenAPI docs at /docs
+  token      issue a JWT for the API (token create --role R) or manage API keys (token create-key)
 
 Options:
   -h, --help     show help (also: medallion <command> --help)
@@ -76,5 +78,47 @@ an embedded PostgreSQL under .medallion/warehouse.
 
 Options:
   -f, --file FILE    pipeline spec (YAML), required
+  -h, --help         show this help
+`;
+
+export const API_HELP = `Usage: medallion api [options]
+
+Serves the read API: runs (from the cluster and the run history), sales lines, KPIs, products and product search,
+with an OpenAPI document at /openapi.json and interactive docs at /docs. Every /api/v1 route needs a bearer JWT
+(Authorization: Bearer ...) or an API key (X-API-Key: ...); /healthz, /readyz, /metrics and the docs are public.
+
+Options:
+  -p, --port N          port (default $PORT or 8080; 0 picks a free one)
+  --host H              address to bind (default 127.0.0.1; 0.0.0.0 in a container)
+  -f, --file FILE       pipeline spec whose warehouse section to use (default: the warehouse defaults)
+  --kubeconfig PATH     serve runs from this cluster (default $KUBECONFIG; in a pod, its service account)
+  --namespace NS        only this namespace's pipelines and runs (default all)
+  -h, --help            show this help
+
+The warehouse: DATABASE_URL, or the spec's url/urlFromEnv; with none, the embedded PostgreSQL (as medallion db start).
+Environment: PORT, MEDALLION_JWT_SECRET (HS256, at least 32 characters) or MEDALLION_JWT_PUBLIC_KEY(_FILE) (RS256),
+MEDALLION_API_RATE_LIMIT (requests per minute per key, default 600), MEDALLION_TYPESENSE_URL and
+MEDALLION_TYPESENSE_API_KEY (product search; PostgreSQL full-text search without them), MEDALLION_WAREHOUSE_SCHEMA,
+MEDALLION_LOG_LEVEL. See docs/api.md.
+`;
+
+export const TOKEN_HELP = `Usage: medallion token create --role R [--subject S] [--ttl 12h] [--private-key key.pem]
+       medallion token create-key --role R --name N [--rate-limit N] [-f FILE]
+       medallion token revoke-key --id KEY_ID [-f FILE]
+
+create       prints a JWT for the read API, signed HS256 with MEDALLION_JWT_SECRET (or RS256 with --private-key,
+             a PKCS#8 PEM whose public key the API has in MEDALLION_JWT_PUBLIC_KEY)
+create-key   creates an API key in the warehouse (stored as a SHA-256 hash) and prints it once
+revoke-key   revokes an API key by its id (the part after mdk_)
+
+Roles: viewer (read), operator (read and trigger runs), admin (also manage API keys).
+
+Options:
+  --role R           viewer, operator or admin
+  --subject S        the token's subject (default local-<role>); it keys the rate limit and the audit log
+  --ttl D            lifetime: 30m, 12h, 7d ... (default 12h)
+  --name N           who the API key is for
+  --rate-limit N     requests per minute for this key (default the API's MEDALLION_API_RATE_LIMIT)
+  -f, --file FILE    pipeline spec whose warehouse section to use (as medallion api -f)
   -h, --help         show this help
 `;

@@ -4,10 +4,12 @@ import { UsageError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { EXIT, reportError, type CliIo } from './cli-io.js';
 import { INSPECT_HELP, MAIN_HELP, RUN_HELP, VALIDATE_HELP } from './help-text.js';
+import { apiCommand } from './api-command.js';
 import { dbCommand } from './db-command.js';
 import { inspectCommand } from './inspect-command.js';
 import { operatorCommand } from './operator-command.js';
 import { runCommand } from './run-command.js';
+import { tokenCommand } from './token-command.js';
 import { validateCommand } from './validate-command.js';
 
 const VERSION = '0.1.0';
@@ -87,6 +89,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       }
       case 'operator':
         return await operatorCommand(rest, io);
+      case 'api':
+        return await apiCommand(rest, io);
+      case 'token':
+        return await tokenCommand(rest, { io, logger });
       case 'db': {
         const sub = rest[0]?.startsWith('-') === false ? rest[0] : undefined;
         const a = parse(sub ? rest.slice(1) : rest, { file: { type: 'string', short: 'f' } });
@@ -95,7 +101,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       default:
         throw new UsageError(
           `unknown command "${command}"`,
-          'Commands are run, validate, inspect, db and operator; see medallion --help.',
+          'Commands are run, validate, inspect, db, operator, api and token; see medallion --help.',
         );
     }
   } catch (e) {
