@@ -38,8 +38,11 @@ interface PodLike extends KubeObject {
   status?: { containerStatuses?: { name: string; state?: { terminated?: { message?: string } } }[] };
 }
 
-/** The step container's termination message, from the newest Pod of the Job. */
-function terminationMessage(pods: PodLike[], job: string): string | undefined {
+/**
+ * The step container's termination message, from the newest Pod of the Job that has one, and whether any Pod's step
+ * container was seen terminated at all (else its final status may still be on its way through the Pod watch).
+ */
+function terminationReport(pods: PodLike[], job: string): { message?: string; terminated: boolean } {
   const mine = pods
     .filter(
       (p) =>
@@ -47,11 +50,13 @@ function terminationMessage(pods: PodLike[], job: string): string | undefined {
         p.metadata.labels?.['job-name'] === job,
     )
     .sort((a, b) => String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)));
+  let terminated = false;
   for (const p of mine) {
-    const msg = p.status?.containerStatuses?.find((c) => c.name === 'step')?.state?.terminated?.message;
-    if (msg !== undefined) return msg;
+    const state = p.status?.containerStatuses?.find((c) => c.name === 'step')?.state?.terminated;
+    if (state) terminated = true;
+    if (state?.message !== undefined) return { message: state.message, terminated };
   }
-  return undefined;
+  return { terminated };
 }
 
 /** Equal as the apiserver would store them (undefined fields dropped), so unchanged status is not rewritten. */
@@ -71,13 +76,17 @@ export function createRunHandler(deps: RunHandlerDeps) {
         (j) =>
           j.metadata.namespace === ns && j.metadata.ownerReferences?.some((o) => o.uid === run.metadata.uid),
       )
-      .map((j) => ({
-        name: j.metadata.name,
-        labels: j.metadata.labels ?? {},
-        deleting: j.metadata.deletionTimestamp !== undefined,
-        status: j.status ?? {},
-        terminationMessage: terminationMessage(pods, j.metadata.name),
-      }));
+      .map((j) => {
+        const report = terminationReport(pods, j.metadata.name);
+        return {
+          name: j.metadata.name,
+          labels: j.metadata.labels ?? {},
+          deleting: j.metadata.deletionTimestamp !== undefined,
+          status: j.status ?? {},
+          ...(report.message !== undefined ? { terminationMessage: report.message } : {}),
+          reportPending: !report.terminated,
+        };
+      });
 
     const now = deps.now();
     const result = reconcileRun({ run, pipeline, defaultImage: deps.defaultImage }, observed, now);

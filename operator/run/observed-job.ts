@@ -22,6 +22,11 @@ export interface ObservedJob {
   };
   /** Termination message of the step container, read from the Job's Pod. */
   terminationMessage?: string;
+  /**
+   * The adapter has not seen the step container terminate yet. Jobs and Pods come through separate watches, so a
+   * finished Job can be seen before its Pod's final status (which carries the report): the reconciler waits a little.
+   */
+  reportPending?: boolean;
 }
 
 export type JobOutcome =

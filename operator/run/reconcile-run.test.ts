@@ -3,7 +3,13 @@ import type { PipelineObject, PipelineRunObject } from '../core/resources.js';
 import { PipelineResourceSpecSchema } from '../spec/pipeline-resource.js';
 import { PipelineRunSpecSchema } from '../spec/pipeline-run.js';
 import type { ObservedJob } from './observed-job.js';
-import { reconcileRun, retryDelayMs, type RunAction, type RunResult } from './reconcile-run.js';
+import {
+  REPORT_WAIT_MS,
+  reconcileRun,
+  retryDelayMs,
+  type RunAction,
+  type RunResult,
+} from './reconcile-run.js';
 
 const T0 = Date.parse('2026-03-01T03:00:00Z');
 const at = (seconds: number) => new Date(T0 + seconds * 1000);
@@ -320,6 +326,51 @@ describe('reconcileRun', () => {
     w.reconcile(11);
     expect(w.run.status?.phase).toBe('Succeeded');
     expect(w.run.status?.steps?.[0]?.message).toMatch(/over 4096 bytes/);
+  });
+
+  it.each([true, false])(
+    'waits for the report of a finished Job (ok=%s) until its Pod is seen, at most REPORT_WAIT_MS',
+    (ok) => {
+      const w = world({ steps: ['bronze'], retries: { limit: 0 } });
+      w.reconcile(0);
+      w.finish('r1-bronze-1', 10, ok);
+      const job = w.jobs.get('r1-bronze-1');
+      if (!job) throw new Error('no job');
+      job.reportPending = true; // the Job watch was faster than the Pod watch
+      const waiting = w.reconcile(11);
+      expect(w.run.status?.phase).toBe('Running');
+      expect(w.run.status?.steps?.[0]).toMatchObject({ phase: 'Running', jobName: 'r1-bronze-1' });
+      expect(waiting.requeueAfterMs).toBe(10_000 + REPORT_WAIT_MS - 11_000);
+      // The Pod arrives with the runner's report: the step takes its rows (or its error) from it.
+      job.reportPending = false;
+      job.terminationMessage = JSON.stringify(
+        ok
+          ? report('bronze', { rowsIn: 541909 })
+          : {
+              v: 1,
+              step: 'bronze',
+              status: 'Failed',
+              error: { code: 'SOURCE', message: 'no files match /data' },
+            },
+      );
+      w.reconcile(12);
+      if (ok) expect(w.run.status?.steps?.[0]).toMatchObject({ phase: 'Succeeded', rowsIn: 541909 });
+      else
+        expect(w.run.status?.steps?.[0]).toMatchObject({ phase: 'Failed', message: 'no files match /data' });
+    },
+  );
+
+  it('settles a finished Job without its report once REPORT_WAIT_MS has passed (the Pod is gone)', () => {
+    const w = world({ steps: ['bronze'] });
+    w.reconcile(0);
+    w.finish('r1-bronze-1', 10, true);
+    const job = w.jobs.get('r1-bronze-1');
+    if (job) job.reportPending = true;
+    w.reconcile(10 + REPORT_WAIT_MS / 1000 - 1);
+    expect(w.run.status?.phase).toBe('Running');
+    w.reconcile(10 + REPORT_WAIT_MS / 1000);
+    expect(w.run.status?.phase).toBe('Succeeded');
+    expect(w.run.status?.steps?.[0]?.message).toMatch(/without a step report \(no termination message\)/);
   });
 
   it('caps the backoff', () => {

@@ -37,6 +37,8 @@ export interface RunResult {
 const TERMINAL: ReadonlySet<string> = new Set(['Succeeded', 'Degraded', 'Failed', 'Cancelled']);
 const STEP_DONE: ReadonlySet<string> = new Set(['Succeeded', 'Degraded']);
 const PIPELINE_MISSING_REQUEUE_MS = 30_000;
+/** How long a finished Job waits for its Pod's report before the step is settled without it. */
+export const REPORT_WAIT_MS = 30_000;
 
 export function retryDelayMs(failedAttempts: number, r: PipelineRunObject['spec']['retries']): number {
   return Math.min(r.backoffSeconds * 2 ** (failedAttempts - 1), r.maxBackoffSeconds) * 1000;
@@ -158,6 +160,13 @@ export function reconcileRun(desired: RunDesired, observedJobs: ObservedJob[], n
       break;
     }
     const outcome = jobOutcome(job);
+    const finishedAt = outcome.state === 'running' ? NaN : Date.parse(outcome.at ?? '');
+    if (job.reportPending && now.getTime() < finishedAt + REPORT_WAIT_MS) {
+      // The Pod's final status is on its way through the Pod watch (its event requeues the run).
+      Object.assign(step, { phase: 'Running', attempts: attempt, jobName: job.name });
+      wake.push(finishedAt + REPORT_WAIT_MS);
+      break;
+    }
     const parsed = parseTerminationMessage(job.terminationMessage);
     const stepDeadline =
       Date.parse(job.status.startTime ?? step.startTime ?? nowIso) + run.spec.timeouts.stepSeconds * 1000;

@@ -50,7 +50,20 @@ interface Job {
   status?: { conditions?: unknown[]; startTime?: string };
 }
 
-export function startFakeJobExecutor(api: KubeRest, namespace: string, script: Script) {
+export interface ExecutorOptions {
+  /**
+   * Complete the Job first and write the Pod's final status (the report) this many ms later: the order in which an
+   * operator's separate Job and Pod watches may deliver them, even though kubelet writes the Pod first.
+   */
+  podStatusLagMs?: number;
+}
+
+export function startFakeJobExecutor(
+  api: KubeRest,
+  namespace: string,
+  script: Script,
+  options: ExecutorOptions = {},
+) {
   const seen = new Set<string>();
   const executed: string[] = [];
   let stopped = false;
@@ -88,30 +101,36 @@ export function startFakeJobExecutor(api: KubeRest, namespace: string, script: S
       pod: job.spec.template.spec,
     });
     if (outcome === 'hang') return;
-    const podStatus = await patch(podStatusPath, {
-      status: {
-        phase: outcome.ok ? 'Succeeded' : 'Failed',
-        containerStatuses: [
-          {
-            name: 'step',
-            image,
-            imageID: '',
-            ready: false,
-            restartCount: 0,
-            state: {
-              terminated: {
-                exitCode: outcome.ok ? 0 : 1,
-                reason: outcome.ok ? 'Completed' : 'Error',
-                message: outcome.message ?? '',
-                startedAt: started,
-                finishedAt: ts(),
+    const writePodStatus = () =>
+      patch(podStatusPath, {
+        status: {
+          phase: outcome.ok ? 'Succeeded' : 'Failed',
+          containerStatuses: [
+            {
+              name: 'step',
+              image,
+              imageID: '',
+              ready: false,
+              restartCount: 0,
+              state: {
+                terminated: {
+                  exitCode: outcome.ok ? 0 : 1,
+                  reason: outcome.ok ? 'Completed' : 'Error',
+                  message: outcome.message ?? '',
+                  startedAt: started,
+                  finishedAt: ts(),
+                },
               },
             },
-          },
-        ],
-      },
-    });
-    if (podStatus.status !== 200) throw new Error(`pod status ${podName}: ${JSON.stringify(podStatus.body)}`);
+          ],
+        },
+      });
+    const podStatusWritten = async () => {
+      const podStatus = await writePodStatus();
+      if (podStatus.status !== 200)
+        throw new Error(`pod status ${podName}: ${JSON.stringify(podStatus.body)}`);
+    };
+    if (options.podStatusLagMs === undefined) await podStatusWritten();
 
     const done = ts();
     const cond = (type: string, reason: string) => ({
@@ -139,6 +158,10 @@ export function startFakeJobExecutor(api: KubeRest, namespace: string, script: S
         };
     const res = await patch(jobPath, { status: { startTime: started, ...final } });
     if (res.status !== 200) throw new Error(`finish ${name}: ${JSON.stringify(res.body)}`);
+    if (options.podStatusLagMs !== undefined) {
+      await new Promise((r) => setTimeout(r, options.podStatusLagMs));
+      await podStatusWritten();
+    }
   }
 
   const errors: unknown[] = [];

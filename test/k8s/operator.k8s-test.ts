@@ -164,6 +164,25 @@ describe('operator against a real apiserver', () => {
     );
   });
 
+  it('waits for the step report when the Job is seen finished before its Pod (separate watches)', async () => {
+    const ns = await namespace();
+    const executor = startFakeJobExecutor(api, ns, script, { podStatusLagMs: 1500 });
+    await start(ns);
+    await create(ns, 'pipelines', 'Pipeline', 'retail', pipelineSpec);
+    await create(ns, 'pipelineruns', 'PipelineRun', 'run-lag', {
+      pipelineRef: { name: 'retail' },
+      steps: ['bronze', 'gold'],
+    });
+    const status = await waitFor('run-lag to finish', async () => terminal(await runStatus(ns, 'run-lag')));
+    await executor.stop();
+    expect(executor.errors).toEqual([]);
+    expect(status).toMatchObject({ phase: 'Succeeded', kpis: { revenue: 8911.5, orders: 42 } });
+    expect((status.steps as Obj[]).map((s) => [s.name, s.rowsIn, s.rowsOut, s.message])).toEqual([
+      ['bronze', 100, 98, undefined],
+      ['gold', 100, 98, undefined],
+    ]);
+  });
+
   it('survives an operator restart mid-run without duplicate Jobs', async () => {
     const ns = await namespace();
     let hung = false;
@@ -194,6 +213,36 @@ describe('operator against a real apiserver', () => {
     // executor's.
     const startTime = ((await api.call('GET', job)).body.status as { startTime?: string }).startTime;
     expect(startTime).toBeDefined();
+    // As kubelet: the container terminates with its report before the Job controller marks the Job Complete.
+    const pod = await api.call(
+      'PATCH',
+      `/api/v1/namespaces/${ns}/pods/run-2-silver-1-pod/status`,
+      {
+        status: {
+          phase: 'Succeeded',
+          containerStatuses: [
+            {
+              name: 'step',
+              image: 'medallion:test',
+              imageID: '',
+              ready: false,
+              restartCount: 0,
+              state: {
+                terminated: {
+                  exitCode: 0,
+                  reason: 'Completed',
+                  message: report('silver'),
+                  startedAt: startTime,
+                  finishedAt: t,
+                },
+              },
+            },
+          ],
+        },
+      },
+      'application/merge-patch+json',
+    );
+    expect(pod.status, JSON.stringify(pod.body)).toBe(200);
     const c = (type: string) => ({
       type,
       status: 'True',
