@@ -36,8 +36,15 @@ export interface TypesenseProduct {
   quantity: number;
 }
 
+/**
+ * The document id of a stock code. Typesense ids must not need URL encoding, so any other character becomes
+ * `~` and its hex code (stock codes are upper-case letters and digits in practice; this keeps odd ones safe).
+ */
+export const documentId = (stockCode: string): string =>
+  stockCode.replace(/[^A-Za-z0-9_-]/gu, (ch) => `~${ch.codePointAt(0)!.toString(16)}`);
+
 export const toTypesense = (d: ProductDocument): TypesenseProduct => ({
-  id: d.stockCode,
+  id: documentId(d.stockCode),
   stock_code: d.stockCode,
   description: d.description,
   category: d.category,

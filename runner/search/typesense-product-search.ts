@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { FacetCount, ProductSearch, ProductSearchResult } from './product-search-types.js';
 import { normaliseQuery, sortFacets } from './search-query.js';
 import { typesenseError } from './typesense-client.js';
-import { fromTypesense, searchParams, type TypesenseProduct } from './typesense-documents.js';
+import { documentId, fromTypesense, searchParams, type TypesenseProduct } from './typesense-documents.js';
 
 export interface TypesenseProductSearchDeps {
   client: Client;
@@ -55,7 +55,9 @@ export const createTypesenseProductSearch = (deps: TypesenseProductSearchDeps): 
     },
     async get(stockCode) {
       try {
-        return fromTypesense(await collection().documents(stockCode.trim().toUpperCase()).retrieve());
+        return fromTypesense(
+          await collection().documents(documentId(stockCode.trim().toUpperCase())).retrieve(),
+        );
       } catch (error) {
         if ((error as { httpStatus?: number }).httpStatus === 404) {
           // A missing document and a missing alias both answer 404; only the latter is an error.
