@@ -117,7 +117,7 @@ describe.each([
       expect(await can(operator, a), JSON.stringify(a)).toBe(false);
   });
 
-  it('API: reads pipelines, schedules and runs, creates runs, nothing else', async () => {
+  it('API: reads pipelines and runs, creates runs, nothing else', async () => {
     await exactly(api, watched, union(baseline, apiNeeds(true)));
     await exactly(api, other, scope === 'namespace' ? baseline : union(baseline, apiNeeds(true)));
     for (const a of [...SECRETS(), ...SECRETS(ns), ...SECRETS(watched)])

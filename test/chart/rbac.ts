@@ -43,10 +43,13 @@ export const LEASE_NEEDS = expand([
   ['coordination.k8s.io', ['leases'], ['get', 'update'], 'medallion-operator'],
 ]);
 
-/** The read API: runs and pipelines from the cluster, and (operator role) creating a run. */
+/**
+ * api/runs/runs-service.ts and api/server.ts: list and get Pipelines and PipelineRuns (the readiness check lists
+ * Pipelines), create a run (POST /api/v1/pipelines/{namespace}/{name}/runs, then get it back).
+ */
 export const apiNeeds = (allowCreateRuns: boolean) =>
   expand([
-    ['medallion.dev', ['pipelines', 'pipelineschedules', 'pipelineruns'], ['get', 'list', 'watch']],
+    ['medallion.dev', ['pipelines', 'pipelineruns'], ['get', 'list']],
     ...(allowCreateRuns ? ([['medallion.dev', ['pipelineruns'], ['create']]] as Need[]) : []),
   ]);
 

@@ -31,11 +31,14 @@ No get (everything is read from informer caches), no Secrets, no wildcards. test
   verbs: [create]
 {{- end -}}
 
-{{/* The API reads runs and pipelines (served from the cluster) and, when allowed, starts runs. */}}
+{{/*
+The API (api/runs/runs-service.ts, api/server.ts) lists and gets Pipelines and PipelineRuns and, when allowed, creates
+a run (POST /api/v1/pipelines/{namespace}/{name}/runs). It neither watches nor reads schedules.
+*/}}
 {{- define "medallion.api.rules" -}}
 - apiGroups: [medallion.dev]
-  resources: [pipelines, pipelineschedules, pipelineruns]
-  verbs: [get, list, watch]
+  resources: [pipelines, pipelineruns]
+  verbs: [get, list]
 {{- if .Values.api.allowCreateRuns }}
 - apiGroups: [medallion.dev]
   resources: [pipelineruns]
