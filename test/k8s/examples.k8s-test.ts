@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,9 +9,9 @@ import { installCrds } from './install-crds.js';
 import { kubeRest } from './kube-rest.js';
 
 /**
- * The shipped example manifests are valid against the CRDs in a real apiserver: examples/kubernetes as they are, and
- * the kustomize base and production overlay as `kubectl kustomize` renders them (server-side dry runs with strict
- * field validation, so unknown fields are errors too).
+ * The shipped example manifests are valid against the CRDs in a real apiserver: examples/kubernetes as they are, the
+ * kustomize base and production overlay as `kubectl kustomize` renders them, and the Argo CD Applications against Argo
+ * CD's published Application CRD (server-side dry runs with strict field validation, so unknown fields are errors).
  */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -138,5 +139,61 @@ describe('examples/kustomize', () => {
     expect(r.ok, r.err).toBe(true);
     expect(r.out.match(/serverside-applied \(server dry run\)/g)).toHaveLength(objs.length);
     expect(r.out).toContain('pipeline.medallion.dev/online-retail serverside-applied (server dry run)');
+  });
+});
+
+describe('examples/argocd/application.yaml', () => {
+  interface Application extends Obj {
+    spec: {
+      source: { path: string; helm?: { valuesObject?: Record<string, unknown> } };
+      destination: { namespace: string };
+    };
+  }
+  const apps = () => file('examples/argocd/application.yaml') as unknown as Application[];
+
+  it("passes a server-side dry run against Argo CD's Application CRD", async () => {
+    const crdDir = execFileSync('bash', [join(ROOT, 'test/argocd/setup-argocd-crds.sh')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+      .toString()
+      .trim();
+    const crd = kubectl(['apply', '--server-side', '-f', join(crdDir, 'application-crd.yaml')]);
+    expect(crd.ok, crd.err).toBe(true);
+    for (let i = 0; ; i++) {
+      const got = await api.call(
+        'GET',
+        '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/applications.argoproj.io',
+      );
+      const conds =
+        (got.body.status as { conditions?: { type: string; status: string }[] })?.conditions ?? [];
+      if (conds.some((c) => c.type === 'Established' && c.status === 'True')) break;
+      if (i > 100) throw new Error('applications.argoproj.io not established');
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(kubectl(['create', 'namespace', 'argocd']).ok).toBe(true);
+    let r = dryRun(apps());
+    // Discovery can lag the Established condition by a moment.
+    for (let i = 0; !r.ok && /no matches for kind|ensure CRDs are installed/.test(r.err) && i < 50; i++) {
+      await new Promise((res) => setTimeout(res, 200));
+      r = dryRun(apps());
+    }
+    expect(r.ok, r.err).toBe(true);
+    expect(r.out).toContain('application.argoproj.io/medallion-operator serverside-applied (server dry run)');
+    expect(r.out).toContain('application.argoproj.io/online-retail serverside-applied (server dry run)');
+    const [first] = apps();
+    const typo = dryRun([{ ...first!, spec: { ...first!.spec, syncPolicy: { automatic: {} } } } as Obj]);
+    expect(typo.ok).toBe(false);
+    expect(typo.err).toMatch(/\.spec\.syncPolicy\.automatic: field not declared in schema/);
+  });
+
+  it("points at paths of this repository that exist, and at the overlay's namespace", () => {
+    const [operator, retail] = apps();
+    expect(existsSync(join(ROOT, operator!.spec.source.path, 'Chart.yaml'))).toBe(true);
+    const values = parse(readFileSync(join(ROOT, operator!.spec.source.path, 'values.yaml'), 'utf8'));
+    for (const key of Object.keys(operator!.spec.source.helm?.valuesObject ?? {}))
+      expect(values).toHaveProperty(key);
+    const rendered = render(retail!.spec.source.path);
+    const ns = rendered.find((o) => o.kind === 'Namespace')?.metadata.name;
+    expect(retail!.spec.destination.namespace).toBe(ns);
   });
 });
