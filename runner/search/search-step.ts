@@ -82,7 +82,7 @@ export const createSearchStepRunner =
       documents = docs.length;
       ctx.progress.step(
         'search',
-        `${docs.length} product documents from gold ${gold.version}, indexing into ${target.engine}`,
+        `${docs.length.toLocaleString('en-GB')} product documents from gold ${gold.version}, indexing into ${target.engine}`,
       );
       const indexed =
         target.engine === 'typesense'
