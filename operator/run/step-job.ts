@@ -65,6 +65,14 @@ export function buildSpecConfigMap(run: PipelineRunObject, pipeline: PipelineObj
   };
 }
 
+/** The search step reads its Typesense API key from the env var the spec names; a secretRef fills it. */
+function searchKeyEnv(pipeline: PipelineObject, step: string) {
+  const typesense = pipeline.spec.search?.typesense;
+  if (step !== 'search' || !typesense?.secretRef) return [];
+  const { name, key } = typesense.secretRef;
+  return [{ name: typesense.apiKeyFromEnv, valueFrom: { secretKeyRef: { name, key } } }];
+}
+
 export function buildStepJob(
   run: PipelineRunObject,
   pipeline: PipelineObject,
@@ -94,6 +102,7 @@ export function buildStepJob(
           ? { name: e.name, valueFrom: { secretKeyRef: e.secretKeyRef } }
           : { name: e.name, valueFrom: { configMapKeyRef: e.configMapKeyRef } },
     ),
+    ...searchKeyEnv(pipeline, step),
   ];
   const envFrom = job.envFrom.map((e) => ({
     ...(e.prefix ? { prefix: e.prefix } : {}),
