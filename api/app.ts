@@ -1,7 +1,7 @@
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyError } from 'fastify';
+import Fastify, { LogController, type FastifyError } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   isResponseSerializationError,
@@ -59,7 +59,8 @@ const isMissingTable = (e: unknown): boolean => (e as { code?: unknown } | undef
 export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: 'api' }),
-    disableRequestLogging: true,
+    // Request lines are ours: metrics for every request, an audit line for every mutating one.
+    logController: new LogController({ disableRequestLogging: true }),
     // Schemathesis and browsers send odd bodies; keep limits small and explicit.
     bodyLimit: 64 * 1024,
     routerOptions: { maxParamLength: 300 },

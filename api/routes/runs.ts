@@ -208,7 +208,8 @@ export function registerRunRoutes(app: TypedApp, deps: { runs: RunsService }) {
             .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
             .max(63),
         }),
-        body: TriggerBody.optional(),
+        // Fastify hands a missing body over as null.
+        body: TriggerBody.nullish(),
         response: {
           201: envelopeOf(RunSchema),
           ...ERROR_RESPONSES,
