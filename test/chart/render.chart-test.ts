@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import {
   CHART_DIR,
@@ -230,5 +230,41 @@ describe('Pod Security', () => {
     );
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/would violate PodSecurity "restricted:latest": allowPrivilegeEscalation/);
+  });
+});
+
+describe('NOTES.txt', () => {
+  const notes = (args: string[]) => {
+    const r = helm([
+      'install',
+      'm',
+      CHART_DIR,
+      '-n',
+      'medallion-notes',
+      '--dry-run=client',
+      '--kubeconfig',
+      inject('kubeconfig'),
+      ...args,
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    return r.stdout.slice(r.stdout.indexOf('NOTES:'));
+  };
+
+  it('tells the scope, the step ServiceAccount and how to reach metrics and the API', () => {
+    const cluster = notes([]);
+    expect(cluster).toMatch(/watches all namespaces/);
+    expect(cluster).toContain('spec.job.serviceAccountName: m-medallion-step');
+    expect(cluster).toContain('svc/m-medallion-operator-metrics 8080');
+    expect(cluster).toContain('svc/m-medallion-api');
+    const namespaced = notes([
+      '--set',
+      'rbac.scope=namespace',
+      '--set',
+      'watchNamespace=etl',
+      '--set',
+      'api.enabled=false',
+    ]);
+    expect(namespaced).toMatch(/watches namespace "etl" only/);
+    expect(namespaced).not.toContain('m-medallion-api');
   });
 });
