@@ -1,8 +1,9 @@
 /**
  * Version 3: the PostgreSQL product search index (used when no Typesense is configured; docs/search.md).
  * The search step fills a copy of this table and renames it into place in one transaction, so readers see the
- * old index or the new one, never a half-built one. The trigram index is created per copy by the step, qualified
- * with wherever pg_trgm lives (it may already be installed in another schema of the database).
+ * old index or the new one, never a half-built one. Queries call pg_trgm's word_similarity qualified with wherever
+ * the extension lives (it may already be installed in another schema of the database); a few thousand products
+ * need no trigram index.
  */
 export const PRODUCT_SEARCH_SQL = `
 DO $$
