@@ -17,6 +17,8 @@ export type { KubeObject };
 export interface Informer<T extends KubeObject> {
   get(key: string): T | undefined;
   list(): T[];
+  /** Cached objects whose indexer (see InformerOptions.indexers) returned `value`; [] for an unknown index. */
+  byIndex(index: string, value: string): T[];
   /** Resolves once the first list has filled the cache. */
   synced: Promise<void>;
   stop(): void;
@@ -31,27 +33,71 @@ export interface InformerOptions {
   onError?: (e: unknown) => void;
   /** Server-side watch timeout; the watch is renewed after it, which also bounds a silently dead connection. */
   watchTimeoutSeconds?: number;
+  /** Applied to every object before it is cached (to keep only what the reconcilers read). */
+  transform?: (o: KubeObject) => KubeObject;
+  /** Named secondary keys, so handlers find e.g. a run's Jobs without scanning the whole cache. */
+  indexers?: Record<string, (o: KubeObject) => string | undefined>;
 }
 
 export const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
+/** key sets per index value, per index name */
+function createIndexes(indexers: Record<string, (o: KubeObject) => string | undefined>) {
+  const maps = new Map(Object.keys(indexers).map((name) => [name, new Map<string, Set<string>>()]));
+  const edit = (key: string, o: KubeObject, add: boolean) => {
+    for (const [name, fn] of Object.entries(indexers)) {
+      const value = fn(o);
+      if (value === undefined) continue;
+      const byValue = maps.get(name);
+      if (!byValue) continue;
+      const keys = byValue.get(value);
+      if (add) {
+        if (keys) keys.add(key);
+        else byValue.set(value, new Set([key]));
+      } else if (keys) {
+        keys.delete(key);
+        if (keys.size === 0) byValue.delete(value);
+      }
+    }
+  };
+  return {
+    add: (key: string, o: KubeObject) => edit(key, o, true),
+    remove: (key: string, o: KubeObject | undefined) => o && edit(key, o, false),
+    keys: (name: string, value: string) => maps.get(name)?.get(value) ?? new Set<string>(),
+    clear: () => maps.forEach((m) => m.clear()),
+  };
+}
+
 export function startInformer<T extends KubeObject>(opts: InformerOptions): Informer<T> {
   const cache = new Map<string, T>();
+  const indexes = createIndexes(opts.indexers ?? {});
+  const transform = (o: KubeObject) => (opts.transform ? opts.transform(o) : o) as T;
+  const put = (key: string, o: T) => {
+    indexes.remove(key, cache.get(key));
+    cache.set(key, o);
+    indexes.add(key, o);
+  };
+  const drop = (key: string) => {
+    indexes.remove(key, cache.get(key));
+    cache.delete(key);
+  };
   const abort = new AbortController();
   let markSynced: () => void = () => {};
   const synced = new Promise<void>((r) => (markSynced = r));
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
   async function relist(): Promise<string> {
-    const res = await opts.client.list<T>(opts.collection, opts.labelSelector);
+    const res = await opts.client.list<T>(opts.collection, opts.labelSelector, transform);
     const fresh = new Map(res.items.map((o) => [keyOf(o), o] as const));
+    res.items.length = 0;
     const changed: string[] = [];
     for (const key of cache.keys()) if (!fresh.has(key)) changed.push(key);
     for (const [key, o] of fresh) {
       if (cache.get(key)?.metadata.resourceVersion !== o.metadata.resourceVersion) changed.push(key);
     }
     cache.clear();
-    for (const [key, o] of fresh) cache.set(key, o);
+    indexes.clear();
+    for (const [key, o] of fresh) put(key, o);
     markSynced();
     for (const key of changed) opts.onChange(key);
     return res.resourceVersion;
@@ -69,12 +115,12 @@ export function startInformer<T extends KubeObject>(opts: InformerOptions): Info
             gone = (e.object as { code?: number }).code === 410;
             return;
           }
-          const o = e.object as T;
-          rv = o.metadata.resourceVersion ?? rv;
+          const raw = e.object as T;
+          rv = raw.metadata.resourceVersion ?? rv;
           if (e.type === 'BOOKMARK') return;
-          const key = keyOf(o);
-          if (e.type === 'DELETED') cache.delete(key);
-          else cache.set(key, o);
+          const key = keyOf(raw);
+          if (e.type === 'DELETED') drop(key);
+          else put(key, transform(raw));
           opts.onChange(key);
         };
         await opts.client.watch(
@@ -104,6 +150,11 @@ export function startInformer<T extends KubeObject>(opts: InformerOptions): Info
   return {
     get: (key) => cache.get(key),
     list: () => [...cache.values()],
+    byIndex: (index, value) =>
+      [...indexes.keys(index, value)].flatMap((k) => {
+        const o = cache.get(k);
+        return o ? [o] : [];
+      }),
     synced,
     stop: () => abort.abort(),
   };

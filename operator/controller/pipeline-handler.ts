@@ -10,6 +10,7 @@ import {
   type OperatorMetrics,
 } from '../metrics.js';
 import { reconcilePipeline } from '../pipeline/reconcile-pipeline.js';
+import { INDEX } from './cache-indexes.js';
 import type { Informer, KubeObject } from './informer.js';
 import { collection, writeStatus } from './kube-writes.js';
 import { sameJson } from './run-handler.js';
@@ -45,7 +46,7 @@ export function createPipelineHandler(deps: {
     }
     const { namespace, name } = pipeline.metadata;
     const runs = deps.runs
-      .list()
+      .byIndex(INDEX.runsByPipeline, key)
       .filter((r) => r.metadata.namespace === namespace && r.spec.pipelineRef.name === name);
     const status = reconcilePipeline(pipeline, runs, deps.now());
     if (deps.metrics) {

@@ -6,6 +6,8 @@ import { recordRunTransition, type OperatorMetrics } from '../metrics.js';
 import { finishedInTransition } from '../run/finished-in-transition.js';
 import type { ObservedJob } from '../run/observed-job.js';
 import { reconcileRun } from '../run/reconcile-run.js';
+import { INDEX } from './cache-indexes.js';
+import { isTrimmed } from './cache-transforms.js';
 import type { Informer, KubeObject } from './informer.js';
 import { collection, createIfAbsent, deleteIfPresent, recordEvent, writeStatus } from './kube-writes.js';
 
@@ -65,18 +67,17 @@ export const sameJson = (a: unknown, b: unknown) =>
 
 export function createRunHandler(deps: RunHandlerDeps) {
   return async (key: string): Promise<{ requeueAfterMs?: number }> => {
-    const run = deps.runs.get(key);
-    if (!run || run.metadata.deletionTimestamp) return {};
+    const cached = deps.runs.get(key);
+    if (!cached || cached.metadata.deletionTimestamp) return {};
+    let run = cached;
     const ns = run.metadata.namespace;
+    const uid = run.metadata.uid;
     const log = deps.logger.child({ pipelineRun: key, generation: run.metadata.generation });
     const pipeline = deps.pipelines.get(`${ns}/${run.spec.pipelineRef.name}`);
-    const pods = deps.pods.list() as PodLike[];
-    const observed: ObservedJob[] = (deps.jobs.list() as JobLike[])
-      .filter(
-        (j) =>
-          j.metadata.namespace === ns && j.metadata.ownerReferences?.some((o) => o.uid === run.metadata.uid),
-      )
+    const observed: ObservedJob[] = (deps.jobs.byIndex(INDEX.jobsByRunUid, uid ?? '') as JobLike[])
+      .filter((j) => j.metadata.namespace === ns && j.metadata.ownerReferences?.some((o) => o.uid === uid))
       .map((j) => {
+        const pods = deps.pods.byIndex(INDEX.podsByJob, `${ns}/${j.metadata.name}`) as PodLike[];
         const report = terminationReport(pods, j.metadata.name);
         return {
           name: j.metadata.name,
@@ -89,7 +90,17 @@ export function createRunHandler(deps: RunHandlerDeps) {
       });
 
     const now = deps.now();
-    const result = reconcileRun({ run, pipeline, defaultImage: deps.defaultImage }, observed, now);
+    let result = reconcileRun({ run, pipeline, defaultImage: deps.defaultImage }, observed, now);
+    if (isTrimmed(run) && !sameJson(run.status ?? {}, result.status)) {
+      // The cache holds a finished run's status in brief: decide and write from the whole object.
+      const whole = await deps.client.get<PipelineRunObject & KubeObject>(
+        collection(run.apiVersion, ns, 'pipelineruns'),
+        run.metadata.name,
+      );
+      if (!whole) return {};
+      run = whole;
+      result = reconcileRun({ run, pipeline, defaultImage: deps.defaultImage }, observed, now);
+    }
     for (const a of result.actions) {
       if (a.type === 'createConfigMap') {
         await createIfAbsent(deps.client, collection('v1', ns, 'configmaps'), a.configMap);

@@ -10,7 +10,13 @@ import { createScheduleHandler } from './schedule-handler.js';
 type Sched = PipelineScheduleObject & KubeObject;
 
 function cache<T extends KubeObject>(items: Map<string, T>): Informer<T> {
-  return { get: (k) => items.get(k), list: () => [...items.values()], synced: Promise.resolve(), stop() {} };
+  return {
+    get: (k) => items.get(k),
+    list: () => [...items.values()],
+    byIndex: () => [...items.values()],
+    synced: Promise.resolve(),
+    stop() {},
+  };
 }
 
 /** Records status writes; `conflicts` makes the next N status writes fail with 409, as a stale resourceVersion does. */

@@ -10,6 +10,7 @@ import {
   recordSchedule,
   type ScheduleLabels,
 } from '../schedule/schedule-metrics.js';
+import { INDEX } from './cache-indexes.js';
 import type { Informer, KubeObject } from './informer.js';
 import {
   collection,
@@ -49,7 +50,7 @@ export function createScheduleHandler(deps: ScheduleHandlerDeps) {
     const ns = schedule.metadata.namespace;
     const log = deps.logger.child({ pipelineSchedule: key, generation: schedule.metadata.generation });
     const owned = deps.runs
-      .list()
+      .byIndex(INDEX.runsBySchedule, key)
       .filter(
         (r) =>
           r.metadata.namespace === ns &&

@@ -3,7 +3,9 @@ import { LABELS } from '../core/names.js';
 import type { PipelineObject, PipelineRunObject, PipelineScheduleObject } from '../core/resources.js';
 import type { Collection, KubeClient } from '../kube/kube-client.js';
 import { instrument, type OperatorMetrics } from '../metrics.js';
-import { keyOf, startInformer, type Informer, type KubeObject } from './informer.js';
+import { stripMetadata, trimJob, trimPod, trimRun } from './cache-transforms.js';
+import { INDEX, JOB_INDEXERS, POD_INDEXERS, RUN_INDEXERS } from './cache-indexes.js';
+import { keyOf, startInformer, type Informer, type InformerOptions, type KubeObject } from './informer.js';
 import { createPipelineHandler } from './pipeline-handler.js';
 import { createRunHandler } from './run-handler.js';
 import { createScheduleHandler } from './schedule-handler.js';
@@ -53,14 +55,14 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
   const inform = <T extends KubeObject>(
     collection: Collection,
     onChange: (key: string) => void,
-    labelSelector?: string,
+    more: Pick<InformerOptions, 'labelSelector' | 'transform' | 'indexers'>,
   ) => {
     const i = startInformer<T>({
       client,
       collection,
       onChange,
       onError: onError(collection.plural),
-      ...(labelSelector ? { labelSelector } : {}),
+      ...more,
     });
     informers.push(i as unknown as Informer<KubeObject>);
     return i;
@@ -71,34 +73,44 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
   const enqueuePipeline = (key: string) => pipelineQueue.add(key);
   const nsOf = (key: string) => key.slice(0, key.indexOf('/'));
 
-  const runs = inform<PipelineRunObject & KubeObject>(watched(crd, 'pipelineruns'), (key) => {
-    enqueueRun(key);
-    const run = runs.get(key);
-    const owner = run && controllerOwner(run as Owned, 'PipelineSchedule');
-    if (owner) enqueueSchedule(`${nsOf(key)}/${owner}`);
-    if (run) enqueuePipeline(`${nsOf(key)}/${run.spec.pipelineRef.name}`);
-    // A deleted run is gone from the cache; its schedule resyncs on its own requeue.
-  });
+  const runs = inform<PipelineRunObject & KubeObject>(
+    watched(crd, 'pipelineruns'),
+    (key) => {
+      enqueueRun(key);
+      const run = runs.get(key);
+      const owner = run && controllerOwner(run as Owned, 'PipelineSchedule');
+      if (owner) enqueueSchedule(`${nsOf(key)}/${owner}`);
+      if (run) enqueuePipeline(`${nsOf(key)}/${run.spec.pipelineRef.name}`);
+      // A deleted run is gone from the cache; its schedule resyncs on its own requeue.
+    },
+    { transform: trimRun, indexers: RUN_INDEXERS },
+  );
   const schedules = inform<PipelineScheduleObject & KubeObject>(
     watched(crd, 'pipelineschedules'),
     enqueueSchedule,
+    { transform: stripMetadata },
   );
-  const pipelines = inform<PipelineObject & KubeObject>(watched(crd, 'pipelines'), (key) => {
-    enqueuePipeline(key);
-    for (const r of runs.list()) {
-      if (`${r.metadata.namespace}/${r.spec.pipelineRef.name}` === key) enqueueRun(keyOf(r));
-    }
-  });
+  const pipelines = inform<PipelineObject & KubeObject>(
+    watched(crd, 'pipelines'),
+    (key) => {
+      enqueuePipeline(key);
+      for (const r of runs.byIndex(INDEX.runsByPipeline, key)) enqueueRun(keyOf(r));
+    },
+    { transform: stripMetadata },
+  );
+  // A deleted Job is gone from the cache by the time its key arrives: remember whose it was.
+  const jobRun = new Map<string, string>();
   const jobs = inform<Owned>(
     watched('batch/v1', 'jobs'),
     (key) => {
       const job = jobs.get(key);
       const owner = job && controllerOwner(job, 'PipelineRun');
-      if (owner) enqueueRun(`${nsOf(key)}/${owner}`);
-      else if (!job)
-        for (const r of runs.list()) if (r.metadata.namespace === nsOf(key)) enqueueRun(keyOf(r));
+      if (owner) jobRun.set(key, `${nsOf(key)}/${owner}`);
+      const runKey = jobRun.get(key);
+      if (runKey) enqueueRun(runKey);
+      if (!job) jobRun.delete(key);
     },
-    LABELS.run,
+    { labelSelector: LABELS.run, transform: trimJob, indexers: JOB_INDEXERS },
   );
   const pods = inform<Owned>(
     watched('v1', 'pods'),
@@ -109,7 +121,7 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
       const owner = job && controllerOwner(job, 'PipelineRun');
       if (owner) enqueueRun(`${nsOf(key)}/${owner}`);
     },
-    LABELS.run,
+    { labelSelector: LABELS.run, transform: trimPod, indexers: POD_INDEXERS },
   );
 
   const onQueueError = (kind: string) => (key: string, e: unknown, retries: number) =>

@@ -128,14 +128,14 @@ export function createKubeClient(kc: KubeConfig, options: KubeClientOptions = {}
   }
 
   return {
-    list: <T extends KubeObject>(c: Collection, labelSelector?: string) =>
+    list: <T extends KubeObject>(c: Collection, labelSelector?: string, transform?: (o: KubeObject) => T) =>
       guard(`list ${collectionUrlPath(c)}`, async () => {
         const items: T[] = [];
         let cont: string | undefined;
         let resourceVersion = '';
         do {
           const page = await listPage(c, labelSelector, cont);
-          items.push(...(page.items as T[]));
+          for (const o of page.items as T[]) items.push(transform ? transform(o) : o);
           // All pages come from one snapshot; its resourceVersion is where the watch starts.
           resourceVersion ||= page.metadata?.resourceVersion ?? '';
           cont = page.metadata?.continue || page.metadata?._continue || undefined;

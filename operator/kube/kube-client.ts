@@ -35,10 +35,14 @@ export interface WholeObject {
 }
 
 export interface KubeClient {
-  /** The whole collection and the resourceVersion to watch from. */
+  /**
+   * The whole collection and the resourceVersion to watch from; `transform` is applied to each page's items as it
+   * arrives, so a large list never holds every full object at once.
+   */
   list<T extends KubeObject>(
     c: Collection,
     labelSelector?: string,
+    transform?: (o: KubeObject) => T,
   ): Promise<{ items: T[]; resourceVersion: string }>;
   /** Streams events (bookmarks included) until the server ends the stream or `signal` aborts; rejects on errors. */
   watch(

@@ -276,6 +276,32 @@ describe('operator against a real apiserver', () => {
     ]);
   });
 
+  it('a finished run (cached in brief) changed later keeps its whole status when observedGeneration moves', async () => {
+    const ns = await namespace();
+    const executor = startFakeJobExecutor(api, ns, script);
+    await start(ns);
+    await create(ns, 'pipelines', 'Pipeline', 'retail', pipelineSpec);
+    await create(ns, 'pipelineruns', 'PipelineRun', 'run-done', {
+      pipelineRef: { name: 'retail' },
+      steps: ['gold'],
+    });
+    const done = await waitFor('run-done to finish', async () => terminal(await runStatus(ns, 'run-done')));
+    await executor.stop();
+    // Cancelling a finished run changes nothing but the generation the status was computed from.
+    await api.call(
+      'PATCH',
+      `${crPath(ns, 'pipelineruns')}/run-done`,
+      { spec: { cancelled: true } },
+      'application/merge-patch+json',
+    );
+    const after = await waitFor('observedGeneration 2', async () => {
+      const s = await runStatus(ns, 'run-done');
+      return s.observedGeneration === 2 ? s : undefined;
+    });
+    expect(after).toEqual({ ...done, observedGeneration: 2 });
+    expect(after.steps).toEqual([expect.objectContaining({ name: 'gold', rowsOut: 98 })]);
+  });
+
   it('cancels a running run: its active Job is deleted', async () => {
     const ns = await namespace();
     const executor = startFakeJobExecutor(api, ns, () => 'hang');
