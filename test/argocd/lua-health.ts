@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * Runs an Argo CD health script with a real Lua 5.1 interpreter the way Argo CD does: the resource is a global `obj`
- * table (JSON-like: objects and arrays as tables, arrays 1-based, null fields absent) and the script's chunk returns
- * `{ status, message }`. The script runs in an environment with only the libraries Argo CD's sandbox offers (base,
- * string, table, math), so a script that reaches for os or io fails here as it would in Argo CD.
+ * Runs an Argo CD health script the way Argo CD's controller does, with two interpreters: the real Lua 5.1, and
+ * gopher-lua (the Lua 5.1 implementation Argo CD embeds; test/argocd/gopher-lua). The resource is a global `obj` table
+ * (objects and arrays as tables, arrays 1-based, null fields absent) and the script's chunk returns
+ * `{ status, message }`. Only the libraries Argo CD opens by default are there (base and table: no string, math, io
+ * or os), so a script that reaches for them fails here as it would in Argo CD.
  */
 
 export const ARGO_HEALTH_STATUSES = ['Healthy', 'Progressing', 'Degraded', 'Suspended', 'Missing', 'Unknown'];
@@ -49,19 +50,25 @@ export function toLua(value: unknown): string {
   throw new Error(`cannot pass ${typeof value} to Lua`);
 }
 
-// Raw bytes in string literals: the Buffer above is written as latin1 so each byte stays one byte.
+// Runs the script in an environment holding only what Argo CD gives health scripts, then prints status NUL message.
 const DRIVER = `
 local script, obj = ...
 local env = {
   obj = obj,
   assert = assert, error = error, ipairs = ipairs, next = next, pairs = pairs, pcall = pcall, select = select,
-  tonumber = tonumber, tostring = tostring, type = type, unpack = unpack,
-  string = string, table = table, math = math,
+  tonumber = tonumber, tostring = tostring, type = type, unpack = unpack, rawget = rawget, rawset = rawset,
+  rawequal = rawequal, setmetatable = setmetatable, getmetatable = getmetatable, print = print,
+  table = table,
 }
+-- Without Argo CD's string library, strings have no methods (s:upper()) either.
+local stringMeta = getmetatable("")
+local stringIndex = stringMeta.__index
+stringMeta.__index = nil
 local chunk, err = loadfile(script)
 if chunk == nil then io.stderr:write(err) os.exit(2) end
 setfenv(chunk, env)
 local ok, hs = pcall(chunk)
+stringMeta.__index = stringIndex
 if not ok then io.stderr:write(tostring(hs)) os.exit(3) end
 if type(hs) ~= "table" then io.stderr:write("the script returned " .. type(hs) .. ", not a table") os.exit(4) end
 if type(hs.status) ~= "string" or (hs.message ~= nil and type(hs.message) ~= "string") then
@@ -74,7 +81,8 @@ export function runHealthLua(lua: string, scriptPath: string, obj: unknown): Hea
   const dir = mkdtempSync(join(tmpdir(), 'medallion-lua-'));
   try {
     const driver = join(dir, 'driver.lua');
-    // The object is a second chunk argument: built as a literal and passed through a tiny loader chunk.
+    // The object goes in as a literal argument. toLua escapes strings byte by byte (chars 0x80-0xff stand for raw
+    // bytes), so the file is written as latin1 to keep each of them one byte.
     writeFileSync(
       driver,
       Buffer.from(
@@ -90,4 +98,13 @@ export function runHealthLua(lua: string, scriptPath: string, obj: unknown): Hea
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The same contract through gopher-lua: `bin` is test/argocd/setup-gopher-lua.sh's gopher-health. */
+export function runHealthGopher(bin: string, scriptPath: string, obj: unknown): HealthStatus {
+  const r = spawnSync(bin, [scriptPath], { input: JSON.stringify(obj), encoding: 'utf8' });
+  if (r.error) throw new LuaError(`cannot run ${bin}: ${r.error.message}`, { cause: r.error });
+  if (r.status !== 0) throw new LuaError(`${scriptPath}: exit ${r.status}: ${r.stderr.trim()}`);
+  const [status = '', message = ''] = r.stdout.split('\0');
+  return { status, message };
 }

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # `npm run test:argocd`: runs every Argo CD health_test.yaml case of the Medallion kinds with the real Lua 5.1
-# interpreter (Argo CD runs health scripts in gopher-lua, which implements Lua 5.1), and checks that
-# deploy/argocd/argocd-cm-snippet.yaml matches the scripts.
+# interpreter and with gopher-lua (the Lua 5.1 implementation Argo CD embeds, built from its Go module by
+# setup-gopher-lua.sh), and checks that deploy/argocd/argocd-cm-snippet.yaml matches the scripts.
 #
-# Lua 5.1 comes from Debian's lua5.1 package (installed when missing; it needs root or sudo).
-# Environment: MEDALLION_LUA  a Lua 5.1 interpreter to use instead of lua5.1 on PATH.
+# Lua 5.1 comes from Debian's lua5.1 package (installed when missing; it needs root or sudo); Go builds gopher-lua.
+# Environment: MEDALLION_LUA            a Lua 5.1 interpreter to use instead of lua5.1 on PATH
+#              MEDALLION_GOPHER_HEALTH  a gopher-health binary to use instead of building one
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -27,4 +28,5 @@ case "$("$LUA" -e 'io.write(_VERSION)')" in
   *) log "$LUA is not Lua 5.1 (Argo CD's gopher-lua implements 5.1)"; exit 1 ;;
 esac
 export MEDALLION_LUA="$LUA"
+export MEDALLION_GOPHER_HEALTH="${MEDALLION_GOPHER_HEALTH:-$(bash test/argocd/setup-gopher-lua.sh)}"
 npx vitest run --config test/argocd/vitest.config.ts

@@ -1,2 +1,2 @@
--- Argo CD's Lua sandbox has no os library; the test harness must refuse this script as Argo CD would.
-return { status = "Healthy", message = os.date() }
+-- Argo CD opens no os library for health scripts; the harness must refuse this script as Argo CD would.
+return { status = "Healthy", message = os.getenv("HOME") }

@@ -2,7 +2,7 @@
 -- Progressing until the operator has observed the current generation; then the Ready condition decides:
 -- True -> Healthy, False (InvalidSpec) -> Degraded. Run outcomes are not the Pipeline's health: a failed run is
 -- reported in the message and by alerts, and is Degraded on the PipelineRun itself.
--- Lua 5.1 only (Argo CD runs gopher-lua): no goto, no integer division, no os/io.
+-- Lua 5.1 (Argo CD runs gopher-lua) with only the base and table libraries: no string.*, math.*, os.*, io.*.
 local hs = { status = "Progressing", message = "Waiting for the operator to report status" }
 
 if obj.metadata ~= nil and obj.metadata.deletionTimestamp ~= nil then

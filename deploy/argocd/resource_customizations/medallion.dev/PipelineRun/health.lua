@@ -2,7 +2,7 @@
 -- Pending, Running -> Progressing; Succeeded -> Healthy; Degraded (completed with data-quality or enrichment
 -- warnings; its data was published) -> Healthy, the message starts with "Degraded"; Failed -> Degraded; Cancelled ->
 -- Degraded (the run did not complete and never resumes; a PostSync hook run that was cancelled must fail the sync).
--- Lua 5.1 only (Argo CD runs gopher-lua): no goto, no integer division, no os/io.
+-- Lua 5.1 (Argo CD runs gopher-lua) with only the base and table libraries: no string.*, math.*, os.*, io.*.
 local hs = { status = "Progressing", message = "Waiting for the operator to start the run" }
 
 if obj.metadata ~= nil and obj.metadata.deletionTimestamp ~= nil then

@@ -1,7 +1,7 @@
 -- Argo CD health check for medallion.dev/v1alpha1 PipelineSchedule (rules and rationale: docs/argocd.md).
 -- Progressing until the operator has observed the current generation; then spec.suspend -> Suspended, and the
 -- Ready condition decides: True -> Healthy (message: the next run time), False (InvalidSchedule) -> Degraded.
--- Lua 5.1 only (Argo CD runs gopher-lua): no goto, no integer division, no os/io.
+-- Lua 5.1 (Argo CD runs gopher-lua) with only the base and table libraries: no string.*, math.*, os.*, io.*.
 local hs = { status = "Progressing", message = "Waiting for the operator to report status" }
 
 if obj.metadata ~= nil and obj.metadata.deletionTimestamp ~= nil then

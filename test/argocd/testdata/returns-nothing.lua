@@ -1,0 +1,2 @@
+-- A health script must return a table.
+local hs = { status = "Healthy" }
