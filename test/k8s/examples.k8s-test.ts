@@ -170,7 +170,11 @@ describe('examples/argocd/application.yaml', () => {
       if (i > 100) throw new Error('applications.argoproj.io not established');
       await new Promise((res) => setTimeout(res, 100));
     }
-    expect(kubectl(['create', 'namespace', 'argocd']).ok).toBe(true);
+    const argocdNs = kubectl(
+      ['apply', '--server-side', '--field-manager=medallion-examples-test', '-f', '-'],
+      stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'argocd' } }),
+    );
+    expect(argocdNs.ok, argocdNs.err).toBe(true);
     let r = dryRun(apps());
     // Discovery can lag the Established condition by a moment.
     for (let i = 0; !r.ok && /no matches for kind|ensure CRDs are installed/.test(r.err) && i < 50; i++) {
