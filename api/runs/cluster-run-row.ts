@@ -10,6 +10,9 @@ export const parseClusterRunId = (id: string): { namespace: string; name: string
   return { namespace: id.slice(0, i), name: id.slice(i + 1) };
 };
 
+/** RFC 3339 from the apiserver (seconds) to the API's ISO form (milliseconds), as the history table returns it. */
+const iso = (t: string | undefined): string | null => (t ? new Date(t).toISOString() : null);
+
 /** Pure: a PipelineRun as the apiserver returns it, as a history row (what the API serves and keeps). */
 export function historyRowFromPipelineRun(run: PipelineRunObject): RunHistoryRow {
   const st = run.status ?? {};
@@ -29,8 +32,8 @@ export function historyRowFromPipelineRun(run: PipelineRunObject): RunHistoryRow
     name: run.metadata.name,
     pipeline: run.spec.pipelineRef.name,
     phase: st.phase ?? 'Pending',
-    startedAt: st.startTime ?? run.metadata.creationTimestamp ?? new Date(0).toISOString(),
-    finishedAt: st.completionTime ?? null,
+    startedAt: iso(st.startTime ?? run.metadata.creationTimestamp) ?? new Date(0).toISOString(),
+    finishedAt: iso(st.completionTime),
     steps,
     quality: st.quality ?? null,
     kpis: st.kpis ?? null,
