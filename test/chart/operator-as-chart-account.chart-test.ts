@@ -13,7 +13,7 @@ import { admin, apply, serviceAccountClient } from './rbac.js';
 
 /**
  * The real operator, authenticated as the chart's operator ServiceAccount (namespace scope, the narrowest), drives a
- * manual run and a scheduled run to the end: informers, Jobs, the spec ConfigMap, status of all three kinds, Events,
+ * manual run (then cancelled after it finished) and a scheduled run to the end: informers, Jobs, the spec ConfigMap, status of all three kinds, Events,
  * run creation and history pruning by the schedule, and the leader Lease all work with the chart's RBAC, and no
  * request is refused. Step pods (created from the operator's Jobs, with the chart's step ServiceAccount) are admitted
  * by a namespace that enforces the restricted Pod Security Standard.
@@ -106,6 +106,20 @@ describe('the operator with the chart RBAC (namespace scope)', () => {
       return s?.phase === 'Succeeded' ? s : undefined;
     });
     expect(manual.steps.map((s: Obj) => s.phase)).toEqual(manual.steps.map(() => 'Succeeded'));
+    // Cancelling a finished run only moves its generation: the operator re-reads the run (kept trimmed in its
+    // cache) before writing observedGeneration 2, the one `get` the operator makes on the watched kinds.
+    const cancelled = await api.call(
+      'PATCH',
+      `${crPath('pipelineruns')}/manual`,
+      { spec: { cancelled: true } },
+      'application/merge-patch+json',
+    );
+    expect(cancelled.status).toBe(200);
+    const after = await waitFor('observedGeneration 2', async () => {
+      const s = (await api.call('GET', `${crPath('pipelineruns')}/manual`)).body.status as Obj | undefined;
+      return s?.observedGeneration === 2 ? s : undefined;
+    });
+    expect(after).toEqual({ ...manual, observedGeneration: 2 });
 
     const schedule = await waitFor('the scheduled run to succeed and be pruned', async () => {
       const s = (await api.call('GET', `${crPath('pipelineschedules')}/every-5m`)).body.status as

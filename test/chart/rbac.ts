@@ -22,8 +22,9 @@ const expand = (needs: Need[]): Set<Permission> =>
 export const OPERATOR_NEEDS = expand([
   // start-operator.ts informers: list then watch (informer.ts), for all three kinds, step Jobs and their Pods.
   ['medallion.dev', ['pipelines', 'pipelineschedules'], ['list', 'watch']],
-  // + schedule-handler.ts: createRun (create), cancelRun (merge patch spec.cancelled), deleteRun (history limits).
-  ['medallion.dev', ['pipelineruns'], ['list', 'watch', 'create', 'patch', 'delete']],
+  // + run-handler.ts: a finished run, trimmed in the cache, is re-read (get) before its status is written;
+  // schedule-handler.ts: createRun (create), cancelRun (merge patch spec.cancelled), deleteRun (history limits).
+  ['medallion.dev', ['pipelineruns'], ['get', 'list', 'watch', 'create', 'patch', 'delete']],
   // kube-writes.ts writeStatus: PUT of the status subresource (replaceNamespacedCustomObjectStatus) for each kind.
   ['medallion.dev', ['pipelines/status', 'pipelineschedules/status', 'pipelineruns/status'], ['update']],
   // core/resources.ts ownerReference(): blockOwnerDeletion on Jobs/ConfigMaps (owner: run) and runs (owner:

@@ -1,11 +1,12 @@
 {{/*
 What the operator does, derived from operator/controller (informers, handlers, kube-writes) and operator/kube:
 informers list+watch the three kinds, step Jobs and their Pods; the run handler creates the spec ConfigMap and Jobs,
-deletes Jobs (cancel, timeout) and replaces run status; the schedule handler creates, merge-patches (cancel under
+deletes Jobs (cancel, timeout), re-reads a finished run whole before writing its status (the cache keeps it trimmed)
+and replaces run status; the schedule handler creates, merge-patches (cancel under
 Replace) and deletes (history) runs; every kind's status goes through the status subresource; Events record phase
 changes. Objects it creates carry ownerReferences with blockOwnerDeletion, which clusters running the
 OwnerReferencesPermissionEnforcement admission plugin (OpenShift) only allow with update on the owner's finalizers.
-No get (everything is read from informer caches), no Secrets, no wildcards. test/chart/rbac.chart-test.ts proves it.
+No get but that one (the rest is read from informer caches), no Secrets, no wildcards. test/chart/rbac.chart-test.ts proves it.
 */}}
 {{- define "medallion.operator.rules" -}}
 - apiGroups: [medallion.dev]
@@ -13,7 +14,7 @@ No get (everything is read from informer caches), no Secrets, no wildcards. test
   verbs: [list, watch]
 - apiGroups: [medallion.dev]
   resources: [pipelineruns]
-  verbs: [list, watch, create, patch, delete]
+  verbs: [get, list, watch, create, patch, delete]
 - apiGroups: [medallion.dev]
   resources: [pipelines/status, pipelineschedules/status, pipelineruns/status]
   verbs: [update]
