@@ -50,6 +50,8 @@ const HELP = `Usage: node --import tsx bench/operator-bench.ts [options]   (run 
   --pipeline-runs N   PipelineRuns for the scale phase, spread over the Pipelines (default 10000)
   --restarts N        operator starts measured on the loaded cluster (default 2)
   --concurrency N     requests in flight while loading the cluster (default 64)
+  --baseline DIR      also measure the operator of another build (a checkout with bin/ and dist/, e.g. the
+                      previous commit) on the same loaded cluster, alternating with this one: before/after in one run
   --json FILE         also write the results as JSON
   --help              this text
 `;
@@ -66,6 +68,7 @@ const { values: opts } = parseArgs({
     restarts: { type: 'string', default: '2' },
     concurrency: { type: 'string', default: '64' },
     json: { type: 'string' },
+    baseline: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
   strict: true,
@@ -141,13 +144,13 @@ function httpText(port: number, path: string): Promise<string> {
   });
 }
 
-async function startOperator(kubeconfig: string, logFile: string): Promise<Operator> {
+async function startOperator(kubeconfig: string, logFile: string, root = repo): Promise<Operator> {
   const port = await freePort();
   const fd = openSync(logFile, 'a');
   const spawnedAt = performance.now();
   const child = spawn(
     process.execPath,
-    [join(repo, 'bin/medallion.js'), 'operator', '--kubeconfig', kubeconfig, '--port', String(port)],
+    [join(root, 'bin/medallion.js'), 'operator', '--kubeconfig', kubeconfig, '--port', String(port)],
     { stdio: ['ignore', fd, fd], env: { ...process.env, MEDALLION_LOG_LEVEL: 'info' } },
   );
   closeSync(fd);
@@ -205,6 +208,19 @@ async function counters(port: number): Promise<Counters> {
     if (d) depth += Number(d[1]);
   }
   return { reconciles, depth };
+}
+
+/** The process's own memory gauges (prom-client defaults) once drained: live heap vs what the heap has reserved. */
+async function heapMiB(port: number): Promise<Record<string, number>> {
+  const text = await httpText(port, '/metrics');
+  const read = (name: string) =>
+    Number(new RegExp(`^medallion_operator_${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1]) / MiB;
+  return {
+    rss: read('process_resident_memory_bytes'),
+    heapTotal: read('nodejs_heap_size_total_bytes'),
+    heapUsed: read('nodejs_heap_size_used_bytes'),
+    external: read('nodejs_external_memory_bytes'),
+  };
 }
 
 /** See the header: the spawn-relative time of the last reconcile of the resync. */
@@ -430,6 +446,22 @@ async function loadPhase(api: KubeRest) {
   };
 }
 
+/** Removes every bench Pipeline's status, so the next operator start computes and writes them all again. */
+async function resetPipelineStatus(api: KubeRest) {
+  const ns = 'bench-scale';
+  const list = await must(api, 'GET', `${GROUP}/namespaces/${ns}/pipelines`);
+  const names = (list.items as { metadata: { name: string } }[]).map((p) => p.metadata.name);
+  await pool(names.length, concurrency, async (i) => {
+    await must(
+      api,
+      'PATCH',
+      `${GROUP}/namespaces/${ns}/pipelines/${names[i]}/status`,
+      { status: null },
+      'application/merge-patch+json',
+    );
+  });
+}
+
 async function main() {
   const results: Record<string, unknown> = {
     date: new Date().toISOString(),
@@ -467,28 +499,41 @@ async function main() {
 
     const starts: Record<string, unknown>[] = [];
     const want = { pipelinerun: nRuns + nLatency, pipeline: nPipelines + 1 };
+    const builds = [
+      ...(opts.baseline ? [{ build: 'baseline', root: resolve(opts.baseline) }] : []),
+      { build: 'current', root: repo },
+    ];
+    let logN = 0;
     for (let n = 1; n <= nRestarts; n++) {
-      const op = await startOperator(cp.kubeconfig, opLog(n));
-      operators.push(op);
-      const readyMs = await waitLeading(op);
-      const { drainedMs, reconciles } = await waitDrained(op, want);
-      const { rss, hwm } = op.peak();
-      await op.stop();
-      const s = {
-        start: n,
-        readyMs,
-        resyncMs: drainedMs,
-        reconciles,
-        peakRssMiB: hwm / MiB,
-        sampledRssMiB: rss / MiB,
-      };
-      starts.push(s);
-      log(
-        `start ${n}: ready ${ms(readyMs)}, resync drained ${ms(drainedMs)}, peak RSS ${(hwm / MiB).toFixed(0)} MiB, reconciles ${JSON.stringify(reconciles)}`,
-      );
+      for (const { build, root } of builds) {
+        // With a baseline, each build's first start finds the Pipelines without status, as after the load.
+        if (n === 1 && builds.length > 1) await resetPipelineStatus(api);
+        const op = await startOperator(cp.kubeconfig, opLog(++logN), root);
+        operators.push(op);
+        const readyMs = await waitLeading(op);
+        const { drainedMs, reconciles } = await waitDrained(op, want);
+        const { rss, hwm } = op.peak();
+        const heap = await heapMiB(op.port);
+        await op.stop();
+        const s = {
+          build,
+          start: n,
+          readyMs,
+          resyncMs: drainedMs,
+          reconciles,
+          peakRssMiB: hwm / MiB,
+          sampledRssMiB: rss / MiB,
+          atDrainMiB: heap,
+        };
+        starts.push(s);
+        log(
+          `${build} start ${n}: ready ${ms(readyMs)}, resync drained ${ms(drainedMs)}, peak RSS ${(hwm / MiB).toFixed(0)} MiB, at drain ${JSON.stringify(heap, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v) : v))} MiB, reconciles ${JSON.stringify(reconciles)}`,
+        );
+      }
     }
     results.scale = starts;
-    const worst = (k: string) => Math.max(...starts.map((s) => Number(s[k])));
+    const mine = starts.filter((s) => s.build === 'current');
+    const worst = (k: string) => Math.max(...mine.map((s) => Number(s[k])));
     results.targets = {
       latencyP99Under1s: latency.p99Ms < 1000,
       peakRssUnder300MiB:

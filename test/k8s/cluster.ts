@@ -5,8 +5,9 @@ import { kubeRest } from './kube-rest.js';
 import { startApiserver } from './start-apiserver.js';
 
 /**
- * A local control plane for development: `up` starts etcd + kube-apiserver in the background with the CRDs
- * installed and writes .medallion/cluster/kubeconfig; `down` stops them and deletes the directory.
+ * A local control plane for development: `up` starts etcd, kube-apiserver and kube-controller-manager (Job and
+ * garbage-collector controllers) in the background with the CRDs installed and writes
+ * .medallion/cluster/kubeconfig; `down` stops them and deletes the directory.
  *   node --import tsx test/k8s/cluster.ts up|down
  */
 
@@ -45,8 +46,13 @@ async function up() {
     return;
   }
   rmSync(dir, { recursive: true, force: true });
-  const cp = await startApiserver({ dir, detached: true });
-  await installCrds(kubeRest(cp.kubeconfig));
+  // kube-controller-manager too: step Jobs get (forever Pending) Pods, deleted runs take their Jobs with them.
+  const cp = await startApiserver({
+    dir,
+    detached: true,
+    controllerManager: true,
+    beforeControllerManager: (kubeconfig) => installCrds(kubeRest(kubeconfig)),
+  });
   console.log(
     `control plane up in ${cp.startupMs} ms with the Medallion CRDs\nexport KUBECONFIG=${cp.kubeconfig}`,
   );

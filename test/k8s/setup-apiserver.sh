@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Builds etcd, kube-apiserver and kubectl (plus any extra Kubernetes commands named as arguments, for example
-# kube-controller-manager) from their published Go modules into a cache outside the repository, and prints the
-# directory holding them on stdout. Idempotent: binaries already in the cache are not rebuilt.
+# Builds etcd, kube-apiserver, kube-controller-manager and kubectl (plus any extra Kubernetes commands named as
+# arguments) from their published Go modules into a cache outside the repository, and prints the directory holding
+# them on stdout. Idempotent: binaries already in the cache are not rebuilt.
 #
 # Why a wrapper module: k8s.io/kubernetes points its k8s.io/* staging modules at ./staging with replace directives,
 # which `go install pkg@version` refuses and which do not exist in the module zip. A throw-away module that requires
@@ -10,7 +10,9 @@
 # its sibling modules and gets its own wrapper, so its dependency versions are not mixed with Kubernetes'.
 #
 # Environment:
-#   KUBEBUILDER_ASSETS       if it already holds etcd, kube-apiserver and kubectl, that directory is used as is
+#   KUBEBUILDER_ASSETS       if it already holds etcd, kube-apiserver and kubectl, those are used; envtest assets
+#                            have no kube-controller-manager, so it is built at the assets' own Kubernetes version
+#                            and the script prints a directory of links to both
 #   MEDALLION_CACHE          cache root (default ~/.cache/medallion)
 #   MEDALLION_K8S_VERSION    Kubernetes release (default v1.35.4; needs Go >= 1.25)
 #   MEDALLION_ETCD_VERSION   etcd release (default v3.6.5, the one that Kubernetes release is tested with)
@@ -23,7 +25,7 @@ CACHE="${MEDALLION_CACHE:-$HOME/.cache/medallion}"
 JOBS="${MEDALLION_GO_BUILD_JOBS:-2}"
 BIN="$CACHE/k8s/$K8S_VERSION/bin"
 SRC="$CACHE/k8s/$K8S_VERSION/src"
-COMMANDS=(kube-apiserver kubectl "$@")
+COMMANDS=(kube-apiserver kube-controller-manager kubectl "$@")
 
 log() { printf '[setup-apiserver] %s\n' "$*" >&2; }
 
@@ -39,9 +41,35 @@ if [[ -n "${KUBEBUILDER_ASSETS:-}" ]] && have_all "$KUBEBUILDER_ASSETS"; then
   echo "$KUBEBUILDER_ASSETS"
   exit 0
 fi
-if have_all "$BIN"; then
+ASSETS=""
+if [[ -n "${KUBEBUILDER_ASSETS:-}" ]] && [[ -x "$KUBEBUILDER_ASSETS/etcd" && -x "$KUBEBUILDER_ASSETS/kube-apiserver" && -x "$KUBEBUILDER_ASSETS/kubectl" ]]; then
+  # envtest assets: build only what they lack, at their Kubernetes version (controller-manager/apiserver skew).
+  ASSETS="$KUBEBUILDER_ASSETS"
+  K8S_VERSION="$("$ASSETS/kube-apiserver" --version | awk '{print $2}')"
+  BIN="$CACHE/k8s/$K8S_VERSION/bin"
+  SRC="$CACHE/k8s/$K8S_VERSION/src"
+  rest=()
+  for name in "${COMMANDS[@]}"; do [[ -x "$ASSETS/$name" ]] || rest+=("$name"); done
+  COMMANDS=("${rest[@]}")
+  log "using etcd, kube-apiserver and kubectl from KUBEBUILDER_ASSETS=$ASSETS ($K8S_VERSION); building ${COMMANDS[*]}"
+fi
+# The directory to print: the cache, or (with envtest assets) links to the assets and the commands built for them.
+link_assets() {
+  [[ -n "$ASSETS" ]] || { echo "$BIN"; return; }
+  local out="$CACHE/k8s/$K8S_VERSION/with-assets" name
+  mkdir -p "$out"
+  for name in "$ASSETS"/*; do ln -sfn "$name" "$out/$(basename "$name")"; done
+  for name in "${COMMANDS[@]}"; do ln -sfn "$BIN/$name" "$out/$name"; done
+  echo "$out"
+}
+have_built() {
+  local name
+  for name in "${COMMANDS[@]}"; do [[ -x "$BIN/$name" ]] || return 1; done
+  [[ -n "$ASSETS" || -x "$BIN/etcd" ]]
+}
+if have_built; then
   log "cached: $BIN"
-  echo "$BIN"
+  link_assets
   exit 0
 fi
 
@@ -59,7 +87,7 @@ patch="${K8S_VERSION##*.}"
 staging_version="v0.$minor.$patch"
 
 build_etcd() {
-  [[ -x "$BIN/etcd" ]] && return 0
+  [[ -x "$BIN/etcd" || -n "$ASSETS" ]] && return 0
   log "building etcd $ETCD_VERSION"
   (
     cd "$SRC/etcd"
@@ -125,4 +153,4 @@ start=$(date +%s)
 build_etcd
 build_kubernetes
 log "done in $(($(date +%s) - start)) s: $BIN"
-echo "$BIN"
+link_assets

@@ -27,7 +27,21 @@ export interface StartOptions {
   readyTimeoutMs?: number;
   /** Keep etcd and the apiserver running after this process exits (for `cluster.ts up`); pids go to `dir/pids`. */
   detached?: boolean;
+  /**
+   * Also run kube-controller-manager with the Job, garbage-collector and service-account controllers, once the
+   * apiserver is ready: Jobs get Pods (which stay Pending: there is no scheduler or kubelet), objects whose owner is
+   * deleted are collected, namespaces get their `default` ServiceAccount.
+   */
+  controllerManager?: boolean;
+  /**
+   * Runs once the apiserver is ready, before kube-controller-manager starts: install CRDs here so the garbage
+   * collector watches them from its first sync (it only rediscovers resources every 30 s).
+   */
+  beforeControllerManager?: (kubeconfig: string) => Promise<void>;
 }
+
+/** The kube-controller-manager controllers the harness runs (names as of Kubernetes 1.28+). */
+export const CONTROLLERS = ['job-controller', 'garbage-collector-controller', 'serviceaccount-controller'];
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -60,11 +74,16 @@ function launch(bin: string, args: string[], logFile: string, detached = false):
   return child;
 }
 
-function readyz(server: string, ca: Buffer, token: string): Promise<boolean> {
+function readyz(server: string, ca: Buffer | undefined, token: string, path = '/readyz'): Promise<boolean> {
   return new Promise((res) => {
     const req = request(
-      `${server}/readyz`,
-      { ca, headers: { authorization: `Bearer ${token}` }, timeout: 2000 },
+      `${server}${path}`,
+      // kube-controller-manager serves with a self-signed certificate of its own.
+      {
+        ...(ca ? { ca } : { rejectUnauthorized: false }),
+        headers: { authorization: `Bearer ${token}` },
+        timeout: 2000,
+      },
       (r) => {
         r.resume();
         res(r.statusCode === 200);
@@ -165,9 +184,17 @@ export async function startApiserver(opts: StartOptions = {}): Promise<ControlPl
   const launchApiserver = () =>
     launch(join(binDir, 'kube-apiserver'), apiserverArgs, join(dir, 'apiserver.log'), opts.detached);
   let apiserver = launchApiserver();
-  if (opts.detached) writeFileSync(join(dir, 'pids'), `${apiserver.pid} ${etcd.pid}\n`);
+  let controllerManager: ChildProcess | undefined;
+  const pids = () =>
+    opts.detached &&
+    writeFileSync(
+      join(dir, 'pids'),
+      `${[controllerManager?.pid, apiserver.pid, etcd.pid].filter((p) => p !== undefined).join(' ')}\n`,
+    );
+  pids();
 
   const stop = async () => {
+    if (controllerManager) await stopChild(controllerManager);
     await stopChild(apiserver);
     await stopChild(etcd);
     if (!opts.dir && !process.env.MEDALLION_KEEP_CLUSTER) rmSync(dir, { recursive: true, force: true });
@@ -194,11 +221,42 @@ export async function startApiserver(opts: StartOptions = {}): Promise<ControlPl
   const restartApiserver = async () => {
     await stopChild(apiserver);
     apiserver = launchApiserver();
+    pids();
     await waitReady(60_000);
   };
 
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(kubeconfig, kubeconfigYaml(server, pki.caCert, pki.adminToken), { mode: 0o600 });
+  if (opts.controllerManager) {
+    await opts.beforeControllerManager?.(kubeconfig);
+    const port = await freePort();
+    const logFile = join(dir, 'controller-manager.log');
+    controllerManager = launch(
+      join(binDir, 'kube-controller-manager'),
+      [
+        `--kubeconfig=${kubeconfig}`,
+        `--controllers=${CONTROLLERS.join(',')}`,
+        '--leader-elect=false',
+        '--bind-address=127.0.0.1',
+        `--secure-port=${port}`,
+        `--cert-dir=${join(dir, 'controller-manager-certs')}`,
+        '--v=1',
+      ],
+      logFile,
+      opts.detached,
+    );
+    pids();
+    const deadline = Date.now() + 60_000;
+    while (!(await readyz(`https://127.0.0.1:${port}`, undefined, pki.adminToken, '/healthz'))) {
+      if (controllerManager.exitCode !== null || Date.now() > deadline) {
+        const why = controllerManager.exitCode !== null ? 'exited' : 'timed out waiting for /healthz';
+        const logs = tail(logFile);
+        await stop();
+        throw new Error(`kube-controller-manager ${why}\n--- controller-manager.log\n${logs}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
   return { kubeconfig, server, dir, startupMs: Date.now() - started, stop, restartApiserver };
 }
 
