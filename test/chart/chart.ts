@@ -4,6 +4,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import type { PipelineObject, PipelineRunObject } from '../../operator/core/resources.js';
+import { buildStepJob, type JobManifest } from '../../operator/run/step-job.js';
 
 /** Helpers of the chart tests: helm and kubectl as processes, rendered manifests as plain objects. */
 
@@ -92,4 +94,25 @@ export function one(docs: KubeDoc[], kind: string, nameSuffix: string): KubeDoc 
   const found = docs.filter((d) => d.kind === kind && d.metadata.name.endsWith(nameSuffix));
   if (found.length !== 1) throw new Error(`expected one ${kind} named *${nameSuffix}, found ${found.length}`);
   return found[0] as KubeDoc;
+}
+
+/** A step Job exactly as the operator builds it (operator/run/step-job.ts), for the defaults of a minimal Pipeline. */
+export function sampleStepJob(namespace = 'n'): JobManifest {
+  return buildStepJob(
+    {
+      apiVersion: 'medallion.dev/v1alpha1',
+      kind: 'PipelineRun',
+      metadata: { name: 'r', namespace, uid: 'u' },
+      spec: { pipelineRef: { name: 'p' }, timeouts: { stepSeconds: 60 }, parameters: {} },
+    } as unknown as PipelineRunObject,
+    {
+      apiVersion: 'medallion.dev/v1alpha1',
+      kind: 'Pipeline',
+      metadata: { name: 'p', namespace },
+      spec: { source: { uri: '/data' }, job: { env: [], envFrom: [], imagePullPolicy: 'IfNotPresent' } },
+    } as unknown as PipelineObject,
+    'bronze',
+    1,
+    'medallion:test',
+  );
 }

@@ -4,10 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { buildStepJob } from '../../operator/run/step-job.js';
-import type { PipelineObject, PipelineRunObject } from '../../operator/core/resources.js';
 import { main } from '../../runner/cli/main.js';
-import { CHART_DIR, ROOT, one, render } from './chart.js';
+import { CHART_DIR, ROOT, one, render, sampleStepJob } from './chart.js';
 
 /**
  * There is no container engine here, so the image is checked without building it: the Dockerfile's stages, user and
@@ -150,23 +148,7 @@ describe('entrypoint commands', () => {
     return { code: await main(args, io), out };
   };
   const docs = render('m', 'medallion-system');
-  const stepJob = buildStepJob(
-    {
-      apiVersion: 'medallion.dev/v1alpha1',
-      kind: 'PipelineRun',
-      metadata: { name: 'r', namespace: 'n', uid: 'u' },
-      spec: { pipelineRef: { name: 'p' }, timeouts: { stepSeconds: 60 }, parameters: {} },
-    } as unknown as PipelineRunObject,
-    {
-      apiVersion: 'medallion.dev/v1alpha1',
-      kind: 'Pipeline',
-      metadata: { name: 'p', namespace: 'n' },
-      spec: { source: { uri: '/data' }, job: { env: [], envFrom: [], imagePullPolicy: 'IfNotPresent' } },
-    } as unknown as PipelineObject,
-    'bronze',
-    1,
-    'medallion:test',
-  );
+  const stepJob = sampleStepJob();
   const started = [
     ...['-operator', '-api'].map(
       (n) => (one(docs, 'Deployment', n) as Obj).spec.template.spec.containers[0].args,

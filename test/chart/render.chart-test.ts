@@ -12,6 +12,7 @@ import {
   one,
   render,
   renderText,
+  sampleStepJob,
   valuesArgs,
   type KubeDoc,
 } from './chart.js';
@@ -266,5 +267,18 @@ describe('NOTES.txt', () => {
     ]);
     expect(namespaced).toMatch(/watches namespace "etl" only/);
     expect(namespaced).not.toContain('m-medallion-api');
+  });
+});
+
+describe('step NetworkPolicy', () => {
+  it('selects the pods of the Jobs the operator creates, in each step namespace', () => {
+    const docs = render('m', 'medallion-system', valuesArgs('cluster-wide-values.yaml'));
+    const policies = byKind(docs, 'NetworkPolicy').filter((n) => n.metadata.name.endsWith('-steps'));
+    expect(policies.map((p) => p.metadata.namespace).sort()).toEqual(['team-a', 'team-b']);
+    const podLabels = (sampleStepJob().spec as Obj).template.metadata.labels as Record<string, string>;
+    for (const p of policies) {
+      expect(matches((p as Obj).spec.podSelector.matchLabels, podLabels)).toBe(true);
+      expect((p as Obj).spec).toMatchObject({ policyTypes: ['Ingress'], ingress: [] });
+    }
   });
 });
