@@ -23,8 +23,14 @@ export async function createJwtVerifier(jwt: ApiConfig['jwt']): Promise<JwtVerif
     key = await importSPKI(jwt.rs256PublicKeyPem, 'RS256');
     alg = 'RS256';
   } else return undefined;
+  // A token that verified once verifies again until it expires: cache its principal (bounded), so a client's
+  // requests cost one HMAC/RSA verification per token instead of one per request. Failures are never cached.
+  const verified = new Map<string, { principal: Principal; expiresAt: number }>();
   return {
     async verify(token) {
+      const hit = verified.get(token);
+      if (hit && hit.expiresAt > Date.now()) return hit.principal;
+      if (hit) verified.delete(token);
       try {
         const { payload } = await jwtVerify(token, key, {
           algorithms: [alg],
@@ -35,7 +41,15 @@ export async function createJwtVerifier(jwt: ApiConfig['jwt']): Promise<JwtVerif
         if (!isRole(payload.role)) {
           throw new ApiError(401, 'UNAUTHENTICATED', 'the token has no valid role claim');
         }
-        return { id: `jwt:${payload.sub}`, kind: 'jwt', role: payload.role, rateLimitPerMinute: undefined };
+        const principal: Principal = {
+          id: `jwt:${payload.sub}`,
+          kind: 'jwt',
+          role: payload.role,
+          rateLimitPerMinute: undefined,
+        };
+        if (verified.size >= 10_000) verified.delete(verified.keys().next().value as string);
+        verified.set(token, { principal, expiresAt: (payload.exp as number) * 1000 });
+        return principal;
       } catch (e) {
         if (e instanceof ApiError) throw e;
         const reason =

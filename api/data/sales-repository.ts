@@ -63,11 +63,25 @@ export function createSalesRepository(deps: { pool: pg.Pool; schema: string }) {
     async list(f: SalesFilter) {
       const p = params();
       const where: string[] = [];
+      // Filters on dimensions become key sets, so the page is cut from fact_sales alone (ordered by the
+      // (date_key, row_hash) index) and only its rows are joined to the dimensions.
       if (f.from) where.push(`f.date_key >= ${p.add(dateKey(f.from))}`);
       if (f.to) where.push(`f.date_key <= ${p.add(dateKey(f.to))}`);
-      if (f.country) where.push(`co.country_name = ${p.add(f.country)}`);
-      if (f.customer) where.push(`cu.customer_id = ${p.add(f.customer)} AND NOT cu.is_unknown`);
-      if (f.stockCode) where.push(`pr.stock_code = ${p.add(f.stockCode)}`);
+      if (f.country) {
+        where.push(
+          `f.country_key IN (SELECT country_key FROM ${s}.dim_country WHERE country_name = ${p.add(f.country)})`,
+        );
+      }
+      if (f.customer) {
+        where.push(
+          `f.customer_key IN (SELECT customer_key FROM ${s}.dim_customer WHERE customer_id = ${p.add(f.customer)} AND NOT is_unknown)`,
+        );
+      }
+      if (f.stockCode) {
+        where.push(
+          `f.product_key IN (SELECT product_key FROM ${s}.dim_product WHERE stock_code = ${p.add(f.stockCode)})`,
+        );
+      }
       if (f.lineType) where.push(`f.line_type = ${p.add(f.lineType)}`);
       const after = decodeCursor('sales', f.cursor, SalesKey);
       if (after) {
@@ -77,15 +91,14 @@ export function createSalesRepository(deps: { pool: pg.Pool; schema: string }) {
           pr.stock_code, pr.description, CASE WHEN cu.is_unknown THEN NULL ELSE cu.customer_id END AS customer_id,
           co.country_name AS country, f.line_type, f.quantity, f.unit_price::text AS unit_price,
           f.line_amount::text AS line_amount, f.amount_eur::text AS amount_eur, f.amount_usd::text AS amount_usd
-        FROM ${s}.fact_sales f
+        FROM (SELECT * FROM ${s}.fact_sales f ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+              ORDER BY f.date_key, f.row_hash LIMIT ${p.add(f.limit + 1)}) f
         JOIN ${s}.dim_date d ON d.date_key = f.date_key
         JOIN ${s}.dim_invoice i ON i.invoice_key = f.invoice_key
         JOIN ${s}.dim_product pr ON pr.product_key = f.product_key
         JOIN ${s}.dim_customer cu ON cu.customer_key = f.customer_key
         JOIN ${s}.dim_country co ON co.country_key = f.country_key
-        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY f.date_key, f.row_hash
-        LIMIT ${p.add(f.limit + 1)}`;
+        ORDER BY f.date_key, f.row_hash`;
       const { rows } = await deps.pool.query<Row>(sql, p.values);
       const result = page(rows, f.limit, (r) => [r.date_key, r.id], 'sales');
       return {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { KpiRepository } from '../data/kpi-repository.js';
-import { envelopeOf, ERROR_RESPONSES, ok } from '../envelope.js';
+import type { FastifyReply } from 'fastify';
+import { envelopeOf, ERROR_RESPONSES, metadata } from '../envelope.js';
 import { ApiError } from '../errors.js';
 import { dateRange, decimal } from '../schemas.js';
 import type { TypedApp } from './typed-app.js';
@@ -33,6 +34,22 @@ const RangeQuery = z.object(dateRange).refine((r) => !r.from || !r.to || r.from 
   path: ['from'],
 });
 
+/**
+ * KPI answers are cached per warehouse load (the same object until the next load), so each is validated against its
+ * schema and serialised once, then spliced into a fresh envelope per request: the hot path does no zod work.
+ */
+const serialised = new WeakMap<object, string>();
+function sendCached<S extends z.ZodType>(reply: FastifyReply, data: object, schema: S) {
+  let json = serialised.get(data);
+  if (json === undefined) {
+    json = JSON.stringify(schema.parse(data));
+    serialised.set(data, json);
+  }
+  return reply
+    .type('application/json; charset=utf-8')
+    .send(`{"status":"ok","data":${json},"metadata":${JSON.stringify(metadata(reply.elapsedTime))}}`);
+}
+
 /** KPIs of the current warehouse load: the gold marts, or computed over a date range. */
 export function registerKpiRoutes(app: TypedApp, deps: { kpis: KpiRepository }) {
   const common = { tags: ['kpis'], querystring: RangeQuery };
@@ -50,7 +67,7 @@ export function registerKpiRoutes(app: TypedApp, deps: { kpis: KpiRepository }) 
       if (!summary) {
         throw new ApiError(404, 'NOT_FOUND', 'no KPIs loaded yet', 'Run the gold and warehouse steps first.');
       }
-      return ok(summary, reply.elapsedTime);
+      return sendCached(reply, summary, SummarySchema);
     },
   );
   app.get(
@@ -62,7 +79,7 @@ export function registerKpiRoutes(app: TypedApp, deps: { kpis: KpiRepository }) 
         response: { 200: envelopeOf(z.array(PointSchema)), ...ERROR_RESPONSES },
       },
     },
-    async (request, reply) => ok(await deps.kpis.daily(request.query), reply.elapsedTime),
+    async (request, reply) => sendCached(reply, await deps.kpis.daily(request.query), z.array(PointSchema)),
   );
   app.get(
     '/api/v1/kpis/monthly',
@@ -73,7 +90,7 @@ export function registerKpiRoutes(app: TypedApp, deps: { kpis: KpiRepository }) 
         response: { 200: envelopeOf(z.array(PointSchema)), ...ERROR_RESPONSES },
       },
     },
-    async (request, reply) => ok(await deps.kpis.monthly(request.query), reply.elapsedTime),
+    async (request, reply) => sendCached(reply, await deps.kpis.monthly(request.query), z.array(PointSchema)),
   );
   app.get(
     '/api/v1/kpis/countries',
@@ -85,6 +102,7 @@ export function registerKpiRoutes(app: TypedApp, deps: { kpis: KpiRepository }) 
         response: { 200: envelopeOf(z.array(CountrySchema)), ...ERROR_RESPONSES },
       },
     },
-    async (request, reply) => ok(await deps.kpis.byCountry(request.query), reply.elapsedTime),
+    async (request, reply) =>
+      sendCached(reply, await deps.kpis.byCountry(request.query), z.array(CountrySchema)),
   );
 }

@@ -1,7 +1,8 @@
 /**
  * Version 4: what the read API serves besides the star schema. `run_history` keeps one row per run: the runner's
  * own runs (`medallion run` upserts its summary) and the cluster's PipelineRuns (the API mirrors them when it reads
- * them, so a run pruned from the cluster stays listed). `api_keys` holds API keys as SHA-256 hashes only.
+ * them, so a run pruned from the cluster stays listed). `api_keys` holds API keys as SHA-256 hashes only. An index on
+ * fact_sales (date_key, row_hash) serves the API's keyset pages of sales lines.
  */
 export const RUN_HISTORY_SQL = `
 CREATE TABLE run_history (
@@ -35,5 +36,8 @@ CREATE TABLE api_keys (
   created_at             timestamptz NOT NULL DEFAULT now(),
   revoked_at             timestamptz
 );
+-- The API pages sales lines by (business date, line id): one index makes any page an index range scan.
+CREATE INDEX fact_sales_date_row ON fact_sales (date_key, row_hash);
+
 COMMENT ON TABLE api_keys IS 'API keys of the read API: the secret is stored as its SHA-256 only; revoked keys stay for audit.';
 `;
