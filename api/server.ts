@@ -64,11 +64,11 @@ export async function startApiServer(options: {
     options.connect ?? (() => openWarehouseConnection({ spec, env: config.env, baseDir, logger }))
   )();
   try {
-    // Many short concurrent reads: more connections than a load needs (pg reads options.max at each checkout), and
-    // no parallel workers (starting them costs more than these indexed queries take).
-    (connection.pool as unknown as { options: { max: number } }).options.max = 10;
-    connection.pool.on('connect', (client) => {
-      client.query('SET max_parallel_workers_per_gather = 0').catch(() => undefined);
+    // Many short concurrent reads: more connections than a load needs, and no parallel workers (starting them costs
+    // more than these indexed queries take). pg reads the pool's options whenever it opens a connection.
+    Object.assign((connection.pool as unknown as { options: object }).options, {
+      max: 10,
+      options: '-c max_parallel_workers_per_gather=0',
     });
     // The API owns run_history and api_keys (migration 4): make sure they exist even before the first load.
     await runMigrations({ pool: connection.pool, schema: spec.schema, logger });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { z } from 'zod';
 import { decodeCursor, page } from '../cursor.js';
@@ -99,7 +100,9 @@ export function createSalesRepository(deps: { pool: pg.Pool; schema: string }) {
         JOIN ${s}.dim_customer cu ON cu.customer_key = f.customer_key
         JOIN ${s}.dim_country co ON co.country_key = f.country_key
         ORDER BY f.date_key, f.row_hash`;
-      const { rows } = await deps.pool.query<Row>(sql, p.values);
+      // Named (server-side prepared) per filter combination: PostgreSQL plans each shape once per connection.
+      const name = `sales-${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
+      const { rows } = await deps.pool.query<Row>({ name, text: sql, values: p.values });
       const result = page(rows, f.limit, (r) => [r.date_key, r.id], 'sales');
       return {
         items: result.items.map(({ date_key: _k, ...r }) => ({
