@@ -110,12 +110,9 @@ export function createRunHandler(deps: RunHandlerDeps) {
       } else if (a.type === 'deleteJob') {
         await deleteIfPresent(deps.client, collection('batch/v1', ns, 'jobs'), a.name);
         log.info({ job: a.name }, 'deleted step job');
-      } else {
-        await recordEvent(deps.client, run, a, now).catch((e: unknown) =>
-          log.warn({ err: e }, 'event not recorded'),
-        );
       }
     }
+    const events = result.actions.filter((a) => a.type === 'event');
     if (!sameJson(run.status ?? {}, result.status)) {
       await writeStatus(deps.client, collection(run.apiVersion, ns, 'pipelineruns'), run, result.status);
       // Counted only once the status holding the transition is stored: a 409 retries without double counting.
@@ -126,6 +123,11 @@ export function createRunHandler(deps: RunHandlerDeps) {
       if (result.status.phase !== run.status?.phase)
         log.info({ phase: result.status.phase }, 'run phase changed');
     }
+    // Events describe transitions that are stored: after a 409 the retry recomputes them, so they are sent once.
+    for (const e of events)
+      await recordEvent(deps.client, run, e, now).catch((err: unknown) =>
+        log.warn({ err }, 'event not recorded'),
+      );
     return result.requeueAfterMs !== undefined ? { requeueAfterMs: result.requeueAfterMs } : {};
   };
 }

@@ -1,12 +1,17 @@
+import { Agent as HttpsAgent, type Agent } from 'node:https';
 import {
   ApiException,
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
   PatchStrategy,
+  ServerConfiguration,
   Watch,
+  createConfiguration,
   setHeaderOptions,
   type CoreV1Event,
+  type RequestContext,
+  type SecurityAuthentication,
   type V1ConfigMap,
 } from '@kubernetes/client-node';
 import { FIELD_MANAGER } from '../core/names.js';
@@ -86,10 +91,44 @@ export interface KubeClientOptions {
   pageSize?: number;
 }
 
+/**
+ * The library's auth step builds a new https.Agent for every request, so every request paid a TLS handshake and a
+ * fresh TLS context (CA parsed again): tens of KiB of native memory each, and a write burst of 1,000 status updates
+ * left tens of MiB for the GC to find. This auth method lets the kubeconfig do its part (token, exec and OIDC
+ * plugins, client certificates) and then swaps in one keep-alive agent per distinct TLS identity.
+ */
+function sharedAgentAuth(kc: KubeConfig): SecurityAuthentication {
+  const agents = new Map<string, Agent>();
+  return {
+    getName: () => 'medallion-shared-agent',
+    async applySecurityAuthentication(context: RequestContext) {
+      await kc.applySecurityAuthentication(context);
+      const fresh = context.getAgent();
+      if (!(fresh instanceof HttpsAgent) || kc.getCurrentCluster()?.proxyUrl) return;
+      const o = fresh.options;
+      // Certificates rotated by an exec plugin give a new key, hence a new agent; the old one idles out.
+      const id = JSON.stringify([o.ca, o.cert, o.key, o.pfx, o.rejectUnauthorized, o.servername].map(String));
+      let agent = agents.get(id);
+      if (!agent) {
+        agents.clear();
+        agent = new HttpsAgent({ ...o, keepAlive: true, maxFreeSockets: 4 });
+        agents.set(id, agent);
+      }
+      context.setAgent(agent);
+    },
+  };
+}
+
 export function createKubeClient(kc: KubeConfig, options: KubeClientOptions = {}): KubeClient {
   const pageSize = options.pageSize ?? 500;
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const core = kc.makeApiClient(CoreV1Api);
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('kubeconfig: no current cluster');
+  const configuration = createConfiguration({
+    baseServer: new ServerConfiguration(cluster.server, {}),
+    authMethods: { default: sharedAgentAuth(kc) },
+  });
+  const custom = new CustomObjectsApi(configuration);
+  const core = new CoreV1Api(configuration);
   const watcher = new Watch(kc);
   const mergePatchOptions = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 

@@ -229,6 +229,21 @@ describe('reconcileRun', () => {
     expect(w.run.status?.currentStep).toBe('silver');
   });
 
+  it("reports a retry whose status write was lost (409) when it adopts the new attempt's Job", () => {
+    const w = world({ retries: { limit: 2, backoffSeconds: 10, maxBackoffSeconds: 10 } });
+    w.reconcile(0);
+    w.finish('r1-bronze-1', 30, false);
+    w.reconcile(31);
+    const stored = structuredClone(w.run.status);
+    expect(kinds(w.reconcile(40))).toEqual(['createJob', 'event:StepRetried']);
+    w.run.status = stored; // the write of that status failed with 409; the Job exists
+    const again = w.reconcile(41);
+    expect(kinds(again)).toEqual(['event:StepRetried']);
+    expect(w.run.status?.steps?.[0]).toMatchObject({ phase: 'Running', attempts: 2, jobName: 'r1-bronze-2' });
+    // Once stored, no second event.
+    expect(kinds(w.reconcile(42))).toEqual([]);
+  });
+
   it('records the failed attempt even when the operator only sees it after its retry is due', () => {
     const w = world({ retries: { limit: 2, backoffSeconds: 1, maxBackoffSeconds: 1 } });
     w.reconcile(0);

@@ -159,6 +159,13 @@ export function reconcileRun(desired: RunDesired, observedJobs: ObservedJob[], n
       start(step, attempt);
       break;
     }
+    // A retry whose Job was created by a reconcile that then lost its status write (409, crash): it started now,
+    // as far as the stored status knows, and events go out only with a stored status.
+    if (attempt > step.attempts && attempt > 1)
+      event('Normal', 'StepRetried', `step ${step.name}: attempt ${attempt} started`);
+    // Also when the Job has finished by the time a status that names it is first stored.
+    Object.assign(step, { attempts: attempt, jobName: job.name });
+    step.startTime ??= job.status.startTime ?? nowIso;
     const outcome = jobOutcome(job);
     const finishedAt = outcome.state === 'running' ? NaN : Date.parse(outcome.at ?? '');
     if (job.reportPending && now.getTime() < finishedAt + REPORT_WAIT_MS) {
