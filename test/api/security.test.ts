@@ -264,13 +264,11 @@ describe('SQL metacharacters are inert in every filter', () => {
     const before = (await t.pool.query(`SELECT count(*) AS n FROM ${SCHEMA}.fact_sales`)).rows[0].n;
     for (const url of FILTERS) {
       for (const value of NASTY) {
-        const started = Date.now();
         const res = await call(`${url}${encodeURIComponent(value)}`, auth);
         expect(res.statusCode, `${url}${value}: ${res.body}`).toBe(200);
         const data = res.json().data;
         const items = Array.isArray(data) ? data : data.hits;
         expect(items, `${url}${value}`).toEqual([]);
-        expect(Date.now() - started).toBeLessThan(4_000);
       }
     }
     // The text query is text: it may match words, but never turns into "every product".
