@@ -16,12 +16,12 @@ describe('API config', () => {
     expect(loadApiConfig({}, { KUBERNETES_SERVICE_HOST: '10.0.0.1' }).kube).toEqual({ inCluster: true });
   });
 
-  it('reads Typesense from MEDALLION_TYPESENSE_URL and _API_KEY, both or neither', () => {
-    expect(
-      loadApiConfig({}, { MEDALLION_TYPESENSE_URL: 'http://ts:8108', MEDALLION_TYPESENSE_API_KEY: 'k' })
-        .typesense,
-    ).toEqual({ url: 'http://ts:8108', apiKey: 'k' });
-    expect(() => loadApiConfig({}, { MEDALLION_TYPESENSE_URL: 'http://ts:8108' })).toThrow(/both/);
+  it('reads Typesense from TYPESENSE_URL and _API_KEY, both or neither', () => {
+    expect(loadApiConfig({}, { TYPESENSE_URL: 'http://ts:8108', TYPESENSE_API_KEY: 'k' }).typesense).toEqual({
+      url: 'http://ts:8108',
+      apiKey: 'k',
+    });
+    expect(() => loadApiConfig({}, { TYPESENSE_URL: 'http://ts:8108' })).toThrow(/both/);
   });
 
   it('refuses a short JWT secret and two verification keys at once', () => {

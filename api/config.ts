@@ -15,8 +15,8 @@ const EnvSchema = z.object({
   MEDALLION_JWT_AUDIENCE: z.string().min(1).default('medallion-api'),
   MEDALLION_API_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
   MEDALLION_API_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5_000),
-  MEDALLION_TYPESENSE_URL: z.url().optional(),
-  MEDALLION_TYPESENSE_API_KEY: z.string().min(1).optional(),
+  TYPESENSE_URL: z.url().optional(),
+  TYPESENSE_API_KEY: z.string().min(1).optional(),
   MEDALLION_WAREHOUSE_SCHEMA: z
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,62}$/)
@@ -74,8 +74,8 @@ export function loadApiConfig(
     throw new Error(`Invalid environment:\n${lines}`);
   }
   const e = parsed.data;
-  if ((e.MEDALLION_TYPESENSE_URL === undefined) !== (e.MEDALLION_TYPESENSE_API_KEY === undefined)) {
-    throw new Error('Set both MEDALLION_TYPESENSE_URL and MEDALLION_TYPESENSE_API_KEY, or neither.');
+  if ((e.TYPESENSE_URL === undefined) !== (e.TYPESENSE_API_KEY === undefined)) {
+    throw new Error('Set both TYPESENSE_URL and TYPESENSE_API_KEY, or neither.');
   }
   const publicKey =
     e.MEDALLION_JWT_PUBLIC_KEY ??
@@ -97,8 +97,8 @@ export function loadApiConfig(
     rateLimitPerMinute: e.MEDALLION_API_RATE_LIMIT,
     cacheTtlMs: e.MEDALLION_API_CACHE_TTL_MS,
     typesense:
-      e.MEDALLION_TYPESENSE_URL && e.MEDALLION_TYPESENSE_API_KEY
-        ? { url: e.MEDALLION_TYPESENSE_URL, apiKey: e.MEDALLION_TYPESENSE_API_KEY }
+      e.TYPESENSE_URL && e.TYPESENSE_API_KEY
+        ? { url: e.TYPESENSE_URL, apiKey: e.TYPESENSE_API_KEY }
         : undefined,
     warehouseSchema: e.MEDALLION_WAREHOUSE_SCHEMA,
     kube: kubeconfig

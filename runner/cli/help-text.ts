@@ -97,8 +97,8 @@ Options:
 
 The warehouse: DATABASE_URL, or the spec's url/urlFromEnv; with none, the embedded PostgreSQL (as medallion db start).
 Environment: PORT, MEDALLION_JWT_SECRET (HS256, at least 32 characters) or MEDALLION_JWT_PUBLIC_KEY(_FILE) (RS256),
-MEDALLION_API_RATE_LIMIT (requests per minute per key, default 600), MEDALLION_TYPESENSE_URL and
-MEDALLION_TYPESENSE_API_KEY (product search; PostgreSQL full-text search without them), MEDALLION_WAREHOUSE_SCHEMA,
+MEDALLION_API_RATE_LIMIT (requests per minute per key, default 600), TYPESENSE_URL and
+TYPESENSE_API_KEY (product search; PostgreSQL full-text search without them), MEDALLION_WAREHOUSE_SCHEMA,
 MEDALLION_LOG_LEVEL. See docs/api.md.
 `;
 
