@@ -208,6 +208,19 @@ describe('monitoring objects', () => {
     for (const e of sm.spec.endpoints) expect(portNames).toContain(e.port);
   });
 
+  it('keep the operator series labels and match the alerts job selector', () => {
+    const sm = one(docs, 'ServiceMonitor', 'medallion') as Obj;
+    const operatorEndpoint = sm.spec.endpoints.find((e: Obj) => e.port === 'http-metrics');
+    // Pipeline series carry their own namespace label; without honorLabels Prometheus renames it exported_namespace.
+    expect(operatorEndpoint.honorLabels).toBe(true);
+    // prometheus-operator sets job to the Service name; the alerts select the operator by a job regex.
+    const rules = readFileSync(join(CHART_DIR, 'files/prometheus/medallion-rules.yaml'), 'utf8');
+    const selector = /up\{job=~"([^"]+)"\}/.exec(rules)?.[1];
+    expect(selector).toBeDefined();
+    expect(new RegExp(`^(?:${selector})$`).test('m-medallion-operator-metrics')).toBe(true);
+    expect(new RegExp(`^(?:${selector})$`).test('m-medallion-api')).toBe(false);
+  });
+
   it('are validated by the published schemas: a broken ServiceMonitor and PrometheusRule are rejected', () => {
     ensureNamespaces(['medallion-system']);
     const sm = structuredClone(one(docs, 'ServiceMonitor', 'medallion')) as Obj;
