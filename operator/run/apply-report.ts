@@ -1,5 +1,5 @@
 import type { PipelineRunStatus, StepStatus } from '../spec/pipeline-run.js';
-import type { ParsedReport } from './termination-message.js';
+import type { ParsedReport, StepReport } from './termination-message.js';
 
 const union = (a: string[] | undefined, b: string[] | undefined) =>
   [...new Set([...(a ?? []), ...(b ?? [])])].slice(0, 64);
@@ -23,12 +23,9 @@ export function applyReport(
   }
   const r = parsed.report;
   if (r.status === 'Degraded') step.phase = 'Degraded';
-  if (r.rowsIn !== undefined) step.rowsIn = r.rowsIn;
-  if (r.rowsOut !== undefined) step.rowsOut = r.rowsOut;
-  if (r.durationMs !== undefined) step.durationSeconds = Math.round(r.durationMs) / 1000;
+  applyMeasurements(status, step, r);
   if (r.note) step.message = r.note;
   else delete step.message;
-  if (r.quality) status.quality = { ...status.quality, ...r.quality };
   if (r.kpis) status.kpis = { ...status.kpis, ...r.kpis };
   if (r.breakers) status.enrichment = { breakers: r.breakers };
   if (r.lineage) {
@@ -37,4 +34,20 @@ export function applyReport(
       outputs: union(status.lineage?.outputs, r.lineage.outputs),
     };
   }
+}
+
+/**
+ * What a failed attempt measured: rows, duration and quality. A silver step whose score is below an `error`-severity
+ * minScore fails, and its score is exactly what the quality alert needs, so it reaches the run (and the Pipeline's
+ * lastQualityScore) like a passing one. KPIs, lineage and breakers describe published data, so they stay out.
+ */
+export function applyFailedReport(status: PipelineRunStatus, step: StepStatus, parsed: ParsedReport) {
+  if (parsed.ok) applyMeasurements(status, step, parsed.report);
+}
+
+function applyMeasurements(status: PipelineRunStatus, step: StepStatus, r: StepReport) {
+  if (r.rowsIn !== undefined) step.rowsIn = r.rowsIn;
+  if (r.rowsOut !== undefined) step.rowsOut = r.rowsOut;
+  if (r.durationMs !== undefined) step.durationSeconds = Math.round(r.durationMs) / 1000;
+  if (r.quality) status.quality = { ...status.quality, ...r.quality };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { PipelineObject, PipelineRunObject } from '../core/resources.js';
 import { PipelineResourceSpecSchema } from '../spec/pipeline-resource.js';
 import { PipelineRunSpecSchema } from '../spec/pipeline-run.js';
+import { reconcilePipeline } from '../pipeline/reconcile-pipeline.js';
 import type { ObservedJob } from './observed-job.js';
 import {
   REPORT_WAIT_MS,
@@ -275,6 +276,44 @@ describe('reconcileRun', () => {
     expect(kinds(r)).toEqual(['event:StepFailed']);
     // Terminal: nothing more happens.
     expect(w.reconcile(100).actions).toEqual([]);
+  });
+
+  it('keeps the quality and rows of a step that failed its quality check, so the Pipeline reports the score', () => {
+    const w = world({ retries: { limit: 1 } });
+    w.reconcile(0);
+    w.finish('r1-bronze-1', 30, true, report('bronze'));
+    w.reconcile(31);
+    // minScoreSeverity error: the runner exits non-zero and reports the score it measured.
+    const failedSilver = (score: number) =>
+      report('silver', {
+        status: 'Failed',
+        rowsIn: 500,
+        rowsOut: 0,
+        durationMs: 2500,
+        note: 'quality check failed: min_score; nothing published',
+        quality: { score, failedChecks: ['min_score'] },
+        kpis: { revenue: 99 },
+      });
+    w.finish('r1-silver-1', 60, false, failedSilver(0.71));
+    w.reconcile(61);
+    expect(w.run.status?.steps?.[1]).toMatchObject({ phase: 'Retrying', rowsIn: 500, rowsOut: 0 });
+    expect(w.run.status?.quality).toEqual({ score: 0.71, failedChecks: ['min_score'] });
+    w.reconcile(71); // the retry
+    w.finish('r1-silver-2', 90, false, failedSilver(0.72));
+    w.reconcile(91);
+    expect(w.run.status?.phase).toBe('Failed');
+    expect(w.run.status?.steps?.[1]).toMatchObject({
+      phase: 'Failed',
+      rowsIn: 500,
+      rowsOut: 0,
+      durationSeconds: 2.5,
+      message: 'quality check failed: min_score; nothing published',
+    });
+    expect(w.run.status?.quality).toEqual({ score: 0.72, failedChecks: ['min_score'] });
+    // KPIs of a failed step describe nothing published.
+    expect(w.run.status?.kpis).toBeUndefined();
+    const pipelineStatus = reconcilePipeline(pipeline, [w.run], at(100));
+    expect(pipelineStatus.lastQualityScore).toBe(0.72);
   });
 
   it('times out a step attempt whose Job outlives stepSeconds: deletes it and counts a failed attempt', () => {

@@ -2,7 +2,7 @@ import { k8sTime, setCondition } from '../core/conditions.js';
 import { LABELS } from '../core/names.js';
 import type { EventAction, PipelineObject, PipelineRunObject } from '../core/resources.js';
 import type { PipelineRunStatus, RunPhase, StepStatus } from '../spec/pipeline-run.js';
-import { applyReport } from './apply-report.js';
+import { applyFailedReport, applyReport } from './apply-report.js';
 import { isActive, jobAttempt, jobOutcome, type ObservedJob } from './observed-job.js';
 import { buildSpecConfigMap, buildStepJob, type ConfigMapManifest, type JobManifest } from './step-job.js';
 import { parseTerminationMessage } from './termination-message.js';
@@ -201,6 +201,7 @@ export function reconcileRun(desired: RunDesired, observedJobs: ObservedJob[], n
     }
     step.message = failure.slice(0, 4096);
     step.attempts = attempt;
+    applyFailedReport(status, step, parsed);
     if (attempt <= run.spec.retries.limit) {
       const failedAt = Date.parse((outcome.state === 'failed' && outcome.at) || nowIso);
       const nextAt =

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildTerminationMessage } from '../../runner/run/termination-message.js';
 import { createFixture, HEADER, type Fixture } from '../helpers/pipeline-fixture.js';
 
 const ROW1 = '536365,85123A,WHITE HANGING HEART,6,2010-12-01 08:26:00,2.55,17850.0,United Kingdom';
@@ -66,6 +67,13 @@ describe('bad input: clear errors, nothing lost', () => {
       note: expect.stringMatching(/quality check failed: min_score/),
     });
     expect(s.steps.gold!.status).toBe('Skipped');
+    // The score that failed reaches the operator through the termination message (its quality alert reads it).
+    expect(s.quality!.score).toBeLessThan(0.95);
+    expect(JSON.parse(buildTerminationMessage(s))).toMatchObject({
+      step: 'silver',
+      status: 'Failed',
+      quality: { score: s.quality!.score, failedChecks: expect.arrayContaining(['min_score']) },
+    });
     expect(pointer()).toBe(before);
     expect(await f.query(`SELECT count(*) AS n FROM '${f.silverFile('sales_lines')}'`)).toEqual([{ n: '3' }]);
   });
