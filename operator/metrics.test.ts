@@ -82,6 +82,25 @@ describe('operator metrics (Prometheus text)', () => {
     expect(await lines(m, 'medallion_pipeline_quality')).toEqual([]);
   });
 
+  it('starts the run completion counters at 0 for every terminal phase once the Pipeline is seen', async () => {
+    const m = createOperatorMetrics();
+    const completions = () => lines(m, 'medallion_run_completions_total{');
+    const series = (values: Record<string, number>) =>
+      ['Succeeded', 'Degraded', 'Failed', 'Cancelled'].map(
+        (phase) =>
+          `medallion_run_completions_total{namespace="shop",pipeline="retail",phase="${phase}"} ${values[phase] ?? 0}`,
+      );
+    expect(await completions()).toEqual([]);
+    recordPipelineStatus(m, retail, {});
+    expect(await completions()).toEqual(series({}));
+    recordRunTransition(m, retail, { run: { phase: 'Failed', seconds: 3 }, steps: [] });
+    // Later reconciles of the Pipeline keep the counts.
+    recordPipelineStatus(m, retail, { lastQualityScore: 0.5 });
+    expect(await completions()).toEqual(series({ Failed: 1 }));
+    forgetPipeline(m, retail);
+    expect(await completions()).toEqual([]);
+  });
+
   it('forgets every series of a deleted pipeline', async () => {
     const m = createOperatorMetrics();
     const other = { namespace: 'shop', pipeline: 'returns' };

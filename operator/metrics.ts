@@ -146,8 +146,13 @@ export function recordRunTransition(
   }
 }
 
-/** Per-pipeline gauges from the Pipeline's status (also restores them after an operator restart). */
+/**
+ * Per-pipeline gauges from the Pipeline's status (also restores them after an operator restart), and the run
+ * completion counters at 0 for every terminal phase: a series that appears only with its first completion has no
+ * earlier sample, so `increase()` misses that completion or, after a scrape gap, counts old ones as new.
+ */
 export function recordPipelineStatus(m: OperatorMetrics, labels: PipelineLabels, status: PipelineStatus) {
+  for (const phase of TERMINAL) m.runCompletions.inc({ ...labels, phase }, 0);
   const done = Date.parse(status.lastSuccessfulRun?.completionTime ?? '');
   if (Number.isNaN(done)) m.lastSuccess.remove(labels);
   else m.lastSuccess.set(labels, done / 1000);
