@@ -73,6 +73,22 @@ function searchKeyEnv(pipeline: PipelineObject, step: string) {
   return [{ name: typesense.apiKeyFromEnv, valueFrom: { secretKeyRef: { name, key } } }];
 }
 
+/**
+ * The runner reads the warehouse URL from the env var the spec names (`urlFromEnv`); a secretRef fills it. Every
+ * step gets it, not only warehouse and search: each `medallion run` records its run in the warehouse's run_history.
+ * A literal `url` takes precedence in the runner, so the Secret is then not needed and not referenced.
+ */
+function warehouseUrlEnv(pipeline: PipelineObject) {
+  const warehouse = pipeline.spec.warehouse;
+  if (!warehouse.secretRef || warehouse.url) return [];
+  const { name, key } = warehouse.secretRef;
+  return [{ name: warehouse.urlFromEnv, valueFrom: { secretKeyRef: { name, key } } }];
+}
+
+/** One entry per name, the last one winning (the spec's secretRefs over `job.env` entries of the same name). */
+const lastByName = <T extends { name: string }>(entries: T[]): T[] =>
+  entries.filter((e, i) => !entries.slice(i + 1).some((later) => later.name === e.name));
+
 export function buildStepJob(
   run: PipelineRunObject,
   pipeline: PipelineObject,
@@ -92,7 +108,7 @@ export function buildStepJob(
   args.push('--termination-log', '/dev/termination-log');
   if (run.spec.parameters.sourceUri) args.push('--source-uri', run.spec.parameters.sourceUri);
 
-  const env = [
+  const env = lastByName([
     { name: 'MEDALLION_RUN_ID', value: run.metadata.name },
     { name: 'MEDALLION_LOG_FORMAT', value: 'json' },
     ...job.env.map((e) =>
@@ -102,8 +118,9 @@ export function buildStepJob(
           ? { name: e.name, valueFrom: { secretKeyRef: e.secretKeyRef } }
           : { name: e.name, valueFrom: { configMapKeyRef: e.configMapKeyRef } },
     ),
+    ...warehouseUrlEnv(pipeline),
     ...searchKeyEnv(pipeline, step),
-  ];
+  ]);
   const envFrom = job.envFrom.map((e) => ({
     ...(e.prefix ? { prefix: e.prefix } : {}),
     ...(e.secretRef ? { secretRef: { name: e.secretRef } } : { configMapRef: { name: e.configMapRef } }),
