@@ -79,8 +79,9 @@ function searchKeyEnv(pipeline: PipelineObject, step: string) {
  * A literal `url` takes precedence in the runner, so the Secret is then not needed and not referenced.
  */
 function warehouseUrlEnv(pipeline: PipelineObject) {
-  const warehouse = pipeline.spec.warehouse;
-  if (!warehouse.secretRef || warehouse.url) return [];
+  // Optional at runtime: a Pipeline stored before the CRD defaulted `warehouse` has none.
+  const warehouse = pipeline.spec.warehouse as typeof pipeline.spec.warehouse | undefined;
+  if (!warehouse?.secretRef || warehouse.url) return [];
   const { name, key } = warehouse.secretRef;
   return [{ name: warehouse.urlFromEnv, valueFrom: { secretKeyRef: { name, key } } }];
 }
