@@ -79,3 +79,41 @@ describe('buildStepJob: warehouse connection', () => {
     ]);
   });
 });
+
+describe('buildStepJob: security', () => {
+  it('runs as the image user with fsGroup (a fresh lake volume is writable) under the restricted standard', () => {
+    const spec = buildStepJob(
+      run,
+      pipelineWith({ job: { lakeVolume: { claimName: 'lake' } } }),
+      'bronze',
+      1,
+      'img',
+    ).spec as {
+      template: {
+        spec: {
+          securityContext: Record<string, unknown>;
+          containers: { securityContext: Record<string, unknown>; volumeMounts: object[] }[];
+          volumes: object[];
+        };
+      };
+    };
+    const pod = spec.template.spec;
+    // uid/gid 10001: the Dockerfile's USER.
+    expect(pod.securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 10001,
+      runAsGroup: 10001,
+      fsGroup: 10001,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    const c = pod.containers[0]!;
+    expect(c.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(c.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
+    expect(pod.volumes).toContainEqual({ name: 'tmp', emptyDir: {} });
+    expect(pod.volumes).toContainEqual({ name: 'lake', persistentVolumeClaim: { claimName: 'lake' } });
+  });
+});

@@ -7,6 +7,20 @@ import { ownerReference, type PipelineObject, type PipelineRunObject } from '../
 export const SPEC_MOUNT = '/etc/medallion';
 export const SPEC_FILE = 'pipeline.yaml';
 const DEFAULT_LAKE_MOUNT = '/var/lib/medallion/lake';
+/** The image's user (Dockerfile). */
+const STEP_UID = 10001;
+
+/**
+ * Restricted Pod Security Standard. The fsGroup makes the kubelet give a fresh lake volume (and its new files) to the
+ * image's group, so steps can write it without a one-off chown; the root filesystem is read-only, /tmp an emptyDir.
+ */
+const stepPodSecurity = () => ({
+  runAsNonRoot: true,
+  runAsUser: STEP_UID,
+  runAsGroup: STEP_UID,
+  fsGroup: STEP_UID,
+  seccompProfile: { type: 'RuntimeDefault' },
+});
 
 export interface JobManifest {
   apiVersion: 'batch/v1';
@@ -149,7 +163,7 @@ export function buildStepJob(
           restartPolicy: 'Never',
           ...(job.serviceAccountName ? { serviceAccountName: job.serviceAccountName } : {}),
           ...(job.nodeSelector ? { nodeSelector: job.nodeSelector } : {}),
-          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: stepPodSecurity(),
           containers: [
             {
               name: 'step',
