@@ -1,4 +1,5 @@
 import type { KubeRest } from './kube-rest.js';
+import { terminatedPodStatus } from './terminated-pod-status.js';
 
 /**
  * Stands in for kubelet and the Job controller on a control plane that has neither: for every new step Job it starts
@@ -103,27 +104,14 @@ export function startFakeJobExecutor(
     if (outcome === 'hang') return;
     const writePodStatus = () =>
       patch(podStatusPath, {
-        status: {
-          phase: outcome.ok ? 'Succeeded' : 'Failed',
-          containerStatuses: [
-            {
-              name: 'step',
-              image,
-              imageID: '',
-              ready: false,
-              restartCount: 0,
-              state: {
-                terminated: {
-                  exitCode: outcome.ok ? 0 : 1,
-                  reason: outcome.ok ? 'Completed' : 'Error',
-                  message: outcome.message ?? '',
-                  startedAt: started,
-                  finishedAt: ts(),
-                },
-              },
-            },
-          ],
-        },
+        status: terminatedPodStatus({
+          name: 'step',
+          image,
+          ok: outcome.ok,
+          message: outcome.message,
+          startedAt: started,
+          finishedAt: ts(),
+        }),
       });
     const podStatusWritten = async () => {
       const podStatus = await writePodStatus();

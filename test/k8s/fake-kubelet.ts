@@ -1,5 +1,6 @@
 import type { Script } from './fake-job-executor.js';
 import type { KubeRest } from './kube-rest.js';
+import { terminatedPodStatus } from './terminated-pod-status.js';
 
 /**
  * Stands in for the scheduler and kubelet next to a real kube-controller-manager: for each Pod the Job controller
@@ -55,27 +56,16 @@ export function startFakeKubelet(api: KubeRest, namespace: string, script: Scrip
       pod: pod.spec as never,
     });
     if (outcome === 'hang') return;
-    await patchStatus({
-      phase: outcome.ok ? 'Succeeded' : 'Failed',
-      containerStatuses: [
-        {
-          name: container?.name ?? 'step',
-          image: container?.image ?? '',
-          imageID: '',
-          ready: false,
-          restartCount: 0,
-          state: {
-            terminated: {
-              exitCode: outcome.ok ? 0 : 1,
-              reason: outcome.ok ? 'Completed' : 'Error',
-              message: outcome.message ?? '',
-              startedAt: started,
-              finishedAt: ts(),
-            },
-          },
-        },
-      ],
-    });
+    await patchStatus(
+      terminatedPodStatus({
+        name: container?.name ?? 'step',
+        image: container?.image ?? '',
+        ok: outcome.ok,
+        message: outcome.message,
+        startedAt: started,
+        finishedAt: ts(),
+      }),
+    );
   }
 
   const loop = (async () => {
