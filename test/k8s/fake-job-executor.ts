@@ -1,4 +1,5 @@
 import type { KubeRest } from './kube-rest.js';
+import { pollNewObjects } from './poll-new-objects.js';
 import { terminatedPodStatus } from './terminated-pod-status.js';
 
 /**
@@ -65,9 +66,7 @@ export function startFakeJobExecutor(
   script: Script,
   options: ExecutorOptions = {},
 ) {
-  const seen = new Set<string>();
   const executed: string[] = [];
-  let stopped = false;
   const ts = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
   async function execute(job: Job) {
@@ -152,28 +151,12 @@ export function startFakeJobExecutor(
     }
   }
 
-  const errors: unknown[] = [];
-  const loop = (async () => {
-    while (!stopped) {
-      const list = await api.call(
-        'GET',
-        `/apis/batch/v1/namespaces/${namespace}/jobs?labelSelector=medallion.dev%2Frun`,
-      );
-      for (const job of (list.body.items as Job[] | undefined) ?? []) {
-        if (seen.has(job.metadata.uid)) continue;
-        seen.add(job.metadata.uid);
-        await execute(job).catch((e: unknown) => errors.push(e));
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
-
-  return {
-    executed,
-    errors,
-    async stop() {
-      stopped = true;
-      await loop;
-    },
-  };
+  const poller = pollNewObjects({
+    list: async () =>
+      ((
+        await api.call('GET', `/apis/batch/v1/namespaces/${namespace}/jobs?labelSelector=medallion.dev%2Frun`)
+      ).body.items as Job[] | undefined) ?? [],
+    handle: execute,
+  });
+  return { executed, errors: poller.errors, stop: poller.stop };
 }

@@ -1,5 +1,6 @@
 import type { Script } from './fake-job-executor.js';
 import type { KubeRest } from './kube-rest.js';
+import { pollNewObjects } from './poll-new-objects.js';
 import { terminatedPodStatus } from './terminated-pod-status.js';
 
 /**
@@ -17,10 +18,7 @@ interface Pod {
 }
 
 export function startFakeKubelet(api: KubeRest, namespace: string, script: Script) {
-  const seen = new Set<string>();
   const executed: string[] = [];
-  const errors: unknown[] = [];
-  let stopped = false;
   const ts = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   const podsPath = `/api/v1/namespaces/${namespace}/pods`;
   const must = async (what: string, res: Promise<{ status: number; body: unknown }>) => {
@@ -68,24 +66,12 @@ export function startFakeKubelet(api: KubeRest, namespace: string, script: Scrip
     );
   }
 
-  const loop = (async () => {
-    while (!stopped) {
-      const list = await api.call('GET', `${podsPath}?labelSelector=medallion.dev%2Frun`);
-      for (const pod of (list.body.items as Pod[] | undefined) ?? []) {
-        if (seen.has(pod.metadata.uid) || pod.spec.nodeName) continue;
-        seen.add(pod.metadata.uid);
-        await run(pod).catch((e: unknown) => errors.push(e));
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
-
-  return {
-    executed,
-    errors,
-    async stop() {
-      stopped = true;
-      await loop;
-    },
-  };
+  const poller = pollNewObjects({
+    list: async () =>
+      ((await api.call('GET', `${podsPath}?labelSelector=medallion.dev%2Frun`)).body.items as
+        Pod[] | undefined) ?? [],
+    skip: (pod) => Boolean(pod.spec.nodeName),
+    handle: run,
+  });
+  return { executed, errors: poller.errors, stop: poller.stop };
 }
