@@ -3,7 +3,7 @@ import { SearchSpecSchema } from '../spec/search-spec.js';
 import { fuzzyTokens, searchSql } from './pg-search-sql.js';
 import { normaliseQuery, sortFacets } from './search-query.js';
 import { resolveSearchTarget } from './search-target.js';
-import { documentId, searchParams } from './typesense-documents.js';
+import { documentId, pageWindow, searchParams } from './typesense-documents.js';
 
 const query = (extra: object = {}) => normaliseQuery({ q: '*', limit: 10, offset: 0, ...extra });
 const NASTY = `x'; DROP TABLE t; -- "y" $1 \\ %_`;
@@ -64,8 +64,22 @@ describe('Typesense parameters', () => {
       per_page: 20,
       facet_by: 'category,countries',
     });
-    expect(searchParams(query({ limit: 20, offset: 5 }))).toMatchObject({ offset: 5, limit: 20 });
+    // Typesense 0.24 has no offset/limit: an offset off a page boundary becomes a page holding the window.
+    expect(searchParams(query({ limit: 20, offset: 5 }))).toMatchObject({ page: 1, per_page: 25 });
+    expect(searchParams(query({ limit: 20, offset: 5 }))).not.toHaveProperty('offset');
     expect(searchParams(query({ category: 'a`b' }))).toBeUndefined();
+  });
+  it('covers any offset window with pages', () => {
+    for (let offset = 0; offset < 3000; offset += 7)
+      for (const limit of [1, 5, 20, 97, 100]) {
+        const w = pageWindow(offset, limit);
+        const start = (w.pages[0]! - 1) * w.perPage;
+        expect(start + w.skip).toBe(offset);
+        expect(start + w.pages.length * w.perPage).toBeGreaterThanOrEqual(offset + limit);
+        expect(w.perPage).toBeLessThanOrEqual(250);
+        expect(w.perPage).toBeGreaterThanOrEqual(limit);
+      }
+    expect(pageWindow(40, 20)).toEqual({ perPage: 20, pages: [3], skip: 0 });
   });
   it('makes URL-safe document ids', () => {
     expect(documentId('85123A')).toBe('85123A');

@@ -79,7 +79,36 @@ export const collectionName = (alias: string, runId: string): string => `${alias
  */
 const exact = (value: string): string | undefined => (value.includes('`') ? undefined : `\`${value}\``);
 
-/** Search parameters for a normalised query, or undefined when its filters cannot match any document. */
+/** Typesense's largest per_page. */
+const MAX_PER_PAGE = 250;
+
+/** Which result pages hold the window [offset, offset + limit), and where in the first one it starts. */
+export interface PageWindow {
+  perPage: number;
+  pages: number[];
+  skip: number;
+}
+
+/**
+ * Pages are the only paging Typesense 0.24 knows (`offset`/`limit` came in 0.25; 0.24 ignores them and answers the
+ * first page). A window on a page boundary is one page of `limit`; any other offset (the API's cursor keeps the
+ * offset when a client changes `limit`) takes the smallest page size that holds the whole window in one page, or,
+ * when none up to 250 does, two pages of `limit`.
+ */
+export const pageWindow = (offset: number, limit: number): PageWindow => {
+  for (let perPage = limit; perPage <= MAX_PER_PAGE; perPage++) {
+    const first = Math.floor(offset / perPage);
+    if (Math.floor((offset + limit - 1) / perPage) === first)
+      return { perPage, pages: [first + 1], skip: offset - first * perPage };
+  }
+  const first = Math.floor(offset / limit);
+  return { perPage: limit, pages: [first + 1, first + 2], skip: offset - first * limit };
+};
+
+/**
+ * Search parameters for a normalised query (the first page of its window), or undefined when its filters cannot
+ * match any document.
+ */
 export const searchParams = (query: NormalisedQuery): Record<string, string | number> | undefined => {
   const filters: string[] = [];
   if (query.category !== undefined) {
@@ -94,11 +123,7 @@ export const searchParams = (query: NormalisedQuery): Record<string, string | nu
   }
   if (query.minPrice !== undefined) filters.push(`price_min:>=${query.minPrice}`);
   if (query.maxPrice !== undefined) filters.push(`price_max:<=${query.maxPrice}`);
-  // page/per_page when the offset falls on a page boundary (always, through the API's cursors); offset/limit else.
-  const paging: Record<string, number> =
-    query.offset % query.limit === 0
-      ? { page: query.offset / query.limit + 1, per_page: query.limit }
-      : { offset: query.offset, limit: query.limit };
+  const window = pageWindow(query.offset, query.limit);
   return {
     q: query.text ?? '*',
     query_by: 'description,stock_code',
@@ -107,6 +132,7 @@ export const searchParams = (query: NormalisedQuery): Record<string, string | nu
     max_facet_values: 250,
     sort_by: '_text_match:desc,stock_code:asc',
     num_typos: 2,
-    ...paging,
+    page: window.pages[0]!,
+    per_page: window.perPage,
   };
 };

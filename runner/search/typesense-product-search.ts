@@ -3,7 +3,13 @@ import type { Logger } from 'pino';
 import type { FacetCount, ProductSearch, ProductSearchResult } from './product-search-types.js';
 import { normaliseQuery, sortFacets } from './search-query.js';
 import { typesenseError } from './typesense-client.js';
-import { documentId, fromTypesense, searchParams, type TypesenseProduct } from './typesense-documents.js';
+import {
+  documentId,
+  fromTypesense,
+  pageWindow,
+  searchParams,
+  type TypesenseProduct,
+} from './typesense-documents.js';
 
 export interface TypesenseProductSearchDeps {
   client: Client;
@@ -37,15 +43,23 @@ export const createTypesenseProductSearch = (deps: TypesenseProductSearchDeps): 
   });
   return {
     async search(query): Promise<ProductSearchResult> {
-      const params = searchParams(normaliseQuery(query));
+      const normalised = normaliseQuery(query);
+      const params = searchParams(normalised);
       const empty = { category: [], country: [] };
       if (params === undefined) return { found: 0, hits: [], facets: empty, engine: 'typesense' };
+      const window = pageWindow(normalised.offset, normalised.limit);
       try {
-        const result = await collection().documents().search(params);
+        const documents = collection().documents();
+        const result = await documents.search(params);
+        let hits = (result.hits ?? []).map((hit) => hit.document);
+        for (const page of window.pages.slice(1))
+          hits = hits.concat(
+            ((await documents.search({ ...params, page })).hits ?? []).map((h) => h.document),
+          );
         const facets = result.facet_counts as FacetField[] | undefined;
         return {
           found: result.found,
-          hits: (result.hits ?? []).map((hit) => fromTypesense(hit.document)),
+          hits: hits.slice(window.skip, window.skip + normalised.limit).map(fromTypesense),
           facets: { category: facet(facets, 'category'), country: facet(facets, 'countries') },
           engine: 'typesense',
         };
