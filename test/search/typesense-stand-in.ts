@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { matchDocument, parseFilter, type StoredDocument } from './typesense-stand-in-search.js';
 
 /**
- * A loopback stand-in for Typesense (Typesense cannot be installed here), written to its documented API
+ * A loopback stand-in for Typesense, for the faults a real server cannot be made to show on demand (5xx answers,
+ * connection resets, a rejected document in a step run): typesense-faults.test.ts. Everything else runs against a
+ * real Typesense 0.24.1 (typesense-server.ts). Written to Typesense's documented API
  * (v27/v28: https://typesense.org/docs/28.0/api/): /health; /collections (POST, GET), /collections/:name (GET,
  * DELETE); /collections/:name/documents/import (JSONL in, one JSON result per line out, always HTTP 200);
  * /collections/:name/documents/search; /collections/:name/documents/:id; /aliases/:name (PUT, GET, DELETE).
@@ -32,6 +34,9 @@ export interface StandInFaults {
   /** The next this-many requests matching `failPath` answer 503. */
   serverErrors: number;
   failPath: RegExp;
+  /** The next this-many requests matching `resetPath` get their connection destroyed without an answer. */
+  resets: number;
+  resetPath: RegExp;
   /** Requests matching `delayPath` wait this long before answering (to provoke client timeouts). */
   delayMs: number;
   delayPath: RegExp;
@@ -76,6 +81,8 @@ export const startTypesenseStandIn = async (apiKey = 'test-admin-key'): Promise<
     rejectIds: new Set(),
     serverErrors: 0,
     failPath: /./,
+    resets: 0,
+    resetPath: /./,
     delayMs: 0,
     delayPath: /$^/,
   };
@@ -284,6 +291,10 @@ export const startTypesenseStandIn = async (apiKey = 'test-admin-key'): Promise<
             401,
             JSON.stringify({ message: 'Forbidden - a valid `x-typesense-api-key` header must be sent.' }),
           );
+        if (faults.resets > 0 && faults.resetPath.test(line)) {
+          faults.resets -= 1;
+          return req.socket.destroy();
+        }
         if (faults.serverErrors > 0 && faults.failPath.test(line)) {
           faults.serverErrors -= 1;
           return send(503, JSON.stringify({ message: 'Not Ready or Lagging' }));
