@@ -42,6 +42,8 @@ export async function buildTestApp(options: {
   rateLimitPerMinute?: number;
   runs?: (pool: pg.Pool) => RunsService;
   cacheTtlMs?: number;
+  /** Product search on Typesense instead of the warehouse's PostgreSQL full-text search. */
+  typesense?: { url: string; apiKey: string; timeoutSeconds?: number };
 }): Promise<TestApp> {
   const pool = new pg.Pool({ connectionString: options.url, max: 8 });
   const logLines: string[] = [];
@@ -60,7 +62,12 @@ export async function buildTestApp(options: {
     pool,
     schema: options.schema,
     runs: options.runs ? options.runs(pool) : createLocalRunsService(repo),
-    productSearch: createProductSearch({ pool, schema: options.schema, logger }),
+    productSearch: createProductSearch({
+      pool,
+      schema: options.schema,
+      logger,
+      ...(options.typesense ? { typesense: options.typesense } : {}),
+    }),
     jwt: await createJwtVerifier({
       hs256Secret: JWT.hs256Secret,
       rs256PublicKeyPem: undefined,

@@ -25,9 +25,12 @@ export interface ApiFixture {
 /**
  * A real PostgreSQL loaded by the real CLI (`medallion run`, DATABASE_URL set) from the bundled five-day sample:
  * the first run ingests three days; the second adds two more while the FX API is unreachable, so it ends Degraded
- * with the currency breaker open. Both runs are recorded in run_history by the recorder the CLI calls.
+ * with the currency breaker open. Both runs are recorded in run_history by the recorder the CLI calls. `env` adds
+ * variables to both runs (TYPESENSE_URL and TYPESENSE_API_KEY send the search step to Typesense).
  */
-export async function startApiFixture(options: { steps?: string[] } = {}): Promise<ApiFixture> {
+export async function startApiFixture(
+  options: { steps?: string[]; env?: Record<string, string> } = {},
+): Promise<ApiFixture> {
   const pg = await startTestPostgres();
   const providers = await startStandInProviders();
   const steps = options.steps ?? ['bronze', 'silver', 'gold', 'warehouse'];
@@ -42,7 +45,7 @@ export async function startApiFixture(options: { steps?: string[] } = {}): Promi
     const code = await main(['run', '-f', pipeline.specFile, '-q'], {
       out: (t) => out.push(t),
       err: (t) => err.push(t),
-      env: { MEDALLION_LOG_LEVEL: 'silent', DATABASE_URL: pg.url, ...env },
+      env: { MEDALLION_LOG_LEVEL: 'silent', DATABASE_URL: pg.url, ...options.env, ...env },
       isTty: false,
     });
     return { code, out: out.join('\n'), err: err.join('\n') };
