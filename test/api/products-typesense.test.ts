@@ -38,7 +38,7 @@ const search = async (app: TestApp, query: string) => {
 beforeAll(async () => {
   ts = await startTypesenseServer();
   f = await startApiFixture({
-    steps: ['bronze', 'silver', 'gold', 'warehouse', 'search'],
+    steps: ['bronze', 'silver', 'gold', 'search'],
     env: { TYPESENSE_URL: ts.url, TYPESENSE_API_KEY: ts.apiKey },
   });
   expect(f.runs.map((r) => r.code)).toEqual([0, 0]);
