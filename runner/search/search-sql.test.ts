@@ -80,6 +80,8 @@ describe('Typesense parameters', () => {
         expect(w.perPage).toBeGreaterThanOrEqual(limit);
       }
     expect(pageWindow(40, 20)).toEqual({ perPage: 20, pages: [3], skip: 0 });
+    // No page size up to 250 holds 125..250 in one page (reachable only with limits over 100): two pages.
+    expect(pageWindow(125, 126)).toEqual({ perPage: 126, pages: [1, 2], skip: 125 });
   });
   it('makes URL-safe document ids', () => {
     expect(documentId('85123A')).toBe('85123A');

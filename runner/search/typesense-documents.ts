@@ -90,10 +90,10 @@ export interface PageWindow {
 }
 
 /**
- * Pages are the only paging Typesense 0.24 knows (`offset`/`limit` came in 0.25; 0.24 ignores them and answers the
+ * Pages are the only paging Typesense 0.24 knows (`offset`/`limit` are newer; 0.24.1 ignores them and answers the
  * first page). A window on a page boundary is one page of `limit`; any other offset (the API's cursor keeps the
  * offset when a client changes `limit`) takes the smallest page size that holds the whole window in one page, or,
- * when none up to 250 does, two pages of `limit`.
+ * when none up to 250 does (only seen with limits over the 100 the query allows), two pages of `limit`.
  */
 export const pageWindow = (offset: number, limit: number): PageWindow => {
   for (let perPage = limit; perPage <= MAX_PER_PAGE; perPage++) {
