@@ -52,7 +52,7 @@ const exited = (child: ChildProcess) =>
     else child.once('exit', () => resolve());
   });
 
-export const startTypesenseServer = async (): Promise<TypesenseServer> => {
+const startOnce = async (): Promise<TypesenseServer> => {
   const bin = typesenseBinary();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'medallion-typesense-'));
   const apiKey = `test-${randomBytes(12).toString('hex')}`;
@@ -119,4 +119,15 @@ export const startTypesenseServer = async (): Promise<TypesenseServer> => {
     resume: () => void child.kill('SIGCONT'),
     close: stop,
   };
+};
+
+/** Starts a server; retries twice, as another process may take a free port between probe and bind. */
+export const startTypesenseServer = async (): Promise<TypesenseServer> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce();
+    } catch (error) {
+      if (attempt >= 3) throw error;
+    }
+  }
 };
