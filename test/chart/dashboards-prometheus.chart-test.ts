@@ -276,11 +276,11 @@ function substitute(expr: string): string {
 }
 
 describe('dashboards against a real Prometheus scraping the operator and the API', () => {
-  it('name only metrics and labels the components export (static check over the real /metrics output)', () => {
+  it('name only metrics and labels the components export (static check over the real /metrics output)', async () => {
     const exported: Exported = parseExposition(scraped.api, parseExposition(scraped.operator));
     expect(QUERIES.flatMap((q) => checkQuery(q, exported))).toEqual([]);
     // The chart suite's fast check reads this list; it must be what the components export now.
-    const current = exportedToJson({
+    const current = await exportedToJson({
       operator: parseExposition(scraped.operator),
       api: parseExposition(scraped.api),
     });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { format, resolveConfig } from 'prettier';
 import type { Exported } from './dashboard-check.js';
 import { GRAFANA_DIR } from './build-dashboards.js';
 import { DASHBOARDS } from './panels.js';
@@ -15,7 +16,8 @@ export const readDashboard = (file: string) =>
 /** Metric and label names from the real /metrics output of the operator and the API (no values). */
 export const EXPORTED_METRICS_FILE = join(dirname(fileURLToPath(import.meta.url)), 'exported-metrics.json');
 
-export function exportedToJson(byComponent: Record<string, Exported>): string {
+/** As the repository's prettier formats it, so `prettier --check .` accepts the file. */
+export async function exportedToJson(byComponent: Record<string, Exported>): Promise<string> {
   const out: Record<string, Record<string, string[]>> = {};
   for (const [component, exported] of Object.entries(byComponent))
     out[component] = Object.fromEntries(
@@ -23,7 +25,8 @@ export function exportedToJson(byComponent: Record<string, Exported>): string {
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([name, labels]) => [name, [...labels].sort()]),
     );
-  return `${JSON.stringify(out, null, 2)}\n`;
+  const options = (await resolveConfig(EXPORTED_METRICS_FILE)) ?? {};
+  return format(JSON.stringify(out), { ...options, filepath: EXPORTED_METRICS_FILE });
 }
 
 /** Every component's metrics merged, as the static check reads them. */
