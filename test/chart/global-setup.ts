@@ -26,7 +26,7 @@ const scriptOutput = (script: string) =>
 
 /**
  * One control plane for the chart suite, with Medallion's CRDs (from the generator, as the k8s suite does) and the
- * prometheus-operator CRDs (published schemas of ServiceMonitor and PrometheusRule) installed.
+ * prometheus-operator CRDs (published schemas of ServiceMonitor, PodMonitor and PrometheusRule) installed.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const binDir = process.env.MEDALLION_K8S_BIN || ensureBinaries();
@@ -44,18 +44,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     // Server-side: these CRDs are too large for client-side apply's last-applied annotation.
     const files = readdirSync(promCrds).filter((f) => f.endsWith('.yaml'));
     for (const f of files) kubectl('apply', '--server-side', '-f', join(promCrds, f));
-    kubectl(
-      'wait',
-      '--for=condition=Established',
-      '--timeout=60s',
-      'crd/servicemonitors.monitoring.coreos.com',
-    );
-    kubectl(
-      'wait',
-      '--for=condition=Established',
-      '--timeout=60s',
-      'crd/prometheusrules.monitoring.coreos.com',
-    );
+    for (const plural of ['servicemonitors', 'podmonitors', 'prometheusrules'])
+      kubectl('wait', '--for=condition=Established', '--timeout=60s', `crd/${plural}.monitoring.coreos.com`);
   } catch (e) {
     await cp.stop();
     throw e;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fetches the prometheus-operator CRDs (ServiceMonitor, PrometheusRule) from the published Go module
+# Fetches the prometheus-operator CRDs (ServiceMonitor, PodMonitor, PrometheusRule) from the published Go module
 # github.com/prometheus-operator/prometheus-operator (example/prometheus-operator-crd/ at a pinned release) through the
 # Go module proxy, copies the two the chart uses into a cache outside the repository, and prints that directory.
 # The test apiserver installs them so the chart's monitoring objects are dry-run against their published schemas.
@@ -12,7 +12,7 @@ set -euo pipefail
 VERSION="${MEDALLION_PROMETHEUS_OPERATOR_VERSION:-v0.85.0}"
 CACHE="${MEDALLION_CACHE:-$HOME/.cache/medallion}"
 DIR="$CACHE/prometheus-operator/$VERSION"
-FILES=(monitoring.coreos.com_servicemonitors.yaml monitoring.coreos.com_prometheusrules.yaml)
+FILES=(monitoring.coreos.com_servicemonitors.yaml monitoring.coreos.com_podmonitors.yaml monitoring.coreos.com_prometheusrules.yaml)
 
 log() { printf '[setup-prometheus-crds] %s\n' "$*" >&2; }
 
