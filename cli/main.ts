@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.js';
-import { UsageError } from '../errors.js';
-import { createLogger } from '../logger.js';
+import { loadConfig } from '../runner/config.js';
+import { UsageError } from '../runner/errors.js';
+import { createLogger } from '../runner/logger.js';
 import { EXIT, reportError, type CliIo } from './cli-io.js';
 import { INSPECT_HELP, MAIN_HELP, RUN_HELP, VALIDATE_HELP } from './help-text.js';
 import { apiCommand } from './api-command.js';

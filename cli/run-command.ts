@@ -1,17 +1,17 @@
 import fs from 'node:fs/promises';
 import { Registry } from 'prom-client';
-import { recordRun } from '../history/record-run.js';
-import type { RunnerConfig } from '../config.js';
-import { UsageError } from '../errors.js';
-import type { Logger } from '../logger.js';
-import { createProgressReporter } from '../run/progress.js';
-import { runPipeline } from '../run/run-pipeline.js';
-import { formatSummaryTable } from '../run/run-summary.js';
-import { buildTerminationMessage } from '../run/termination-message.js';
-import { createSearchStepRunner } from '../search/search-step.js';
-import { createWarehouseStepRunner } from '../warehouse/index.js';
-import { loadSpec } from '../spec/load-spec.js';
-import type { StepName } from '../spec/pipeline-spec.js';
+import { recordRun } from '../runner/history/record-run.js';
+import type { RunnerConfig } from '../runner/config.js';
+import { UsageError } from '../runner/errors.js';
+import type { Logger } from '../runner/logger.js';
+import { createProgressReporter } from '../runner/run/progress.js';
+import { runPipeline } from '../runner/run/run-pipeline.js';
+import { formatSummaryTable } from '../runner/run/run-summary.js';
+import { buildTerminationMessage } from '../runner/run/termination-message.js';
+import { createSearchStepRunner } from '../runner/search/search-step.js';
+import { createWarehouseStepRunner } from '../runner/warehouse/index.js';
+import { loadSpec } from '../runner/spec/load-spec.js';
+import type { StepName } from '../runner/spec/pipeline-spec.js';
 import { EXIT, type CliIo } from './cli-io.js';
 
 export async function runCommand(

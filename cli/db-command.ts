@@ -1,8 +1,8 @@
-import type { Logger } from '../logger.js';
-import { UsageError } from '../errors.js';
-import { loadSpec } from '../spec/load-spec.js';
-import { WarehouseSpecSchema } from '../spec/warehouse-spec.js';
-import { migrateWarehouse, openWarehouseConnection } from '../warehouse/index.js';
+import type { Logger } from '../runner/logger.js';
+import { UsageError } from '../runner/errors.js';
+import { loadSpec } from '../runner/spec/load-spec.js';
+import { WarehouseSpecSchema } from '../runner/spec/warehouse-spec.js';
+import { migrateWarehouse, openWarehouseConnection } from '../runner/warehouse/index.js';
 import { EXIT, type CliIo } from './cli-io.js';
 import { DB_HELP } from './help-text.js';
 

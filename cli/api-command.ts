@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { UsageError } from '../errors.js';
-import { createLogger } from '../logger.js';
+import { UsageError } from '../runner/errors.js';
+import { createLogger } from '../runner/logger.js';
 import { EXIT, type CliIo } from './cli-io.js';
 import { API_HELP } from './help-text.js';
 
@@ -33,7 +33,7 @@ export async function apiCommand(argv: string[], io: CliIo): Promise<number> {
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
     throw new UsageError(`--port ${values.port} is not a port number`, 'Use a number between 0 and 65535.');
   }
-  const { loadApiConfig } = await import('../../api/config.js');
+  const { loadApiConfig } = await import('../api/config.js');
   let config;
   try {
     config = loadApiConfig(
@@ -45,7 +45,7 @@ export async function apiCommand(argv: string[], io: CliIo): Promise<number> {
     throw new UsageError((e as Error).message, 'See medallion api --help for the environment variables.');
   }
   const logger = createLogger({ level: config.logLevel });
-  const { startApiServer } = await import('../../api/server.js');
+  const { startApiServer } = await import('../api/server.js');
   const api = await startApiServer({ config, logger, file: values.file });
   io.err(
     `medallion api listening on ${api.url} (${api.mode} mode; docs ${api.url}/docs, OpenAPI ${api.url}/openapi.json)\n` +

@@ -1,10 +1,10 @@
 import path from 'node:path';
-import type { RunnerConfig } from '../config.js';
-import { createSqlEngine, lit } from '../engine/sql-engine.js';
-import { UsageError } from '../errors.js';
-import { createLakeStore, type Layer } from '../lake/lake-store.js';
-import type { Logger } from '../logger.js';
-import { loadSpec } from '../spec/load-spec.js';
+import type { RunnerConfig } from '../runner/config.js';
+import { createSqlEngine, lit } from '../runner/engine/sql-engine.js';
+import { UsageError } from '../runner/errors.js';
+import { createLakeStore, type Layer } from '../runner/lake/lake-store.js';
+import type { Logger } from '../runner/logger.js';
+import { loadSpec } from '../runner/spec/load-spec.js';
 import { EXIT, type CliIo } from './cli-io.js';
 
 export async function inspectCommand(

@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { UsageError } from '../runner/errors.js';
 import { EXIT, type CliIo } from './cli-io.js';
 
 /**
@@ -6,7 +6,7 @@ import { EXIT, type CliIo } from './cli-io.js';
  * here, so `medallion run` in a step Job never loads the Kubernetes client.
  */
 export async function operatorCommand(argv: string[], io: CliIo): Promise<number> {
-  const { OPERATOR_HELP, parseOperatorConfig } = await import('../../operator/config.js');
+  const { OPERATOR_HELP, parseOperatorConfig } = await import('../operator/config.js');
   if (argv.includes('--help') || argv.includes('-h')) {
     io.out(OPERATOR_HELP);
     return EXIT.ok;
@@ -17,7 +17,7 @@ export async function operatorCommand(argv: string[], io: CliIo): Promise<number
   } catch (e) {
     throw new UsageError((e as Error).message, 'Run medallion operator --help to see the options.');
   }
-  const { runOperator } = await import('../../operator/main.js');
+  const { runOperator } = await import('../operator/main.js');
   const proc = await runOperator(config);
   // Kubernetes sends SIGTERM on shutdown; stop gracefully (release the lease, drain the queues).
   const stop = (): void => void proc.stop();

@@ -1,5 +1,5 @@
-import { UsageError } from '../errors.js';
-import { loadSpec } from '../spec/load-spec.js';
+import { UsageError } from '../runner/errors.js';
+import { loadSpec } from '../runner/spec/load-spec.js';
 import { EXIT, type CliIo } from './cli-io.js';
 
 export async function validateCommand(

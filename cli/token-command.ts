@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { UsageError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { UsageError } from '../runner/errors.js';
+import type { Logger } from '../runner/logger.js';
 import { EXIT, type CliIo } from './cli-io.js';
 import { TOKEN_HELP } from './help-text.js';
 
@@ -61,7 +61,7 @@ export async function tokenCommand(argv: string[], deps: { io: CliIo; logger: Lo
     io.out(TOKEN_HELP);
     return values.help ? EXIT.ok : EXIT.usage;
   }
-  const { loadApiConfig } = await import('../../api/config.js');
+  const { loadApiConfig } = await import('../api/config.js');
   let config;
   try {
     config = loadApiConfig({}, io.env, (file) => readFileSync(file, 'utf8'));
@@ -76,7 +76,7 @@ export async function tokenCommand(argv: string[], deps: { io: CliIo; logger: Lo
         'export MEDALLION_JWT_SECRET=$(openssl rand -hex 32) for both the API and this command, or pass --private-key key.pem (RS256).',
       );
     }
-    const { signToken } = await import('../../api/auth/jwt.js');
+    const { signToken } = await import('../api/auth/jwt.js');
     const token = await signToken({
       role: role(values.role),
       subject: values.subject ?? `local-${role(values.role)}`,
@@ -92,10 +92,10 @@ export async function tokenCommand(argv: string[], deps: { io: CliIo; logger: Lo
   if (sub !== 'create-key' && sub !== 'revoke-key') {
     throw new UsageError(`unknown token command "${sub}"`, 'Commands: create, create-key, revoke-key.');
   }
-  const { resolveApiWarehouse } = await import('../../api/server.js');
-  const { openWarehouseConnection } = await import('../warehouse/warehouse-connection.js');
-  const { runMigrations } = await import('../warehouse/run-migrations.js');
-  const { createApiKeyStore } = await import('../../api/auth/api-keys.js');
+  const { resolveApiWarehouse } = await import('../api/server.js');
+  const { openWarehouseConnection } = await import('../runner/warehouse/warehouse-connection.js');
+  const { runMigrations } = await import('../runner/warehouse/run-migrations.js');
+  const { createApiKeyStore } = await import('../api/auth/api-keys.js');
   const { spec, baseDir } = await resolveApiWarehouse({
     file: values.file,
     schemaOverride: config.warehouseSchema,

@@ -1,5 +1,5 @@
-import { isMedallionError } from '../errors.js';
-import { SpecError } from '../errors.js';
+import { isMedallionError } from '../runner/errors.js';
+import { SpecError } from '../runner/errors.js';
 
 export interface CliIo {
   out: (text: string) => void;
