@@ -1,43 +1,31 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { UsageError } from '../runner/errors.js';
 import { createLogger } from '../runner/logger.js';
-import { EXIT, type CliIo } from './cli-io.js';
-import { API_HELP } from './help-text.js';
+import { EXIT } from './cli-io.js';
+import type { CommandContext, OptionValues } from './command.js';
 
 /**
  * `medallion api`: the read API. Its modules (fastify, swagger, jose) load only here, so `medallion run` in a step
  * Job never pays for them.
  */
-export async function apiCommand(argv: string[], io: CliIo): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        port: { type: 'string', short: 'p' },
-        host: { type: 'string' },
-        file: { type: 'string', short: 'f' },
-        kubeconfig: { type: 'string' },
-        namespace: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    throw new UsageError((e as Error).message.replace(/\. To specify.*$/s, ''), 'Run medallion api --help.');
-  }
-  if (values.help) return (io.out(API_HELP), EXIT.ok);
-  const port = values.port === undefined ? undefined : Number(values.port);
+export async function apiCommand(values: OptionValues, ctx: CommandContext): Promise<number> {
+  const { io } = ctx;
+  const opt = values as {
+    port?: string;
+    host?: string;
+    file?: string;
+    kubeconfig?: string;
+    namespace?: string;
+  };
+  const port = opt.port === undefined ? undefined : Number(opt.port);
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
-    throw new UsageError(`--port ${values.port} is not a port number`, 'Use a number between 0 and 65535.');
+    throw new UsageError(`--port ${opt.port} is not a port number`, 'Use a number between 0 and 65535.');
   }
   const { loadApiConfig } = await import('../api/config.js');
   let config;
   try {
     config = loadApiConfig(
-      { port, host: values.host, kubeconfig: values.kubeconfig, namespace: values.namespace },
+      { port, host: opt.host, kubeconfig: opt.kubeconfig, namespace: opt.namespace },
       io.env,
       (file) => readFileSync(file, 'utf8'),
     );
@@ -46,7 +34,7 @@ export async function apiCommand(argv: string[], io: CliIo): Promise<number> {
   }
   const logger = createLogger({ level: config.logLevel });
   const { startApiServer } = await import('../api/server.js');
-  const api = await startApiServer({ config, logger, file: values.file });
+  const api = await startApiServer({ config, logger, file: opt.file });
   io.err(
     `medallion api listening on ${api.url} (${api.mode} mode; docs ${api.url}/docs, OpenAPI ${api.url}/openapi.json)\n` +
       `warehouse ${api.warehouse.embedded ? '(embedded) ' : ''}${api.warehouse.target}, schema ${api.warehouse.schema}` +

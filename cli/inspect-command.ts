@@ -1,15 +1,14 @@
 import path from 'node:path';
-import type { RunnerConfig } from '../runner/config.js';
 import { createSqlEngine, lit } from '../runner/engine/sql-engine.js';
 import { UsageError } from '../runner/errors.js';
 import { createLakeStore, type Layer } from '../runner/lake/lake-store.js';
-import type { Logger } from '../runner/logger.js';
 import { loadSpec } from '../runner/spec/load-spec.js';
 import { EXIT, type CliIo } from './cli-io.js';
+import type { CommandContext, OptionValues } from './command.js';
 
 export async function inspectCommand(
-  args: Record<string, string | boolean | undefined>,
-  deps: { io: CliIo; config: RunnerConfig; logger: Logger },
+  args: OptionValues,
+  deps: Pick<CommandContext, 'io' | 'logger'>,
 ): Promise<number> {
   const { io, logger } = deps;
   if (typeof args.file !== 'string')

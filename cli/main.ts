@@ -3,30 +3,57 @@ import { loadConfig } from '../runner/config.js';
 import { UsageError } from '../runner/errors.js';
 import { createLogger } from '../runner/logger.js';
 import { EXIT, reportError, type CliIo } from './cli-io.js';
-import { INSPECT_HELP, MAIN_HELP, RUN_HELP, VALIDATE_HELP } from './help-text.js';
-import { apiCommand } from './api-command.js';
-import { dbCommand } from './db-command.js';
-import { inspectCommand } from './inspect-command.js';
-import { operatorCommand } from './operator-command.js';
-import { runCommand } from './run-command.js';
-import { tokenCommand } from './token-command.js';
-import { validateCommand } from './validate-command.js';
+import type { Command, CommandContext, LeafCommand, OptionValues } from './command.js';
+import { COMMANDS, mainHelp } from './commands.js';
 
 const VERSION = '0.1.0';
 
-type Parsed = ReturnType<typeof parseArgs>;
+const wantsHelp = (args: string[]): boolean => args.includes('-h') || args.includes('--help');
+const lookup = <T>(table: Record<string, T>, name: string): T | undefined =>
+  Object.hasOwn(table, name) ? table[name] : undefined;
 
-function parse(args: string[], options: NonNullable<Parameters<typeof parseArgs>[0]>['options']): Parsed {
+function parseOptions(cmd: LeafCommand, args: string[], names: string[]): OptionValues {
+  if (cmd.options === 'passthrough') return { help: wantsHelp(args) };
   try {
-    return parseArgs({
+    const { values } = parseArgs({
       args,
-      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      options: { ...cmd.options, help: { type: 'boolean', short: 'h' } },
       allowPositionals: false,
       strict: true,
     });
+    return values as OptionValues;
   } catch (e) {
-    throw new UsageError((e as Error).message.replace(/\. To specify.*$/s, ''));
+    throw new UsageError(
+      (e as Error).message.replace(/\. To specify.*$/s, ''),
+      `Run medallion ${names.join(' ')} --help.`,
+    );
   }
+}
+
+async function dispatch(
+  cmd: Command,
+  names: string[],
+  args: string[],
+  ctx: Omit<CommandContext, 'argv'>,
+): Promise<number> {
+  if ('subcommands' in cmd) {
+    const sub = args[0]?.startsWith('-') === false ? args[0] : undefined;
+    if (sub === undefined) {
+      ctx.io.out(cmd.help);
+      return wantsHelp(args) ? EXIT.ok : EXIT.usage;
+    }
+    const leaf = lookup(cmd.subcommands, sub);
+    if (!leaf) {
+      throw new UsageError(
+        `unknown ${names.join(' ')} command "${sub}"`,
+        `Commands: ${Object.keys(cmd.subcommands).join(', ')}; see medallion ${names.join(' ')} --help.`,
+      );
+    }
+    return dispatch(leaf, [...names, sub], args.slice(1), ctx);
+  }
+  const values = parseOptions(cmd, args, names);
+  if (values.help) return (ctx.io.out(cmd.help), EXIT.ok);
+  return cmd.run(values, { ...ctx, argv: args });
 }
 
 /** The CLI entry point, testable without a process: argv in, exit code out. */
@@ -34,7 +61,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (!command || command === '-h' || command === '--help' || command === 'help') {
-      io.out(MAIN_HELP);
+      io.out(mainHelp());
       return command ? EXIT.ok : EXIT.usage;
     }
     if (command === '--version') {
@@ -47,63 +74,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const logger = createLogger({
       level: pretty && io.env.MEDALLION_LOG_LEVEL === undefined ? 'warn' : config.logLevel,
     });
-    switch (command) {
-      case 'run': {
-        const a = parse(rest, {
-          file: { type: 'string', short: 'f' },
-          steps: { type: 'string' },
-          'source-uri': { type: 'string' },
-          lake: { type: 'string' },
-          'summary-json': { type: 'string' },
-          'termination-log': { type: 'string' },
-          quiet: { type: 'boolean', short: 'q' },
-        });
-        if (a.values.help) return (io.out(RUN_HELP), EXIT.ok);
-        return await runCommand(a.values as Record<string, string | boolean | undefined>, {
-          io,
-          config,
-          logger,
-        });
-      }
-      case 'validate': {
-        const a = parse(rest, { file: { type: 'string', short: 'f' }, print: { type: 'boolean' } });
-        if (a.values.help) return (io.out(VALIDATE_HELP), EXIT.ok);
-        return await validateCommand(a.values as Record<string, string | boolean | undefined>, io);
-      }
-      case 'inspect': {
-        const a = parse(rest, {
-          file: { type: 'string', short: 'f' },
-          lake: { type: 'string' },
-          layer: { type: 'string' },
-          table: { type: 'string' },
-          version: { type: 'string' },
-          limit: { type: 'string' },
-          json: { type: 'boolean' },
-        });
-        if (a.values.help) return (io.out(INSPECT_HELP), EXIT.ok);
-        return await inspectCommand(a.values as Record<string, string | boolean | undefined>, {
-          io,
-          config,
-          logger,
-        });
-      }
-      case 'operator':
-        return await operatorCommand(rest, io);
-      case 'api':
-        return await apiCommand(rest, io);
-      case 'token':
-        return await tokenCommand(rest, { io, logger });
-      case 'db': {
-        const sub = rest[0]?.startsWith('-') === false ? rest[0] : undefined;
-        const a = parse(sub ? rest.slice(1) : rest, { file: { type: 'string', short: 'f' } });
-        return await dbCommand(sub, a.values as Record<string, string | boolean | undefined>, { io, logger });
-      }
-      default:
-        throw new UsageError(
-          `unknown command "${command}"`,
-          'Commands are run, validate, inspect, db, operator, api and token; see medallion --help.',
-        );
+    const entry = lookup(COMMANDS, command);
+    if (!entry) {
+      throw new UsageError(
+        `unknown command "${command}"`,
+        `Commands are ${Object.keys(COMMANDS).join(', ')}; see medallion --help.`,
+      );
     }
+    return await dispatch(entry, [command], rest, { io, config, logger });
   } catch (e) {
     return reportError(io, e);
   }

@@ -1,16 +1,12 @@
 import { UsageError } from '../runner/errors.js';
-import { EXIT, type CliIo } from './cli-io.js';
+import type { CommandContext, OptionValues } from './command.js';
 
 /**
  * `medallion operator`: the same image runs the operator and the steps. The operator's modules are loaded only
- * here, so `medallion run` in a step Job never loads the Kubernetes client.
+ * here, so `medallion run` in a step Job never loads the Kubernetes client. Its flags are parsed with its config.
  */
-export async function operatorCommand(argv: string[], io: CliIo): Promise<number> {
-  const { OPERATOR_HELP, parseOperatorConfig } = await import('../operator/config.js');
-  if (argv.includes('--help') || argv.includes('-h')) {
-    io.out(OPERATOR_HELP);
-    return EXIT.ok;
-  }
+export async function operatorCommand(_values: OptionValues, { io, argv }: CommandContext): Promise<number> {
+  const { parseOperatorConfig } = await import('../operator/config.js');
   let config;
   try {
     config = parseOperatorConfig(argv, io.env);

@@ -1,9 +1,7 @@
 import fs from 'node:fs/promises';
 import { Registry } from 'prom-client';
 import { recordRun } from '../runner/history/record-run.js';
-import type { RunnerConfig } from '../runner/config.js';
 import { UsageError } from '../runner/errors.js';
-import type { Logger } from '../runner/logger.js';
 import { createProgressReporter } from '../runner/run/progress.js';
 import { runPipeline } from '../runner/run/run-pipeline.js';
 import { formatSummaryTable } from '../runner/run/run-summary.js';
@@ -12,11 +10,12 @@ import { createSearchStepRunner } from '../runner/search/search-step.js';
 import { createWarehouseStepRunner } from '../runner/warehouse/index.js';
 import { loadSpec } from '../runner/spec/load-spec.js';
 import type { StepName } from '../runner/spec/pipeline-spec.js';
-import { EXIT, type CliIo } from './cli-io.js';
+import { EXIT } from './cli-io.js';
+import type { CommandContext, OptionValues } from './command.js';
 
 export async function runCommand(
-  args: Record<string, string | boolean | undefined>,
-  deps: { io: CliIo; config: RunnerConfig; logger: Logger; registry?: Registry },
+  args: OptionValues,
+  deps: Pick<CommandContext, 'io' | 'config' | 'logger'> & { registry?: Registry },
 ): Promise<number> {
   const { io, config, logger } = deps;
   if (typeof args.file !== 'string')

@@ -1,10 +1,11 @@
 import { UsageError } from '../runner/errors.js';
 import { loadSpec } from '../runner/spec/load-spec.js';
-import { EXIT, type CliIo } from './cli-io.js';
+import { EXIT } from './cli-io.js';
+import type { CommandContext, OptionValues } from './command.js';
 
 export async function validateCommand(
-  args: Record<string, string | boolean | undefined>,
-  io: CliIo,
+  args: OptionValues,
+  { io }: Pick<CommandContext, 'io'>,
 ): Promise<number> {
   const file = args.file;
   if (typeof file !== 'string')
