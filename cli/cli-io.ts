@@ -25,3 +25,11 @@ export function reportError(io: CliIo, e: unknown): number {
   }
   throw e;
 }
+
+/** One line on stderr naming the Kubernetes-only fields of a Pipeline manifest that the local commands ignore. */
+export function noteIgnoredFields(io: CliIo, loaded: { file: string; ignoredFields: string[] }): void {
+  if (loaded.ignoredFields.length === 0) return;
+  io.err(
+    `note: ${loaded.file}: ignoring ${loaded.ignoredFields.join(', ')} (Kubernetes only, used by the operator; validated but not used locally)`,
+  );
+}

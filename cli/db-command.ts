@@ -2,7 +2,7 @@ import { UsageError } from '../runner/errors.js';
 import { loadSpec } from '../runner/spec/load-spec.js';
 import { WarehouseSpecSchema } from '../runner/spec/warehouse-spec.js';
 import { migrateWarehouse, openWarehouseConnection } from '../runner/warehouse/index.js';
-import { EXIT } from './cli-io.js';
+import { EXIT, noteIgnoredFields, type CliIo } from './cli-io.js';
 import type { CommandContext, OptionValues } from './command.js';
 
 function specFile(values: OptionValues, sub: string): string {
@@ -12,9 +12,15 @@ function specFile(values: OptionValues, sub: string): string {
   return values.file;
 }
 
+async function loadManifest(io: CliIo, file: string): ReturnType<typeof loadSpec> {
+  const loaded = await loadSpec(file);
+  noteIgnoredFields(io, loaded);
+  return loaded;
+}
+
 /** `medallion db start -f FILE` serves the warehouse for psql and BI tools until Ctrl-C. */
 export async function dbStart(values: OptionValues, { io, logger }: CommandContext): Promise<number> {
-  const { pipeline, baseDir } = await loadSpec(specFile(values, 'start'));
+  const { pipeline, baseDir } = await loadManifest(io, specFile(values, 'start'));
   // The embedded server stops with each run; this brings it back (or checks a configured one) for browsing.
   const spec = WarehouseSpecSchema.parse(pipeline.spec.warehouse ?? {});
   const conn = await openWarehouseConnection({ spec, env: io.env, baseDir, logger });
@@ -30,7 +36,7 @@ export async function dbStart(values: OptionValues, { io, logger }: CommandConte
 
 /** `medallion db migrate -f FILE` applies pending warehouse migrations (the warehouse step also does). */
 export async function dbMigrate(values: OptionValues, { io, logger }: CommandContext): Promise<number> {
-  const { pipeline, baseDir } = await loadSpec(specFile(values, 'migrate'));
+  const { pipeline, baseDir } = await loadManifest(io, specFile(values, 'migrate'));
   const r = await migrateWarehouse({ warehouse: pipeline.spec.warehouse, env: io.env, baseDir, logger });
   io.out(
     r.applied.length === 0

@@ -3,7 +3,7 @@ import { createSqlEngine, lit } from '../runner/engine/sql-engine.js';
 import { UsageError } from '../runner/errors.js';
 import { createLakeStore, type Layer } from '../runner/lake/lake-store.js';
 import { loadSpec } from '../runner/spec/load-spec.js';
-import { EXIT, type CliIo } from './cli-io.js';
+import { EXIT, noteIgnoredFields, type CliIo } from './cli-io.js';
 import type { CommandContext, OptionValues } from './command.js';
 
 export async function inspectCommand(
@@ -13,7 +13,9 @@ export async function inspectCommand(
   const { io, logger } = deps;
   if (typeof args.file !== 'string')
     throw new UsageError('missing -f FILE', 'Usage: medallion inspect -f pipeline.yaml');
-  const { pipeline, baseDir } = await loadSpec(args.file);
+  const loaded = await loadSpec(args.file);
+  noteIgnoredFields(io, loaded);
+  const { pipeline, baseDir } = loaded;
   const root =
     typeof args.lake === 'string' ? path.resolve(args.lake) : path.resolve(baseDir, pipeline.spec.lake.uri);
   const lake = createLakeStore({ root, dataset: pipeline.spec.source.dataset });

@@ -10,7 +10,7 @@ import { createSearchStepRunner } from '../runner/search/search-step.js';
 import { createWarehouseStepRunner } from '../runner/warehouse/index.js';
 import { loadSpec } from '../runner/spec/load-spec.js';
 import type { StepName } from '../runner/spec/pipeline-spec.js';
-import { EXIT } from './cli-io.js';
+import { EXIT, noteIgnoredFields } from './cli-io.js';
 import type { CommandContext, OptionValues } from './command.js';
 
 export async function runCommand(
@@ -21,6 +21,7 @@ export async function runCommand(
   if (typeof args.file !== 'string')
     throw new UsageError('missing -f FILE', 'Usage: medallion run -f pipeline.yaml');
   const loaded = await loadSpec(args.file);
+  noteIgnoredFields(io, loaded);
   const steps =
     typeof args.steps === 'string'
       ? (args.steps

@@ -1,6 +1,6 @@
 import { UsageError } from '../runner/errors.js';
 import { loadSpec } from '../runner/spec/load-spec.js';
-import { EXIT } from './cli-io.js';
+import { EXIT, noteIgnoredFields } from './cli-io.js';
 import type { CommandContext, OptionValues } from './command.js';
 
 export async function validateCommand(
@@ -11,6 +11,7 @@ export async function validateCommand(
   if (typeof file !== 'string')
     throw new UsageError('missing -f FILE', 'Usage: medallion validate -f pipeline.yaml');
   const loaded = await loadSpec(file);
+  noteIgnoredFields(io, loaded);
   if (args.print) io.out(JSON.stringify(loaded.pipeline, null, 2));
   else
     io.out(
