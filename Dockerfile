@@ -13,6 +13,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY runner ./runner
 COPY operator ./operator
 COPY api ./api
+COPY cli ./cli
 RUN npm run build
 
 # 2. Production dependencies only, installed afresh (no dev tool or compiler reaches the runtime image).

@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['runner/**/*.test.ts', 'operator/**/*.test.ts', 'api/**/*.test.ts'],
+          include: ['runner/**/*.test.ts', 'operator/**/*.test.ts', 'api/**/*.test.ts', 'cli/**/*.test.ts'],
           environment: 'node',
         },
       },

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { signToken } from '../api/auth/jwt.js';
-import { main } from '../runner/cli/main.js';
+import { main } from '../cli/main.js';
 import { createEmbeddedPostgres } from '../runner/warehouse/embedded-postgres.js';
 import { freePort, testLogger } from '../test/warehouse/helpers/test-postgres.js';
 

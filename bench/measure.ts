@@ -9,7 +9,7 @@ const started = performance.now();
 if (job === 'floor') {
   await runFloor(`${source}/**/*.csv`, outDir!);
 } else if (job === 'runner') {
-  const { main } = await import('../runner/cli/main.js');
+  const { main } = await import('../cli/main.js');
   const code = await main(['run', '-f', spec!, '--source-uri', source!, '--lake', outDir!, '--quiet'], {
     out: () => undefined,
     err: (t) => process.stderr.write(t + '\n'),

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI lives in runner/cli/main.ts (compiled to dist/).
-import { main } from '../dist/runner/cli/main.js';
+// Thin launcher: the CLI lives in cli/main.ts (compiled to dist/).
+import { main } from '../dist/cli/main.js';
 
 const code = await main(process.argv.slice(2), {
   out: (t) => process.stdout.write(t + '\n'),

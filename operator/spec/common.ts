@@ -1,40 +1,17 @@
 import { z } from 'zod';
 import { isTimeZone } from '../schedule/cron-times.js';
+import { DNS_LABEL, withCel } from '../../runner/spec/kubernetes-schema.js';
+
+// Moved to runner/spec so the Pipeline's Kubernetes-only fields can live there; re-exported for the other kinds.
+export { withCel };
 
 /**
  * Building blocks shared by the Medallion custom resources. Kubernetes-only annotations (CEL rules, list types,
- * int-or-string) travel as zod metadata, which z.toJSONSchema copies into the JSON Schema the CRD generator reads;
- * each CEL rule is paired with a zod refinement so clients validate exactly what the apiserver does.
+ * int-or-string) travel as zod metadata (see runner/spec/kubernetes-schema.ts).
  */
 
 export const API_GROUP = 'medallion.dev';
 export const API_VERSION = 'v1alpha1';
-
-export interface CelRule {
-  rule: string;
-  message: string;
-  /** For rules that mention a field, report the error at that field (JSONPath relative to the object). */
-  fieldPath?: string;
-  reason?: 'FieldValueInvalid' | 'FieldValueForbidden' | 'FieldValueRequired' | 'FieldValueDuplicate';
-}
-
-/** Attaches a CEL rule for the apiserver; `check` is the same rule in TypeScript for zod (omit for transition rules). */
-export function withCel<T extends z.ZodType>(
-  schema: T,
-  cel: CelRule,
-  check?: (value: z.output<T>) => boolean,
-): T {
-  const existing = (schema.meta()?.['x-kubernetes-validations'] as CelRule[] | undefined) ?? [];
-  const withCheck = check
-    ? schema.refine(check, {
-        message: cel.message,
-        path: cel.fieldPath ? cel.fieldPath.split('.').slice(1) : [],
-      })
-    : schema;
-  return withCheck.meta({ ...schema.meta(), 'x-kubernetes-validations': [...existing, cel] }) as T;
-}
-
-export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export const LocalObjectReferenceSchema = z
   .object({
@@ -56,11 +33,6 @@ export const TimeZoneSchema = withCel(
   },
   isTimeZone,
 );
-
-/** A Kubernetes quantity ("500m", "2Gi", 1): int-or-string in the schema, like core/v1 resources. */
-export const QuantitySchema = z
-  .union([z.string().regex(/^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/), z.number().int().min(0)])
-  .meta({ 'x-kubernetes-int-or-string': true });
 
 export const ConditionSchema = z
   .object({

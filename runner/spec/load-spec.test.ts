@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SpecError } from '../errors.js';
-import { parseSpec } from './load-spec.js';
+import { parseSpec, parseSpecDocument } from './load-spec.js';
 
 const valid = `apiVersion: medallion.dev/v1alpha1
 kind: Pipeline
@@ -40,5 +40,35 @@ describe('parseSpec', () => {
     expect(() => parseSpec(valid.replace('./data }', './data, timezone: Europe/Lodnon }'), 'p.yaml')).toThrow(
       SpecError,
     );
+  });
+});
+
+describe('parseSpecDocument: the Kubernetes-only fields of a Pipeline manifest', () => {
+  const manifest = valid + '  job:\n    image: medallion:1\n    resources: { limits: { memory: 2Gi } }\n';
+
+  it('accepts spec.job, names it as ignored and leaves it out of the runner spec', () => {
+    const { pipeline, ignoredFields } = parseSpecDocument(manifest, 'p.yaml');
+    expect(ignoredFields).toEqual(['spec.job']);
+    expect(pipeline.spec).not.toHaveProperty('job');
+    expect(pipeline.spec.source.uri).toBe('./data');
+    // A spec without it ignores nothing, although the field has defaults.
+    expect(parseSpecDocument(valid, 'p.yaml').ignoredFields).toEqual([]);
+  });
+
+  it('still rejects an unknown key, at the line of that key', () => {
+    const text = manifest + '  cluster: { name: x }\n';
+    try {
+      parseSpec(text, 'p.yaml');
+      expect.unreachable();
+    } catch (e) {
+      expect((e as SpecError).issues).toEqual([
+        expect.objectContaining({ path: 'spec', message: 'Unrecognized key: "cluster"', line: 9 }),
+      ]);
+    }
+  });
+
+  it('validates the Kubernetes-only fields as the CRD does', () => {
+    expect(() => parseSpec(manifest.replace('2Gi', 'lots'), 'p.yaml')).toThrow(SpecError);
+    expect(() => parseSpec(manifest.replace('image:', 'imagee:'), 'p.yaml')).toThrow(SpecError);
   });
 });

@@ -2,14 +2,32 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { SpecError, type SpecIssue } from '../errors.js';
-import { PipelineSchema, type Pipeline } from './pipeline-spec.js';
+import { PipelineSchema, PipelineSpecSchema, type Pipeline, type PipelineSpec } from './pipeline-spec.js';
+import { KUBERNETES_ONLY_SPEC_FIELDS } from './step-job-spec.js';
 
 export interface LoadedSpec {
   file: string;
   /** Directory relative paths in the spec are resolved against. */
   baseDir: string;
   pipeline: Pipeline;
+  /** Kubernetes-only fields the document set (e.g. spec.job): validated, then left out of `pipeline`. */
+  ignoredFields: string[];
 }
+
+export interface ParsedSpec {
+  pipeline: Pipeline;
+  ignoredFields: string[];
+}
+
+/**
+ * What a spec file may hold: a Pipeline whose spec may also carry the custom resource's Kubernetes-only fields, so
+ * the manifest applied with kubectl also runs locally. They are checked as strictly as the apiserver checks them;
+ * any other unknown key is still an error.
+ */
+const PipelineManifestSchema = PipelineSchema.extend({
+  spec: PipelineSpecSchema.extend(KUBERNETES_ONLY_SPEC_FIELDS),
+});
+const KUBERNETES_ONLY = new Set(Object.keys(KUBERNETES_ONLY_SPEC_FIELDS));
 
 /** Finds the YAML node at a zod issue path, falling back to the deepest existing parent, for a line number. */
 function lineOf(
@@ -38,6 +56,11 @@ function lineOf(
 
 /** Parses and validates a pipeline document, reporting every problem at once with its path and line. */
 export function parseSpec(text: string, file: string): Pipeline {
+  return parseSpecDocument(text, file).pipeline;
+}
+
+/** parseSpec, also naming the Kubernetes-only fields the document set and the local runner ignores. */
+export function parseSpecDocument(text: string, file: string): ParsedSpec {
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -49,15 +72,26 @@ export function parseSpec(text: string, file: string): Pipeline {
     throw new SpecError(file, issues);
   }
   const raw: unknown = doc.toJS();
-  const result = PipelineSchema.safeParse(raw);
+  const result = PipelineManifestSchema.safeParse(raw);
   if (!result.success) {
     const issues = result.error.issues.map((i) => {
       const p = i.path.map(String).join('.') || '(root)';
-      return { path: p, message: i.message, line: lineOf(doc, counter, i.path) };
+      // An unknown key is reported on its parent; its own line is the one to fix.
+      const at = i.code === 'unrecognized_keys' && i.keys[0] !== undefined ? [...i.path, i.keys[0]] : i.path;
+      return { path: p, message: i.message, line: lineOf(doc, counter, at) };
     });
     throw new SpecError(file, issues);
   }
-  return result.data;
+  const { spec, ...resource } = result.data;
+  const runnerSpec = Object.fromEntries(
+    Object.entries(spec).filter(([key]) => !KUBERNETES_ONLY.has(key)),
+  ) as PipelineSpec;
+  // Named only when the document wrote them: their defaults are filled in either way.
+  const written = Object.keys((raw as { spec: object }).spec);
+  return {
+    pipeline: { ...resource, spec: runnerSpec },
+    ignoredFields: written.filter((key) => KUBERNETES_ONLY.has(key)).map((key) => `spec.${key}`),
+  };
 }
 
 export async function loadSpec(file: string): Promise<LoadedSpec> {
@@ -73,6 +107,6 @@ export async function loadSpec(file: string): Promise<LoadedSpec> {
       },
     );
   }
-  const pipeline = parseSpec(text, file);
-  return { file, baseDir: path.dirname(path.resolve(file)), pipeline };
+  const { pipeline, ignoredFields } = parseSpecDocument(text, file);
+  return { file, baseDir: path.dirname(path.resolve(file)), pipeline, ignoredFields };
 }

@@ -1,6 +1,6 @@
 import { jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../runner/cli/main.js';
+import { main } from '../../cli/main.js';
 
 const SECRET = 'cli-secret-0123456789abcdef0123456789';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { main } from '../../runner/cli/main.js';
+import { main } from '../../cli/main.js';
 import { CHART_DIR, ROOT, one, render, sampleStepJob } from './chart.js';
 
 /**
@@ -182,8 +182,7 @@ describe('a step as the image user, with nothing writable but the lake and TMPDI
 
   it('runs bronze, silver and gold and leaves no file anywhere else', () => {
     const bin = join(ROOT, 'bin/medallion.js');
-    if (!existsSync(join(ROOT, 'dist/runner/cli/main.js')))
-      throw new Error('dist/ is missing: run npm run build');
+    if (!existsSync(join(ROOT, 'dist/cli/main.js'))) throw new Error('dist/ is missing: run npm run build');
     const uid = Number(/USER (\d+)/.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))?.[1]);
     const tmp = join(work, 'tmp');
     const lake = join(work, 'lake');

@@ -103,7 +103,7 @@ const leaderGauge = async (r: Replica) =>
 
 describe('two operator processes', () => {
   it('exactly one leads; SIGKILL the leader and the other takes over and reconciles within 20 s', async () => {
-    if (!existsSync(join(REPO, 'dist/runner/cli/main.js')))
+    if (!existsSync(join(REPO, 'dist/cli/main.js')))
       throw new Error('dist/ is missing: run `npm run build` first (bin/medallion.js runs the compiled CLI)');
     await installCrds(api);
     const ns = `replicas-${Date.now()}`;

@@ -32,7 +32,7 @@ let executor: ReturnType<typeof startFakeJobExecutor> | undefined;
 const watchAbort = new AbortController();
 
 beforeAll(async () => {
-  if (!existsSync(join(REPO, 'dist/runner/cli/main.js')))
+  if (!existsSync(join(REPO, 'dist/cli/main.js')))
     throw new Error('dist/ is missing: run `npm run build` first (bin/medallion.js runs the compiled CLI)');
   await installCrds(api);
   expect((await api.call('POST', '/api/v1/namespaces', { metadata: { name: ns } })).status).toBe(201);

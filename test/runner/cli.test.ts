@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../runner/cli/main.js';
+import { main } from '../../cli/main.js';
 import { createFixture, HEADER, type Fixture } from '../helpers/pipeline-fixture.js';
 import { startStandInProviders, type StandInProviders } from '../helpers/stand-in-providers.js';
 

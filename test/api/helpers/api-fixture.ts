@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { main } from '../../../runner/cli/main.js';
+import { main } from '../../../cli/main.js';
 import { createFixture, type Fixture } from '../../helpers/pipeline-fixture.js';
 import {
   startStandInProviders,

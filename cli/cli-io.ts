@@ -1,5 +1,5 @@
-import { isMedallionError } from '../errors.js';
-import { SpecError } from '../errors.js';
+import { isMedallionError } from '../runner/errors.js';
+import { SpecError } from '../runner/errors.js';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -24,4 +24,12 @@ export function reportError(io: CliIo, e: unknown): number {
     return e.code === 'USAGE' ? EXIT.usage : EXIT.failed;
   }
   throw e;
+}
+
+/** One line on stderr naming the Kubernetes-only fields of a Pipeline manifest that the local commands ignore. */
+export function noteIgnoredFields(io: CliIo, loaded: { file: string; ignoredFields: string[] }): void {
+  if (loaded.ignoredFields.length === 0) return;
+  io.err(
+    `note: ${loaded.file}: ignoring ${loaded.ignoredFields.join(', ')} (Kubernetes only, used by the operator; validated but not used locally)`,
+  );
 }

@@ -1,15 +1,10 @@
+/** `{commands}` is filled from the command table (cli/commands.ts). */
 export const MAIN_HELP = `medallion — layered retail ETL (bronze → silver → gold) for laptops and Kubernetes
 
 Usage: medallion <command> [options]
 
 Commands:
-  run        run a pipeline's steps (bronze, silver, gold) against the lake
-  validate   check a pipeline spec and list every problem with its line
-  inspect    list published versions of the lake and read a table of any kept version
-  db         the warehouse: db migrate -f FILE applies migrations, db start -f FILE serves it for psql
-  operator   run the Kubernetes operator (reconciles Pipelines, PipelineSchedules and PipelineRuns into Jobs)
-  api        serve the read API (runs, sales, KPIs, products, search) over HTTP, with OpenAPI docs at /docs
-  token      issue a JWT for the API (token create --role R) or manage API keys (token create-key)
+{commands}
 
 Options:
   -h, --help     show help (also: medallion <command> --help)
@@ -119,6 +114,61 @@ Options:
   --ttl D            lifetime: 30m, 12h, 7d ... (default 12h)
   --name N           who the API key is for
   --rate-limit N     requests per minute for this key (default the API's MEDALLION_API_RATE_LIMIT)
+  -f, --file FILE    pipeline spec whose warehouse section to use (as medallion api -f)
+  -h, --help         show this help
+`;
+
+export const DB_MIGRATE_HELP = `Usage: medallion db migrate -f FILE
+
+Applies pending migrations to the warehouse: the spec's warehouse section, or DATABASE_URL; with neither, the
+embedded PostgreSQL under .medallion/warehouse. The warehouse step also runs them before each load.
+
+Options:
+  -f, --file FILE    pipeline spec (YAML), required
+  -h, --help         show this help
+`;
+
+export const DB_START_HELP = `Usage: medallion db start -f FILE
+
+Starts the warehouse if it is the embedded one (or checks a configured one), prints how to connect with psql and
+keeps it running until Ctrl-C — for browsing the warehouse after \`medallion run\`.
+
+Options:
+  -f, --file FILE    pipeline spec (YAML), required
+  -h, --help         show this help
+`;
+
+export const TOKEN_CREATE_HELP = `Usage: medallion token create --role R [--subject S] [--ttl 12h] [--private-key key.pem]
+
+Prints a JWT for the read API, signed HS256 with MEDALLION_JWT_SECRET (or RS256 with --private-key, a PKCS#8 PEM
+whose public key the API has in MEDALLION_JWT_PUBLIC_KEY).
+
+Options:
+  --role R             viewer (read), operator (read and trigger runs) or admin (also manage API keys)
+  --subject S          the token's subject (default local-<role>); it keys the rate limit and the audit log
+  --ttl D              lifetime: 30m, 12h, 7d ... (default 12h)
+  --private-key PATH   sign RS256 with this PKCS#8 PEM instead
+  -h, --help           show this help
+`;
+
+export const TOKEN_CREATE_KEY_HELP = `Usage: medallion token create-key --role R --name N [--rate-limit N] [-f FILE]
+
+Creates an API key in the warehouse (stored as a SHA-256 hash) and prints it once.
+
+Options:
+  --role R           viewer, operator or admin
+  --name N           who the API key is for
+  --rate-limit N     requests per minute for this key (default the API's MEDALLION_API_RATE_LIMIT)
+  -f, --file FILE    pipeline spec whose warehouse section to use (as medallion api -f)
+  -h, --help         show this help
+`;
+
+export const TOKEN_REVOKE_KEY_HELP = `Usage: medallion token revoke-key --id KEY_ID [-f FILE]
+
+Revokes an API key by its id (the part after mdk_). Exit status 1 when no active key has that id.
+
+Options:
+  --id KEY_ID        the key's id
   -f, --file FILE    pipeline spec whose warehouse section to use (as medallion api -f)
   -h, --help         show this help
 `;

@@ -1,27 +1,27 @@
 import fs from 'node:fs/promises';
 import { Registry } from 'prom-client';
-import { recordRun } from '../history/record-run.js';
-import type { RunnerConfig } from '../config.js';
-import { UsageError } from '../errors.js';
-import type { Logger } from '../logger.js';
-import { createProgressReporter } from '../run/progress.js';
-import { runPipeline } from '../run/run-pipeline.js';
-import { formatSummaryTable } from '../run/run-summary.js';
-import { buildTerminationMessage } from '../run/termination-message.js';
-import { createSearchStepRunner } from '../search/search-step.js';
-import { createWarehouseStepRunner } from '../warehouse/index.js';
-import { loadSpec } from '../spec/load-spec.js';
-import type { StepName } from '../spec/pipeline-spec.js';
-import { EXIT, type CliIo } from './cli-io.js';
+import { recordRun } from '../runner/history/record-run.js';
+import { UsageError } from '../runner/errors.js';
+import { createProgressReporter } from '../runner/run/progress.js';
+import { runPipeline } from '../runner/run/run-pipeline.js';
+import { formatSummaryTable } from '../runner/run/run-summary.js';
+import { buildTerminationMessage } from '../runner/run/termination-message.js';
+import { createSearchStepRunner } from '../runner/search/search-step.js';
+import { createWarehouseStepRunner } from '../runner/warehouse/index.js';
+import { loadSpec } from '../runner/spec/load-spec.js';
+import type { StepName } from '../runner/spec/pipeline-spec.js';
+import { EXIT, noteIgnoredFields } from './cli-io.js';
+import type { CommandContext, OptionValues } from './command.js';
 
 export async function runCommand(
-  args: Record<string, string | boolean | undefined>,
-  deps: { io: CliIo; config: RunnerConfig; logger: Logger; registry?: Registry },
+  args: OptionValues,
+  deps: Pick<CommandContext, 'io' | 'config' | 'logger'> & { registry?: Registry },
 ): Promise<number> {
   const { io, config, logger } = deps;
   if (typeof args.file !== 'string')
     throw new UsageError('missing -f FILE', 'Usage: medallion run -f pipeline.yaml');
   const loaded = await loadSpec(args.file);
+  noteIgnoredFields(io, loaded);
   const steps =
     typeof args.steps === 'string'
       ? (args.steps

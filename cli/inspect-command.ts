@@ -1,20 +1,21 @@
 import path from 'node:path';
-import type { RunnerConfig } from '../config.js';
-import { createSqlEngine, lit } from '../engine/sql-engine.js';
-import { UsageError } from '../errors.js';
-import { createLakeStore, type Layer } from '../lake/lake-store.js';
-import type { Logger } from '../logger.js';
-import { loadSpec } from '../spec/load-spec.js';
-import { EXIT, type CliIo } from './cli-io.js';
+import { createSqlEngine, lit } from '../runner/engine/sql-engine.js';
+import { UsageError } from '../runner/errors.js';
+import { createLakeStore, type Layer } from '../runner/lake/lake-store.js';
+import { loadSpec } from '../runner/spec/load-spec.js';
+import { EXIT, noteIgnoredFields, type CliIo } from './cli-io.js';
+import type { CommandContext, OptionValues } from './command.js';
 
 export async function inspectCommand(
-  args: Record<string, string | boolean | undefined>,
-  deps: { io: CliIo; config: RunnerConfig; logger: Logger },
+  args: OptionValues,
+  deps: Pick<CommandContext, 'io' | 'logger'>,
 ): Promise<number> {
   const { io, logger } = deps;
   if (typeof args.file !== 'string')
     throw new UsageError('missing -f FILE', 'Usage: medallion inspect -f pipeline.yaml');
-  const { pipeline, baseDir } = await loadSpec(args.file);
+  const loaded = await loadSpec(args.file);
+  noteIgnoredFields(io, loaded);
+  const { pipeline, baseDir } = loaded;
   const root =
     typeof args.lake === 'string' ? path.resolve(args.lake) : path.resolve(baseDir, pipeline.spec.lake.uri);
   const lake = createLakeStore({ root, dataset: pipeline.spec.source.dataset });
