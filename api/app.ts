@@ -258,6 +258,8 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   // The web console (api/console): its page and assets, and the reads only it needs.
   registerConsole(app, deps.consoleDir ? { dir: deps.consoleDir } : {});
   registerConsoleRunRoutes(app, { runs: deps.runs, silver: createSilverReportReader() });
-  registerConsoleKpiRoutes(app, { insights: createInsightRepository({ pool: deps.pool, schema: deps.schema, cache }) });
+  registerConsoleKpiRoutes(app, {
+    insights: createInsightRepository({ pool: deps.pool, schema: deps.schema, cache }),
+  });
   return app;
 }

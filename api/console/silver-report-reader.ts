@@ -27,7 +27,10 @@ export interface SilverReport {
 interface LineageEvent {
   eventType?: string;
   job?: { name?: string };
-  inputs?: { name?: string; inputFacets?: { dataQualityMetrics?: { rowCount?: number; duplicates?: number } } }[];
+  inputs?: {
+    name?: string;
+    inputFacets?: { dataQualityMetrics?: { rowCount?: number; duplicates?: number } };
+  }[];
   outputs?: { name?: string; outputFacets?: { outputStatistics?: { rowCount?: number } } }[];
 }
 
@@ -66,7 +69,13 @@ const SAMPLE_COLUMNS = [
 ];
 
 const plain = (v: unknown): string | number | null =>
-  v === null || v === undefined ? null : typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : String(v);
+  v === null || v === undefined
+    ? null
+    : typeof v === 'number'
+      ? v
+      : typeof v === 'bigint'
+        ? Number(v)
+        : String(v);
 
 /**
  * Reads a run's silver version from a local lake: `_meta.json` (counts by rule and line type) and the first rows of

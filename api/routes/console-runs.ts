@@ -26,7 +26,10 @@ const OverviewSchema = z.object({
     })
     .nullable(),
   last_success_at: z.string().nullable(),
-  schedule: z.string().nullable().describe('Cron schedule of the pipeline’s PipelineSchedule (cluster mode).'),
+  schedule: z
+    .string()
+    .nullable()
+    .describe('Cron schedule of the pipeline’s PipelineSchedule (cluster mode).'),
   time_zone: z.string().nullable(),
   next_due_at: z.string().nullable().describe('First schedule time after the last success.'),
   freshness: z.enum(['fresh', 'late', 'never', 'unscheduled']),
@@ -37,7 +40,9 @@ const OverviewSchema = z.object({
 
 const SilverSchema = z.object({
   run_id: z.string(),
-  source: z.enum(['lake', 'lineage', 'none']).describe('lake: the silver version in a local lake; lineage: the run’s events.'),
+  source: z
+    .enum(['lake', 'lineage', 'none'])
+    .describe('lake: the silver version in a local lake; lineage: the run’s events.'),
   counts: z
     .object({
       bronze_rows: z.number().int(),
@@ -90,7 +95,8 @@ export function registerConsoleRunRoutes(
     {
       schema: {
         tags: ['runs'],
-        summary: 'Each pipeline with its last run, quality score, freshness against its schedule and recent durations.',
+        summary:
+          'Each pipeline with its last run, quality score, freshness against its schedule and recent durations.',
         response: { 200: envelopeOf(z.array(OverviewSchema)), ...ERROR_RESPONSES },
       },
     },

@@ -26,7 +26,10 @@ export async function get<T>(path: string, query: Record<string, string | undefi
   const qs = new URLSearchParams(
     Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
   ).toString();
-  const res = await fetch(`/api/v1/${path}${qs ? `?${qs}` : ''}`, { headers: headers(), credentials: 'same-origin' });
+  const res = await fetch(`/api/v1/${path}${qs ? `?${qs}` : ''}`, {
+    headers: headers(),
+    credentials: 'same-origin',
+  });
   if (res.status === 401) throw new Unauthenticated();
   const body = (await res.json()) as Envelope<T>;
   if (body.status !== 'ok') {

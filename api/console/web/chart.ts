@@ -13,7 +13,10 @@ export function lineChart(
     {
       width,
       height: 260,
-      series: [{}, ...series.map((s) => ({ label: s.label, stroke: colours[s.className] ?? '#333', width: 1.5 }))],
+      series: [
+        {},
+        ...series.map((s) => ({ label: s.label, stroke: colours[s.className] ?? '#333', width: 1.5 })),
+      ],
       axes: [{}, { size: 70 }],
     },
     [x, ...series.map((s) => s.values)] as uPlot.AlignedData,

@@ -7,13 +7,17 @@ export function sparkline(values: number[], label: string): SVGElement {
   const hgt = 28;
   const max = Math.max(...values, 1);
   const step = values.length > 1 ? w / (values.length - 1) : 0;
-  const pts = values.map((v, i) => `${(i * step).toFixed(1)},${(hgt - 2 - (v / max) * (hgt - 4)).toFixed(1)}`);
+  const pts = values.map(
+    (v, i) => `${(i * step).toFixed(1)},${(hgt - 2 - (v / max) * (hgt - 4)).toFixed(1)}`,
+  );
   return s(
     'svg',
     { class: 'spark', viewBox: `0 0 ${w} ${hgt}`, width: w, height: hgt, role: 'img', 'aria-label': label },
     s('title', {}, label),
     values.length > 1 ? s('polyline', { points: pts.join(' '), fill: 'none', class: 'spark-line' }) : null,
-    ...values.map((_, i) => s('circle', { cx: pts[i]!.split(',')[0]!, cy: pts[i]!.split(',')[1]!, r: 1.6, class: 'spark-dot' })),
+    ...values.map((_, i) =>
+      s('circle', { cx: pts[i]!.split(',')[0]!, cy: pts[i]!.split(',')[1]!, r: 1.6, class: 'spark-dot' }),
+    ),
   );
 }
 
@@ -47,11 +51,23 @@ export function timeline(spans: Span[], label: string): SVGElement {
           height: row - 10,
           class: `tl-bar phase-${sp.phase.toLowerCase()}`,
         }),
-        s('text', { x: Math.min(x(sp.end) + 4, w - 60), y: i * row + 17, class: 'tl-time' }, `${((sp.end - sp.start) / 1000).toFixed(1)} s`),
+        s(
+          'text',
+          { x: Math.min(x(sp.end) + 4, w - 60), y: i * row + 17, class: 'tl-time' },
+          `${((sp.end - sp.start) / 1000).toFixed(1)} s`,
+        ),
       ),
     ),
-    s('text', { x: left, y: spans.length * row + 18, class: 'tl-axis' }, new Date(t0).toISOString().slice(11, 19)),
-    s('text', { x: w - 70, y: spans.length * row + 18, class: 'tl-axis' }, new Date(t1).toISOString().slice(11, 19)),
+    s(
+      'text',
+      { x: left, y: spans.length * row + 18, class: 'tl-axis' },
+      new Date(t0).toISOString().slice(11, 19),
+    ),
+    s(
+      'text',
+      { x: w - 70, y: spans.length * row + 18, class: 'tl-axis' },
+      new Date(t1).toISOString().slice(11, 19),
+    ),
   );
 }
 
@@ -82,11 +98,31 @@ export function dagSvg(dag: Dag, label: string): SVGElement {
     'svg',
     { class: 'dag', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': label },
     s('title', {}, label),
-    s('defs', {}, s('marker', { id: 'arrow', viewBox: '0 0 8 8', refX: 8, refY: 4, markerWidth: 6, markerHeight: 6, orient: 'auto' }, s('path', { d: 'M0,0 L8,4 L0,8 z', class: 'dag-arrow' }))),
+    s(
+      'defs',
+      {},
+      s(
+        'marker',
+        {
+          id: 'arrow',
+          viewBox: '0 0 8 8',
+          refX: 8,
+          refY: 4,
+          markerWidth: 6,
+          markerHeight: 6,
+          orient: 'auto',
+        },
+        s('path', { d: 'M0,0 L8,4 L0,8 z', class: 'dag-arrow' }),
+      ),
+    ),
     ...dag.edges.map(([a, b]) => {
       const p = pos.get(a)!;
       const q = pos.get(b)!;
-      return s('path', { d: `M${p.x + 170},${p.y + 15} C${p.x + 185},${p.y + 15} ${q.x - 15},${q.y + 15} ${q.x},${q.y + 15}`, class: 'dag-edge', 'marker-end': 'url(#arrow)' });
+      return s('path', {
+        d: `M${p.x + 170},${p.y + 15} C${p.x + 185},${p.y + 15} ${q.x - 15},${q.y + 15} ${q.x},${q.y + 15}`,
+        class: 'dag-edge',
+        'marker-end': 'url(#arrow)',
+      });
     }),
     ...nodes.map((n) => {
       const p = pos.get(n)!;

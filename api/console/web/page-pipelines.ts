@@ -6,7 +6,10 @@ import type { Overview, Run } from './types.js';
 const ago = (iso: string | null, now: number) => (iso ? `${duration(now - Date.parse(iso))} ago` : 'never');
 
 export async function pipelinesPage(): Promise<HTMLElement> {
-  const [rows, recent] = await Promise.all([get<Overview[]>('pipelines/overview'), get<Run[]>('runs', { limit: '20' })]);
+  const [rows, recent] = await Promise.all([
+    get<Overview[]>('pipelines/overview'),
+    get<Run[]>('runs', { limit: '20' }),
+  ]);
   const now = Date.now();
   return h(
     'section',
@@ -18,7 +21,13 @@ export async function pipelinesPage(): Promise<HTMLElement> {
       rows.map((p) => [
         p.namespace ? `${p.namespace}/${p.name}` : p.name,
         p.last_run ? h('a', { href: `#/runs/${encodeURIComponent(p.last_run.id)}` }, p.last_run.id) : '–',
-        p.last_run ? h('span', { class: `badge phase-${p.last_run.phase.toLowerCase()}`, 'data-field': 'phase' }, p.last_run.phase) : '–',
+        p.last_run
+          ? h(
+              'span',
+              { class: `badge phase-${p.last_run.phase.toLowerCase()}`, 'data-field': 'phase' },
+              p.last_run.phase,
+            )
+          : '–',
         h('span', { 'data-field': 'quality' }, p.last_run?.quality_score?.toFixed(4) ?? '–'),
         h(
           'span',

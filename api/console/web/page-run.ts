@@ -16,7 +16,13 @@ export function spansFromLineage(events: LineageEvent[]): (Span & { attempt: num
       attempts.set(step, (attempts.get(step) ?? 0) + 1);
     } else if (open.has(step)) {
       const attempt = attempts.get(step) ?? 1;
-      spans.push({ label: `${step} #${attempt}`, start: open.get(step)!, end: t, phase: e.eventType === 'COMPLETE' ? 'succeeded' : 'failed', attempt });
+      spans.push({
+        label: `${step} #${attempt}`,
+        start: open.get(step)!,
+        end: t,
+        phase: e.eventType === 'COMPLETE' ? 'succeeded' : 'failed',
+        attempt,
+      });
       open.delete(step);
     }
   }
@@ -40,7 +46,11 @@ export function dagFromLineage(events: LineageEvent[]): Dag {
       edges.add(JSON.stringify([job, o.name]));
     }
   }
-  return { jobs: [...jobs], datasets: [...datasets], edges: [...edges].map((x) => JSON.parse(x) as [string, string]) };
+  return {
+    jobs: [...jobs],
+    datasets: [...datasets],
+    edges: [...edges].map((x) => JSON.parse(x) as [string, string]),
+  };
 }
 
 const provider = (name: string, p: Provider | undefined) => [
@@ -72,14 +82,19 @@ export async function runPage(runId: string): Promise<HTMLElement> {
       { class: 'lead' },
       h('span', { class: `badge phase-${run.phase.toLowerCase()}`, 'data-field': 'phase' }, run.phase),
       ` ${run.pipeline} · started ${run.started_at.replace('T', ' ').slice(0, 19)} UTC · `,
-      run.finished_at ? `took ${duration(Date.parse(run.finished_at) - Date.parse(run.started_at))}` : 'running',
+      run.finished_at
+        ? `took ${duration(Date.parse(run.finished_at) - Date.parse(run.started_at))}`
+        : 'running',
       ' · quality score ',
       h('strong', { 'data-field': 'quality' }, quality.score?.toFixed(4) ?? '–'),
     ),
     run.error ? h('p', { class: 'error', role: 'alert' }, `${run.error.code}: ${run.error.message}`) : null,
     h('h2', {}, 'Step timeline'),
     spans.length
-      ? timeline(spans, `Step timeline: ${spans.map((x) => `${x.label} ${((x.end - x.start) / 1000).toFixed(1)} s`).join(', ')}`)
+      ? timeline(
+          spans,
+          `Step timeline: ${spans.map((x) => `${x.label} ${((x.end - x.start) / 1000).toFixed(1)} s`).join(', ')}`,
+        )
       : h('p', {}, 'No step events recorded for this run.'),
     table(
       'Steps: start and end per attempt, rows in and out per layer',
@@ -131,13 +146,29 @@ export async function runPage(runId: string): Promise<HTMLElement> {
     ),
     h('h2', {}, 'Quarantine'),
     c && Object.keys(c.quarantine_by_rule).length
-      ? table('Quarantined rows by rule', ['rule', 'rows'], Object.entries(c.quarantine_by_rule).map(([r, n]) => [r, h('span', { 'data-rule': r }, count(n))]), { id: 'quarantine' })
+      ? table(
+          'Quarantined rows by rule',
+          ['rule', 'rows'],
+          Object.entries(c.quarantine_by_rule).map(([r, n]) => [r, h('span', { 'data-rule': r }, count(n))]),
+          { id: 'quarantine' },
+        )
       : h('p', { id: 'quarantine' }, c ? `${count(c.quarantined)} rows quarantined.` : 'Unknown.'),
     ...silver.samples.map((sm) =>
       table(
         `Sample rows quarantined by ${sm.rule}`,
         ['file', 'line', 'invoice', 'stock code', 'quantity', 'price', 'country', 'why'],
-        sm.rows.map((r) => [r.source_file, r.source_line, r.invoice_no, r.stock_code, r.quantity, r.unit_price, r.country, r.message].map((v) => String(v ?? ''))),
+        sm.rows.map((r) =>
+          [
+            r.source_file,
+            r.source_line,
+            r.invoice_no,
+            r.stock_code,
+            r.quantity,
+            r.unit_price,
+            r.country,
+            r.message,
+          ].map((v) => String(v ?? '')),
+        ),
         { class: 'samples' },
       ),
     ),
@@ -145,10 +176,16 @@ export async function runPage(runId: string): Promise<HTMLElement> {
     table(
       'Enrichment providers’ health in this run',
       ['provider', 'source', 'breaker', 'calls', 'failures', 'last error'],
-      [provider('currency (ECB FX)', silver.enrichment?.currency), provider('country', silver.enrichment?.country), provider('product categories', silver.enrichment?.product)],
+      [
+        provider('currency (ECB FX)', silver.enrichment?.currency),
+        provider('country', silver.enrichment?.country),
+        provider('product categories', silver.enrichment?.product),
+      ],
       { id: 'providers' },
     ),
     h('h2', {}, 'Lineage'),
-    lineage.events.length ? dagSvg(dagFromLineage(lineage.events), 'OpenLineage graph of the run: datasets and jobs') : h('p', {}, 'No lineage events.'),
+    lineage.events.length
+      ? dagSvg(dagFromLineage(lineage.events), 'OpenLineage graph of the run: datasets and jobs')
+      : h('p', {}, 'No lineage events.'),
   );
 }

@@ -2,7 +2,13 @@
 export interface Overview {
   namespace: string | null;
   name: string;
-  last_run: { id: string; phase: string; started_at: string; finished_at: string | null; quality_score: number | null } | null;
+  last_run: {
+    id: string;
+    phase: string;
+    started_at: string;
+    finished_at: string | null;
+    quality_score: number | null;
+  } | null;
   last_success_at: string | null;
   schedule: string | null;
   next_due_at: string | null;
@@ -16,14 +22,23 @@ export interface Run {
   phase: string;
   started_at: string;
   finished_at: string | null;
-  steps: { name: string; phase: string; rows_in: number | null; rows_out: number | null; duration_ms: number | null; message: string | null }[];
+  steps: {
+    name: string;
+    phase: string;
+    rows_in: number | null;
+    rows_out: number | null;
+    duration_ms: number | null;
+    message: string | null;
+  }[];
   quality_score: number | null;
   error: { code: string; message: string; hint?: string } | null;
 }
 
 export interface Quality {
   score: number | null;
-  report: { checks?: { name: string; severity: string; status: string; observed: number; threshold: number }[] } | null;
+  report: {
+    checks?: { name: string; severity: string; status: string; observed: number; threshold: number }[];
+  } | null;
 }
 
 export interface LineageEvent {
@@ -67,10 +82,37 @@ export interface Measures {
 export type Point = Measures & { period: string };
 export type Summary = Measures & { average_order_value: string | null };
 export type CountryRow = Measures & { country: string };
-export interface CategoryRow { category: string | null; revenue: string; units: number; orders: number; revenue_eur: string | null; revenue_usd: string | null }
-export interface TopProduct { rank: number; stock_code: string; description: string | null; category: string | null; revenue: string; units: number; orders: number }
-export interface RfmSegment { segment: string; customers: number; monetary: string; average_recency_days: number; average_frequency: number }
-export interface Cohort { cohort_month: string; period: number; cohort_size: number; customers: number; retention_rate: number }
+export interface CategoryRow {
+  category: string | null;
+  revenue: string;
+  units: number;
+  orders: number;
+  revenue_eur: string | null;
+  revenue_usd: string | null;
+}
+export interface TopProduct {
+  rank: number;
+  stock_code: string;
+  description: string | null;
+  category: string | null;
+  revenue: string;
+  units: number;
+  orders: number;
+}
+export interface RfmSegment {
+  segment: string;
+  customers: number;
+  monetary: string;
+  average_recency_days: number;
+  average_frequency: number;
+}
+export interface Cohort {
+  cohort_month: string;
+  period: number;
+  cohort_size: number;
+  customers: number;
+  retention_rate: number;
+}
 
 export interface SearchHit {
   stock_code: string;
