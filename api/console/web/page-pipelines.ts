@@ -45,7 +45,7 @@ export async function pipelinesPage(): Promise<HTMLElement> {
     h('h2', {}, 'Recent runs'),
     table(
       'The 20 most recent runs',
-      ['run', 'pipeline', 'phase', 'started', 'duration', 'quality score', 'revenue rows'],
+      ['run', 'pipeline', 'phase', 'started', 'duration', 'quality score', 'silver rows'],
       recent.map((r) => [
         h('a', { href: `#/runs/${encodeURIComponent(r.id)}` }, r.id),
         r.pipeline,

@@ -84,3 +84,26 @@ export async function rendered(page: Page, heading: string | RegExp): Promise<vo
   await page.locator('#main[data-rendered]:not([aria-busy])').waitFor({ timeout: 30_000 });
   await page.getByRole('heading', { level: 1, name: heading }).waitFor({ timeout: 30_000 });
 }
+
+/**
+ * First render of a console route in a fresh tab, in milliseconds from navigation start to the page's content being
+ * in the document (the console stamps main[data-rendered] with Date.now() once the route's data is drawn).
+ */
+export async function firstRenderMs(
+  browser: ConsoleBrowser,
+  url: string,
+  heading: string | RegExp,
+): Promise<number> {
+  const page = await browser.newPage();
+  try {
+    await page.goto(url);
+    await rendered(page, heading);
+    return Number(
+      await page.evaluate(
+        'Number(document.getElementById("main").dataset.rendered) - performance.timeOrigin',
+      ),
+    );
+  } finally {
+    await page.close();
+  }
+}

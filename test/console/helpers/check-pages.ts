@@ -23,14 +23,13 @@ const cellTexts = async (page: Page, selector: string): Promise<string[][]> =>
 
 export async function checkPipelinesPage(page: Page, api: ApiGet): Promise<void> {
   await rendered(page, 'Pipelines');
-  const overview =
-    await api<
-      {
-        name: string;
-        last_run: { id: string; phase: string; quality_score: number | null };
-        durations: unknown[];
-      }[]
-    >('pipelines/overview');
+  const overview = await api<
+    {
+      name: string;
+      last_run: { id: string; phase: string; quality_score: number | null };
+      durations: unknown[];
+    }[]
+  >('pipelines/overview');
   expect(overview.length).toBeGreaterThan(0);
   const rows = await cellTexts(page, '#pipelines');
   expect(rows.length).toBe(overview.length);
