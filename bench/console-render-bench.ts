@@ -32,6 +32,15 @@ try {
   for (let i = 0; i < Number(values.runs); i++) {
     times.push(await firstRenderMs(browser, `${base}/#/runs/${encodeURIComponent(id)}`, `Run ${id}`));
   }
+  // Where the time goes, on one more tab: each request's start and end relative to navigation start.
+  const page = await browser.newPage();
+  await page.goto(`${base}/#/runs/${encodeURIComponent(id)}`);
+  await page.locator('#main[data-rendered]:not([aria-busy])').waitFor();
+  const entries = (await page.evaluate(
+    'performance.getEntriesByType("resource").map((e) => [e.name.replace(location.origin, ""), Math.round(e.startTime), Math.round(e.responseEnd)])',
+  )) as [string, number, number][];
+  for (const [name, start, end] of entries)
+    console.log(`  ${String(start).padStart(5)} → ${String(end).padStart(5)} ms  ${name}`);
   await browser.close();
   const sorted = [...times].sort((a, b) => a - b);
   console.log(`run page first render (ms): ${times.map((x) => x.toFixed(0)).join(', ')}`);

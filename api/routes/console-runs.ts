@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { countsFromLineage, type SilverReportReader } from '../console/silver-report-reader.js';
 import { pipelineOverview } from '../console/pipeline-overview.js';
+import { stepTimeline } from '../console/step-timeline.js';
 import { envelopeOf, ERROR_RESPONSES, ok } from '../envelope.js';
 import { notFound } from '../errors.js';
 import type { RunsService } from '../runs/runs-service.js';
@@ -62,6 +63,22 @@ const SilverSchema = z.object({
   enrichment: z.record(z.string(), z.unknown()).nullable().describe('Providers’ health in this run.'),
 });
 
+const TimelineSchema = z.object({
+  run_id: z.string(),
+  source: z
+    .enum(['lineage', 'steps', 'none'])
+    .describe('lineage: the run’s OpenLineage events; steps: the PipelineRun’s step statuses.'),
+  spans: z.array(
+    z.object({
+      step: z.string(),
+      attempt: z.number().int(),
+      started_at: z.string(),
+      finished_at: z.string().nullable(),
+      phase: z.string(),
+    }),
+  ),
+});
+
 const RECENT_RUNS = 20;
 
 /** Reads the console needs beyond the run routes: the session, the pipelines overview, a run's silver report. */
@@ -120,6 +137,23 @@ export function registerConsoleRunRoutes(
         }),
       );
       return ok(rows, reply.elapsedTime);
+    },
+  );
+
+  app.get(
+    '/api/v1/runs/:runId/timeline',
+    {
+      schema: {
+        tags: ['runs'],
+        summary: 'When each step of a run started and ended, per attempt.',
+        params: z.object({ runId: text(300) }),
+        response: { 200: envelopeOf(TimelineSchema), ...ERROR_RESPONSES },
+      },
+    },
+    async (request, reply) => {
+      const run = await deps.runs.get(request.params.runId);
+      if (!run) throw notFound(`run ${request.params.runId}`);
+      return ok({ run_id: run.runId, ...stepTimeline(run) }, reply.elapsedTime);
     },
   );
 

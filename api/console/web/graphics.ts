@@ -50,6 +50,7 @@ export function timeline(spans: Span[], label: string): SVGElement {
           width: Math.max(2, x(sp.end) - x(sp.start)),
           height: row - 10,
           class: `tl-bar phase-${sp.phase.toLowerCase()}`,
+          'data-step': sp.label,
         }),
         s(
           'text',

@@ -1,33 +1,7 @@
 import { get } from './api.js';
 import { count, duration, h, table } from './dom.js';
-import { dagSvg, timeline, type Dag, type Span } from './graphics.js';
-import type { LineageEvent, Provider, Quality, Run, Silver } from './types.js';
-
-/** Step spans from the run's OpenLineage events (START → COMPLETE/FAIL per step job); an attempt per START. */
-export function spansFromLineage(events: LineageEvent[]): (Span & { attempt: number })[] {
-  const open = new Map<string, number>();
-  const attempts = new Map<string, number>();
-  const spans: (Span & { attempt: number })[] = [];
-  for (const e of events) {
-    const step = e.job.name.split('.').pop() ?? e.job.name;
-    const t = Date.parse(e.eventTime);
-    if (e.eventType === 'START') {
-      open.set(step, t);
-      attempts.set(step, (attempts.get(step) ?? 0) + 1);
-    } else if (open.has(step)) {
-      const attempt = attempts.get(step) ?? 1;
-      spans.push({
-        label: `${step} #${attempt}`,
-        start: open.get(step)!,
-        end: t,
-        phase: e.eventType === 'COMPLETE' ? 'succeeded' : 'failed',
-        attempt,
-      });
-      open.delete(step);
-    }
-  }
-  return spans;
-}
+import { dagSvg, timeline, type Dag } from './graphics.js';
+import type { LineageEvent, Provider, Quality, Run, Silver, Timeline } from './types.js';
 
 export function dagFromLineage(events: LineageEvent[]): Dag {
   const jobs = new Set<string>();
@@ -64,13 +38,22 @@ const provider = (name: string, p: Provider | undefined) => [
 
 export async function runPage(runId: string): Promise<HTMLElement> {
   const id = encodeURIComponent(runId);
-  const [run, quality, lineage, silver] = await Promise.all([
+  const [run, quality, lineage, silver, timelineData] = await Promise.all([
     get<Run>(`runs/${id}`),
     get<Quality>(`runs/${id}/quality`),
     get<{ events: LineageEvent[] }>(`runs/${id}/lineage`),
     get<Silver>(`runs/${id}/silver`),
+    get<Timeline>(`runs/${id}/timeline`),
   ]);
-  const spans = spansFromLineage(lineage.events);
+  const now = Date.now();
+  const spans = timelineData.spans.map((x) => ({
+    label: `${x.step} #${x.attempt}`,
+    step: x.step,
+    attempt: x.attempt,
+    start: Date.parse(x.started_at),
+    end: x.finished_at ? Date.parse(x.finished_at) : now,
+    phase: x.phase,
+  }));
   const c = silver.counts;
   const reconciled = c ? c.silver_rows + c.quarantined + c.duplicates === c.bronze_rows : null;
   return h(
@@ -100,7 +83,7 @@ export async function runPage(runId: string): Promise<HTMLElement> {
       'Steps: start and end per attempt, rows in and out per layer',
       ['step', 'attempt', 'phase', 'start (UTC)', 'end (UTC)', 'rows in', 'rows out', 'duration', 'note'],
       run.steps.map((st) => {
-        const span = [...spans].reverse().find((x) => x.label.startsWith(`${st.name} #`));
+        const span = [...spans].reverse().find((x) => x.step === st.name);
         return [
           st.name,
           String(span?.attempt ?? 1),

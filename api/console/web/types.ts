@@ -129,3 +129,8 @@ export interface SearchResult {
   hits: SearchHit[];
   facets: { category: { value: string; count: number }[]; country: { value: string; count: number }[] };
 }
+
+export interface Timeline {
+  source: 'lineage' | 'steps' | 'none';
+  spans: { step: string; attempt: number; started_at: string; finished_at: string | null; phase: string }[];
+}

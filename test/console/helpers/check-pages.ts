@@ -77,9 +77,29 @@ export async function checkRunPage(page: Page, api: ApiGet, runId: string): Prom
     expect(await page.textContent(`[data-rows-in="${step.name}"]`)).toBe(countText(step.rows_in ?? 0));
     expect(await page.textContent(`[data-rows-out="${step.name}"]`)).toBe(countText(step.rows_out ?? 0));
   }
-  // Timeline: one bar per START…COMPLETE pair of the lineage events.
-  const completed = lineage.events.filter((e) => e.eventType !== 'START').length;
-  expect(await page.$$eval('svg.timeline rect.tl-bar', (r) => r.length)).toBe(completed);
+  // Timeline: one bar per step attempt the API reports, and (for a runner's run) one per step job's START event.
+  const timeline = await api<{
+    source: string;
+    spans: { step: string; attempt: number; started_at: string; finished_at: string }[];
+  }>(`runs/${id}/timeline`);
+  expect(timeline.source).toBe('lineage');
+  expect(timeline.spans.length).toBe(
+    lineage.events.filter((e) => e.eventType === 'START' && e.job.name.includes('.')).length,
+  );
+  const bars = await page.$$eval('svg.timeline rect.tl-bar', (r) =>
+    r.map((x) => x.getAttribute('data-step')),
+  );
+  expect(bars).toEqual(timeline.spans.map((s) => `${s.step} #${s.attempt}`));
+  const table = await cellTexts(page, '#steps');
+  for (const s of timeline.spans) {
+    const row = table.find((r) => r[0] === s.step)!;
+    expect(row.slice(1, 5)).toEqual([
+      String(s.attempt),
+      expect.any(String),
+      s.started_at.slice(11, 23),
+      s.finished_at.slice(11, 23),
+    ]);
+  }
   const c = silver.counts;
   expect(c.bronze_rows).toBe(c.silver_rows + c.quarantined + c.duplicates);
   for (const [k, field] of [

@@ -26,7 +26,7 @@ export async function runFullData(): Promise<FullDataRun> {
     `  warehouse: { schema: ${FULL_SCHEMA} }\n  steps: [bronze, silver, gold, warehouse, search]`,
   );
   for (const f of fs.readdirSync(source).filter((n) => n.endsWith('.csv'))) {
-    fs.symlinkSync(path.join(source, f), path.join(pipeline.sourceDir, f));
+    fs.copyFileSync(path.join(source, f), path.join(pipeline.sourceDir, f));
   }
   const err: string[] = [];
   const code = await main(['run', '-f', pipeline.specFile, '-q'], {
