@@ -54,6 +54,27 @@ function loginPage(message?: string): HTMLElement {
   return form;
 }
 
+async function loadPage(path: string, params: URLSearchParams): Promise<HTMLElement> {
+  if (path.startsWith('/runs/')) return runPage(decodeURIComponent(path.slice('/runs/'.length)));
+  else if (path === '/kpis') {
+    const q: KpiQuery = {
+      from: params.get('from') ?? undefined,
+      to: params.get('to') ?? undefined,
+      currency: (params.get('currency') as KpiQuery['currency']) ?? 'GBP',
+    };
+    return kpisPage(q, (n) => go('/kpis', { from: n.from, to: n.to, currency: n.currency }));
+  } else if (path === '/products') {
+    const q: ProductQuery = {
+      q: params.get('q') ?? '',
+      category: params.get('category') ?? undefined,
+      country: params.get('country') ?? undefined,
+      min_price: params.get('min_price') ?? undefined,
+      max_price: params.get('max_price') ?? undefined,
+    };
+    return productsPage(q, (n) => go('/products', { ...n }));
+  } else return pipelinesPage();
+}
+
 let generation = 0;
 
 async function render(): Promise<void> {
@@ -62,7 +83,13 @@ async function render(): Promise<void> {
   const { path, params } = parse();
   main.setAttribute('aria-busy', 'true');
   try {
-    const session = await get<{ subject: string; role: string; mode: string }>('console/session');
+    // The session and the page's data are asked for at once (one round trip, not two): without valid credentials
+    // both answer 401 and the sign-in page shows; behind a proxy both carry its Authorization header.
+    const sessionCall = get<{ subject: string; role: string; mode: string }>('console/session');
+    sessionCall.catch(() => undefined);
+    const page = await loadPage(path, params);
+    const session = await sessionCall;
+    if (mine !== generation) return;
     nav.hidden = false;
     // Behind an authenticating proxy there is nothing to sign out of here.
     signOut.hidden = credential.get() === null;
@@ -71,26 +98,6 @@ async function render(): Promise<void> {
       if (path.startsWith(a.getAttribute('href')!.slice(1))) a.setAttribute('aria-current', 'page');
       else a.removeAttribute('aria-current');
     }
-    let page: HTMLElement;
-    if (path.startsWith('/runs/')) page = await runPage(decodeURIComponent(path.slice('/runs/'.length)));
-    else if (path === '/kpis') {
-      const q: KpiQuery = {
-        from: params.get('from') ?? undefined,
-        to: params.get('to') ?? undefined,
-        currency: (params.get('currency') as KpiQuery['currency']) ?? 'GBP',
-      };
-      page = await kpisPage(q, (n) => go('/kpis', { from: n.from, to: n.to, currency: n.currency }));
-    } else if (path === '/products') {
-      const q: ProductQuery = {
-        q: params.get('q') ?? '',
-        category: params.get('category') ?? undefined,
-        country: params.get('country') ?? undefined,
-        min_price: params.get('min_price') ?? undefined,
-        max_price: params.get('max_price') ?? undefined,
-      };
-      page = await productsPage(q, (n) => go('/products', { ...n }));
-    } else page = await pipelinesPage();
-    if (mine !== generation) return;
     main.replaceChildren(page);
     document.title = `${page.querySelector('h1')?.textContent ?? 'Console'} · Medallion`;
   } catch (e) {

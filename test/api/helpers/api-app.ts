@@ -42,6 +42,7 @@ export async function buildTestApp(options: {
   rateLimitPerMinute?: number;
   runs?: (pool: pg.Pool) => RunsService;
   cacheTtlMs?: number;
+  consoleDir?: string;
 }): Promise<TestApp> {
   const pool = new pg.Pool({ connectionString: options.url, max: 8 });
   const logLines: string[] = [];
@@ -70,6 +71,7 @@ export async function buildTestApp(options: {
     apiKeys: createApiKeyStore({ pool, schema: options.schema, cacheMs: 0 }),
     rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
     cacheTtlMs: options.cacheTtlMs ?? 5_000,
+    ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}),
   });
   await app.ready();
   return {
