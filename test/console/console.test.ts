@@ -57,6 +57,7 @@ describe('console read endpoints', () => {
       '/api/v1/kpis/rfm-segments',
       '/api/v1/kpis/cohorts',
       `/api/v1/runs/x/silver`,
+      `/api/v1/runs/x/timeline`,
     ]) {
       const res = await get(url, false);
       expect(res.statusCode, url).toBe(401);
@@ -73,6 +74,7 @@ describe('console read endpoints', () => {
         '/api/v1/console/session',
         '/api/v1/pipelines/overview',
         '/api/v1/runs/{runId}/silver',
+        '/api/v1/runs/{runId}/timeline',
         '/api/v1/kpis/categories',
         '/api/v1/kpis/top-products',
         '/api/v1/kpis/rfm-segments',
