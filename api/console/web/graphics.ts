@@ -54,7 +54,10 @@ export function timeline(spans: Span[], label: string): SVGElement {
         }),
         s(
           'text',
-          { x: Math.min(x(sp.end) + 4, w - 60), y: i * row + 17, class: 'tl-time' },
+          // After the bar, or before it when the bar reaches the right edge.
+          x(sp.end) + 60 <= w
+            ? { x: x(sp.end) + 4, y: i * row + 17, class: 'tl-time' }
+            : { x: x(sp.start) - 4, y: i * row + 17, class: 'tl-time', 'text-anchor': 'end' },
           `${((sp.end - sp.start) / 1000).toFixed(1)} s`,
         ),
       ),
