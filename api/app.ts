@@ -27,7 +27,12 @@ import { createSalesRepository } from './data/sales-repository.js';
 import { API_VERSION, failure } from './envelope.js';
 import { ApiError } from './errors.js';
 import { createApiMetrics } from './metrics.js';
+import { createSilverReportReader } from './console/silver-report-reader.js';
+import { registerConsole } from './console/serve-console.js';
+import { createInsightRepository } from './data/insight-repository.js';
 import { registerAdminRoutes } from './routes/admin.js';
+import { registerConsoleKpiRoutes } from './routes/console-kpis.js';
+import { registerConsoleRunRoutes } from './routes/console-runs.js';
 import { registerExternalApiRoutes } from './routes/external-apis.js';
 import { registerKpiRoutes } from './routes/kpis.js';
 import { registerProductRoutes } from './routes/products.js';
@@ -50,6 +55,8 @@ export interface AppDeps {
   cacheTtlMs: number;
   /** Extra readiness checks (the cluster connection); the warehouse is always checked. */
   readiness?: () => Promise<Record<string, boolean>>;
+  /** Where the built console is (default: dist/console beside the API). */
+  consoleDir?: string;
 }
 
 /** PostgreSQL "undefined table": the warehouse exists but nothing was loaded into this schema yet. */
@@ -248,5 +255,11 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
     search: deps.productSearch,
   });
   registerAdminRoutes(app, { apiKeys: deps.apiKeys });
+  // The web console (api/console): its page and assets, and the reads only it needs.
+  registerConsole(app, deps.consoleDir ? { dir: deps.consoleDir } : {});
+  registerConsoleRunRoutes(app, { runs: deps.runs, silver: createSilverReportReader() });
+  registerConsoleKpiRoutes(app, {
+    insights: createInsightRepository({ pool: deps.pool, schema: deps.schema, cache }),
+  });
   return app;
 }

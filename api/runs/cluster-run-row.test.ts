@@ -20,7 +20,16 @@ describe('cluster runs as history rows', () => {
         phase: 'Failed',
         startTime: '2026-01-01T00:00:01Z',
         steps: [
-          { name: 'bronze', phase: 'Succeeded', attempts: 1, durationSeconds: 1.5, rowsIn: 3, rowsOut: 3 },
+          {
+            name: 'bronze',
+            phase: 'Succeeded',
+            attempts: 1,
+            durationSeconds: 1.5,
+            rowsIn: 3,
+            rowsOut: 3,
+            startTime: '2026-01-01T00:00:02Z',
+            completionTime: '2026-01-01T00:00:04Z',
+          },
           { name: 'silver', phase: 'Failed', attempts: 3, message: 'OOMKilled' },
         ],
       },
@@ -42,7 +51,11 @@ describe('cluster runs as history rows', () => {
       rowsOut: 3,
       durationMs: 1500,
       message: null,
+      startedAt: '2026-01-01T00:00:02.000Z',
+      finishedAt: '2026-01-01T00:00:04.000Z',
+      attempts: 1,
     });
+    expect(row.steps[1]).toMatchObject({ startedAt: null, finishedAt: null, attempts: 3 });
   });
 
   it('treat a run without status as Pending since its creation', () => {

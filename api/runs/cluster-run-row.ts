@@ -23,6 +23,9 @@ export function historyRowFromPipelineRun(run: PipelineRunObject): RunHistoryRow
     rowsOut: s.rowsOut ?? null,
     durationMs: s.durationSeconds === undefined ? null : Math.round(s.durationSeconds * 1000),
     message: s.message ?? null,
+    startedAt: iso(s.startTime),
+    finishedAt: iso(s.completionTime),
+    attempts: s.attempts ?? null,
   }));
   const failed = steps.find((s) => s.phase === 'Failed');
   return {

@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { boundedName, LABELS } from '../../operator/core/names.js';
-import type { PipelineObject, PipelineRunObject } from '../../operator/core/resources.js';
+import type {
+  PipelineObject,
+  PipelineRunObject,
+  PipelineScheduleObject,
+} from '../../operator/core/resources.js';
 import type { KubeClient, KubeObject } from '../../operator/kube/kube-client.js';
 import type { RunHistoryRow } from '../../runner/history/history-row.js';
 import type { RunFilter, RunRepository } from '../data/run-repository.js';
@@ -24,8 +28,19 @@ export interface TriggerInput {
   parameters?: { sourceUri?: string | undefined } | undefined;
 }
 
+/** A PipelineSchedule, as the console's freshness column needs it. */
+export interface ScheduleInfo {
+  namespace: string;
+  pipeline: string;
+  schedule: string;
+  timeZone: string;
+  suspended: boolean;
+}
+
 export interface RunsService {
   mode: 'cluster' | 'local';
+  /** The cluster's PipelineSchedules (cluster mode only: local runs have no schedule). */
+  schedules?(): Promise<ScheduleInfo[]>;
   list(filter: RunFilter): ReturnType<RunRepository['list']>;
   get(id: string): Promise<RunHistoryRow | undefined>;
   pipelines(): Promise<PipelineInfo[]>;
@@ -99,6 +114,23 @@ export function createClusterRunsService(deps: {
 
   return {
     mode: 'cluster',
+    async schedules() {
+      const { items } = await deps.kube.list<KubeObject>({
+        apiVersion: GROUP,
+        plural: 'pipelineschedules',
+        ...(deps.namespace ? { namespace: deps.namespace } : {}),
+      });
+      return items.map((o) => {
+        const obj = o as unknown as PipelineScheduleObject;
+        return {
+          namespace: obj.metadata.namespace,
+          pipeline: obj.spec.pipelineRef.name,
+          schedule: obj.spec.schedule,
+          timeZone: obj.spec.timeZone ?? 'UTC',
+          suspended: obj.spec.suspend === true,
+        };
+      });
+    },
     async list(filter) {
       await sync();
       return deps.repo.list(filter);

@@ -26,6 +26,10 @@ export interface HistoryStep {
   rowsOut: number | null;
   durationMs: number | null;
   message: string | null;
+  /** Cluster runs only (from the PipelineRun's step status): first attempt's start, finish, attempts started. */
+  startedAt?: string | null;
+  finishedAt?: string | null;
+  attempts?: number | null;
 }
 
 /** Pure: the run summary of `medallion run` as a history row; lineage events are read separately from the lake. */

@@ -44,6 +44,7 @@ export async function buildTestApp(options: {
   cacheTtlMs?: number;
   /** Product search on Typesense instead of the warehouse's PostgreSQL full-text search. */
   typesense?: { url: string; apiKey: string; timeoutSeconds?: number };
+  consoleDir?: string;
 }): Promise<TestApp> {
   const pool = new pg.Pool({ connectionString: options.url, max: 8 });
   const logLines: string[] = [];
@@ -77,6 +78,7 @@ export async function buildTestApp(options: {
     apiKeys: createApiKeyStore({ pool, schema: options.schema, cacheMs: 0 }),
     rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
     cacheTtlMs: options.cacheTtlMs ?? 5_000,
+    ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}),
   });
   await app.ready();
   return {
