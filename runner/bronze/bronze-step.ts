@@ -111,6 +111,10 @@ export async function runBronzeStep(ctx: StepContext): Promise<StepResult> {
       rowsIn: rowCount,
       rowsOut: rowCount,
       durationMs: Math.round(performance.now() - started),
+      // Header-only files are a normal empty batch: recorded as ingested, and the later steps publish zero rows.
+      ...(hasRows
+        ? {}
+        : { note: `no data rows in ${ingested.length} new file${ingested.length === 1 ? '' : 's'}` }),
       inputs,
       outputs: [{ ...outputs[0]!, rowCount }],
       details: {
