@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UsageError } from '../runner/errors.js';
 import { parseOperatorConfig } from './config.js';
 
 describe('parseOperatorConfig', () => {
@@ -28,8 +29,45 @@ describe('parseOperatorConfig', () => {
   });
 
   it('rejects bad values and unknown flags', () => {
-    expect(() => parseOperatorConfig(['--port', '70000'], {})).toThrow(/not a port/);
-    expect(() => parseOperatorConfig(['--concurrency', '0'], {})).toThrow(/positive integer/);
+    expect(() => parseOperatorConfig(['--port', '70000'], {})).toThrow(
+      /--port \(or MEDALLION_OPERATOR_PORT\): /,
+    );
+    expect(() => parseOperatorConfig(['--concurrency', '0'], {})).toThrow(/--concurrency: /);
     expect(() => parseOperatorConfig(['--bogus'], {})).toThrow();
+  });
+
+  it('validates the log level and options, naming the flag or variable (a usage error, exit 2)', () => {
+    const problem = (argv: string[], env: NodeJS.ProcessEnv): UsageError => {
+      try {
+        parseOperatorConfig(argv, env);
+      } catch (e) {
+        expect(e).toBeInstanceOf(UsageError);
+        return e as UsageError;
+      }
+      throw new Error('expected a configuration error');
+    };
+    expect(problem([], { MEDALLION_LOG_LEVEL: 'verbose' })).toMatchObject({
+      code: 'USAGE',
+      message: expect.stringMatching(/^invalid operator configuration: MEDALLION_LOG_LEVEL: .*info/),
+    });
+    expect(problem([], { MEDALLION_OPERATOR_PORT: '80a' }).message).toMatch(
+      /--port \(or MEDALLION_OPERATOR_PORT\): must be a whole number/,
+    );
+    expect(problem(['--concurrency', '2.5'], {}).message).toMatch(/--concurrency: must be a whole number/);
+    expect(problem(['--step-image', ' '], {}).message).toMatch(/--step-image .*: must not be empty/);
+    expect(problem(['--port', '1', 'extra'], {}).code).toBe('USAGE');
+    // Several problems are reported at once.
+    expect(problem(['--port=-1'], { MEDALLION_LOG_LEVEL: 'loud' }).message).toMatch(
+      /--port.*; MEDALLION_LOG_LEVEL/,
+    );
+  });
+
+  it('accepts every pino level and reads an empty variable as unset', () => {
+    expect(parseOperatorConfig([], { MEDALLION_LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
+    expect(parseOperatorConfig([], {}).logLevel).toBe('info');
+    const c = parseOperatorConfig([], { MEDALLION_WATCH_NAMESPACE: '', MEDALLION_STEP_IMAGE: '' });
+    expect(c.namespace).toBeUndefined();
+    expect(c.stepImage).toBe('medallion:latest');
+    expect(Object.isFrozen(c)).toBe(true);
   });
 });

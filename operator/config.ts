@@ -1,5 +1,8 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { UsageError } from '../runner/errors.js';
+import { LOG_LEVELS } from '../runner/logger.js';
 
 /** The operator's settings, from flags first and MEDALLION_* environment variables second (the Helm chart sets env). */
 export interface OperatorConfig {
@@ -15,7 +18,7 @@ export interface OperatorConfig {
   /** One port serves /metrics, /healthz and /readyz. */
   port: number;
   concurrency: number;
-  logLevel: string;
+  logLevel: (typeof LOG_LEVELS)[number];
 }
 
 export const OPERATOR_HELP = `Usage: medallion operator [options]
@@ -29,39 +32,94 @@ Options:
   --lease-namespace NS    namespace of the leader-election Lease (MEDALLION_LEASE_NAMESPACE, default: default)
   --port N                port of /metrics, /healthz and /readyz (MEDALLION_OPERATOR_PORT, default 8080)
   --concurrency N         reconciles at once per controller (default 4)
+
+Environment: MEDALLION_LOG_LEVEL (${LOG_LEVELS.join(', ')}; default info).
 `;
 
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+/** Each field with the flag and the environment variable it comes from, so an error names what to fix. */
+const ConfigSchema = z.object({
+  kubeconfig: nonEmpty.optional(),
+  namespace: nonEmpty.optional(),
+  stepImage: nonEmpty.default('medallion:latest'),
+  leaseNamespace: nonEmpty.default('default'),
+  port: integer(0, 65535).default(8080),
+  concurrency: integer(1, 1000).default(4),
+  logLevel: z.enum(LOG_LEVELS).default('info'),
+  identity: nonEmpty.optional(),
+});
+
+const SOURCES: Record<string, string> = {
+  kubeconfig: '--kubeconfig (or KUBECONFIG)',
+  namespace: '--namespace (or MEDALLION_WATCH_NAMESPACE)',
+  stepImage: '--step-image (or MEDALLION_STEP_IMAGE)',
+  leaseNamespace: '--lease-namespace (or MEDALLION_LEASE_NAMESPACE)',
+  port: '--port (or MEDALLION_OPERATOR_PORT)',
+  concurrency: '--concurrency',
+  logLevel: 'MEDALLION_LOG_LEVEL',
+  identity: 'POD_NAME',
+};
+
+/** Parsed and validated once at start-up; a bad flag or variable is a usage error (exit 2), never a default. */
 export function parseOperatorConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConfig {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      kubeconfig: { type: 'string' },
-      namespace: { type: 'string' },
-      'step-image': { type: 'string' },
-      'lease-namespace': { type: 'string' },
-      port: { type: 'string' },
-      concurrency: { type: 'string' },
-    },
-    strict: true,
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        kubeconfig: { type: 'string' },
+        namespace: { type: 'string' },
+        'step-image': { type: 'string' },
+        'lease-namespace': { type: 'string' },
+        port: { type: 'string' },
+        concurrency: { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    throw new UsageError((e as Error).message, 'Run medallion operator --help to see the options.');
+  }
+  // An empty variable is an unset one (a chart may render MEDALLION_WATCH_NAMESPACE: "" to mean all namespaces).
+  const fromEnv = (name: string): string | undefined => (env[name]?.trim() ? env[name] : undefined);
+  const parsed = ConfigSchema.safeParse({
+    kubeconfig: values.kubeconfig ?? fromEnv('KUBECONFIG'),
+    namespace: values.namespace ?? fromEnv('MEDALLION_WATCH_NAMESPACE'),
+    stepImage: values['step-image'] ?? fromEnv('MEDALLION_STEP_IMAGE'),
+    leaseNamespace: values['lease-namespace'] ?? fromEnv('MEDALLION_LEASE_NAMESPACE'),
+    port: values.port ?? fromEnv('MEDALLION_OPERATOR_PORT'),
+    concurrency: values.concurrency,
+    logLevel: fromEnv('MEDALLION_LOG_LEVEL'),
+    identity: fromEnv('POD_NAME'),
   });
-  const kubeconfig = values.kubeconfig ?? env.KUBECONFIG;
-  const namespace = values.namespace ?? env.MEDALLION_WATCH_NAMESPACE;
-  const port = Number(values.port ?? env.MEDALLION_OPERATOR_PORT ?? 8080);
-  const concurrency = Number(values.concurrency ?? 4);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`--port: ${values.port} is not a port`);
-  if (!Number.isInteger(concurrency) || concurrency < 1)
-    throw new Error('--concurrency must be a positive integer');
-  return {
-    ...(kubeconfig ? { kubeconfig } : {}),
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => {
+      const field = String(i.path[0]);
+      return `${SOURCES[field] ?? field}: ${i.message}`;
+    });
+    throw new UsageError(
+      `invalid operator configuration: ${problems.join('; ')}`,
+      'Fix the flags or environment variables named above; medallion operator --help lists them.',
+    );
+  }
+  const c = parsed.data;
+  return Object.freeze({
+    ...(c.kubeconfig ? { kubeconfig: c.kubeconfig } : {}),
     inCluster: Boolean(env.KUBERNETES_SERVICE_HOST),
-    ...(namespace ? { namespace } : {}),
-    stepImage: values['step-image'] ?? env.MEDALLION_STEP_IMAGE ?? 'medallion:latest',
-    leaseNamespace: values['lease-namespace'] ?? env.MEDALLION_LEASE_NAMESPACE ?? 'default',
+    ...(c.namespace ? { namespace: c.namespace } : {}),
+    stepImage: c.stepImage,
+    leaseNamespace: c.leaseNamespace,
     leaseName: 'medallion-operator',
-    identity: env.POD_NAME ?? `${hostname()}-${process.pid}`,
-    port,
-    concurrency,
-    logLevel: env.MEDALLION_LOG_LEVEL ?? 'info',
-  };
+    identity: c.identity ?? `${hostname()}-${process.pid}`,
+    port: c.port,
+    concurrency: c.concurrency,
+    logLevel: c.logLevel,
+  });
 }

@@ -1,11 +1,13 @@
 import { createServer, type Server } from 'node:http';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { OperatorConfig } from './config.js';
 import { startLeaderElection } from './controller/leader-election.js';
 import { startOperator, type RunningOperator } from './controller/start-operator.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createKubeClient, loadKubeConfig } from './kube/client-node-adapter.js';
+import { createHealthHandler } from './health-server.js';
 import { createOperatorMetrics } from './metrics.js';
+import { createOperatorLogger } from './operator-logger.js';
 
 /**
  * The operator process: campaigns for the leader Lease, reconciles only while leading, serves /metrics, /healthz and
@@ -30,7 +32,7 @@ export interface OperatorDeps {
 }
 
 export async function runOperator(config: OperatorConfig, deps: OperatorDeps = {}): Promise<OperatorProcess> {
-  const logger = deps.logger ?? pino({ level: config.logLevel, base: { component: 'medallion-operator' } });
+  const logger = deps.logger ?? createOperatorLogger(config);
   const kc = deps.kubeConfig ?? loadKubeConfig(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {});
   const client = createKubeClient(kc);
   const metrics = createOperatorMetrics();
@@ -39,21 +41,13 @@ export async function runOperator(config: OperatorConfig, deps: OperatorDeps = {
   let finish: (code: number) => void = () => {};
   const done = new Promise<number>((r) => (finish = r));
 
-  const server: Server = createServer((req, res) => {
-    const send = (code: number, body: string, type = 'text/plain') => {
-      res.writeHead(code, { 'content-type': type });
-      res.end(body);
-    };
-    if (req.url === '/healthz') return send(200, 'ok');
-    // Ready when leading with synced caches, or when standing by: a standby is healthy and must not be restarted.
-    if (req.url === '/readyz')
-      return send(!operator || synced ? 200 : 503, operator ? (synced ? 'leading' : 'syncing') : 'standby');
-    if (req.url === '/metrics') {
-      void metrics.registry.metrics().then((text) => send(200, text, metrics.registry.contentType));
-      return;
-    }
-    send(404, 'not found');
-  });
+  const server: Server = createServer(
+    createHealthHandler({
+      registry: metrics.registry,
+      logger,
+      state: () => ({ leading: operator !== undefined, synced }),
+    }),
+  );
   await new Promise<void>((r) => server.listen(config.port, r));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

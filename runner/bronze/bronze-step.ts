@@ -23,7 +23,8 @@ const REQUIRED_FIELDS = [
 export async function runBronzeStep(ctx: StepContext): Promise<StepResult> {
   const started = performance.now();
   const { spec, lake, engine, runId } = ctx;
-  const log = ctx.logger.child({ step: 'bronze' });
+  // runPipeline already bound runId and step to ctx.logger.
+  const log = ctx.logger;
   const files = await listSourceFiles(ctx.sourceUri, ctx.baseDir, spec.source.format);
   const manifest = await lake.readManifest();
   const plan = await planIngestion(files, manifest, spec.source.onChangedFile);
@@ -111,6 +112,10 @@ export async function runBronzeStep(ctx: StepContext): Promise<StepResult> {
       rowsIn: rowCount,
       rowsOut: rowCount,
       durationMs: Math.round(performance.now() - started),
+      // Header-only files are a normal empty batch: recorded as ingested, and the later steps publish zero rows.
+      ...(hasRows
+        ? {}
+        : { note: `no data rows in ${ingested.length} new file${ingested.length === 1 ? '' : 's'}` }),
       inputs,
       outputs: [{ ...outputs[0]!, rowCount }],
       details: {

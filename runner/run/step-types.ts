@@ -37,6 +37,7 @@ export interface StepContext {
   startedAt: Date;
   lake: LakeStore;
   engine: SqlEngine;
+  /** Bound to runId, pipeline and step by runPipeline; steps add only `component` (pino repeats re-bound keys). */
   logger: Logger;
   progress: ProgressReporter;
   enrichment: EnrichmentContext;

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import crypto from 'node:crypto';
 import path from 'node:path';
+import { LINEAGE_COLUMNS } from '../bronze/bronze-columns.js';
 import { StepPreconditionError } from '../errors.js';
 import { lit } from '../engine/sql-engine.js';
 import {
@@ -52,6 +53,23 @@ export function silverFingerprint(ctx: StepContext): string {
     contract: SILVER_CONTRACT,
   };
   return crypto.createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
+}
+
+/** Zero rows typed like bronze's lineage columns (bronze-loader.ts), for a lake whose files all had no rows. */
+function emptyBronzeSql(): string {
+  const types: Record<(typeof LINEAGE_COLUMNS)[number], string> = {
+    _source_file: 'VARCHAR',
+    _source_line: 'BIGINT',
+    _file_sha256: 'VARCHAR',
+    _ingested_at: 'TIMESTAMPTZ',
+    _run_id: 'VARCHAR',
+    _row_hash: 'VARCHAR',
+    _malformed_reason: 'VARCHAR',
+    _malformed_message: 'VARCHAR',
+    _raw_record: 'VARCHAR',
+  };
+  const cols = LINEAGE_COLUMNS.map((c) => `NULL::${types[c]} AS ${c}`).join(', ');
+  return `SELECT b.* FROM (SELECT ${cols} WHERE false) b`;
 }
 
 /** Silver: rebuilt from all visible bronze rows, audited, then published as a new version (or nothing). */
@@ -106,8 +124,10 @@ export async function runSilverStep(ctx: StepContext): Promise<StepResult> {
       `CREATE OR REPLACE TEMP TABLE manifest_files AS SELECT * FROM (VALUES ${visible}) t(file, sha)`,
     );
     // Only rows of files the manifest lists with their current checksum are visible (re-ingested files replace old rows).
+    // Header-only files leave no part at all (an empty batch is normal on a daily schedule): bronze is then an empty
+    // relation with only the lineage columns, and every mapped field reads as NULL.
     await engine.run(`CREATE OR REPLACE TEMP VIEW bronze_visible AS
-    SELECT b.* FROM read_parquet([${parts.map(lit).join(', ')}], union_by_name = true) b
+    ${parts.length === 0 ? emptyBronzeSql() : `SELECT b.* FROM read_parquet([${parts.map(lit).join(', ')}], union_by_name = true) b`}
     SEMI JOIN manifest_files m ON b._source_file = m.file AND b._file_sha256 = m.sha`);
     const described = await engine.all(`DESCRIBE bronze_visible`);
     const available = new Set(described.map((r) => String(r.column_name)));

@@ -100,10 +100,12 @@ export const prepareFactRows = async (
   const files = KEY_MAPS.map((map) => path.join(workDir, `${map.name}.csv`));
   for (const [index, map] of KEY_MAPS.entries()) await copyQueryToFile(client, map.sql, files[index] ?? '');
   await staged;
+  // The dialect is PostgreSQL's CSV, stated rather than sniffed: an empty key map (an empty batch) has nothing to sniff.
   for (const [index, map] of KEY_MAPS.entries()) {
     await source.execute(
       `CREATE OR REPLACE TEMP TABLE ${map.name} AS SELECT * FROM read_csv(${sqlString(files[index] ?? '')},
-         header = false, columns = ${duckColumns(map.columns)}, nullstr = '')`,
+         header = false, columns = ${duckColumns(map.columns)}, nullstr = '', auto_detect = false,
+         delim = ',', quote = '"', escape = '"')`,
     );
   }
   const [counted] = await source.queryRows('SELECT count(*) AS n FROM fact_lines');

@@ -16,6 +16,7 @@ export interface WarehouseStepInput {
   spec: WarehouseSpec;
   /** Opens the warehouse (openWarehouseConnection by default in the runner; tests pass their own pool). */
   connect: () => Promise<WarehouseConnection>;
+  /** Already bound to the run and step (runPipeline binds runId and step once; binding them again repeats the keys). */
   logger: Logger;
   registry?: Registry;
   /** Scratch directory for the CSV exports (default: OS temp dir). */
@@ -48,7 +49,7 @@ const describeCause = (error: unknown): string | undefined => {
  */
 export const runWarehouseStep = async (input: WarehouseStepInput): Promise<WarehouseStepResult> => {
   const started = Date.now();
-  const logger = input.logger.child({ step: 'warehouse', runId: input.runId });
+  const logger = input.logger;
   const metrics = input.registry ? createWarehouseMetrics(input.registry) : undefined;
   const schema = input.spec.schema;
   let connection: WarehouseConnection | undefined;

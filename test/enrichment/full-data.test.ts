@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   categoryCoverage,
@@ -9,7 +11,13 @@ import {
   type EnrichmentResult,
 } from '../../runner/enrichment/index.js';
 import { createHarness, type Harness } from './support/harness.js';
-import { readEcbCsv, readRetailRows, selectSaleLines, type SaleLine } from './support/reference-data.js';
+import {
+  readEcbCsv,
+  readRetailRows,
+  repoRoot,
+  selectSaleLines,
+  type SaleLine,
+} from './support/reference-data.js';
 import {
   startFrankfurter,
   startRestCountries,
@@ -93,6 +101,43 @@ function referenceRevenue(): {
   return { eurCents, usdCents, gbpMilli, ecbDates };
 }
 
+const gcd = (a: bigint, b: bigint): bigint => (b === 0n ? a : gcd(b, a % b));
+
+/**
+ * The exact sum of all line amounts as one fraction, rounded once to cents (half-even), in EUR and USD. Lines that
+ * share an ECB day are added first (exactly, in milli-GBP), then one fraction per ECB day.
+ */
+function exactSumCents(): { eurCents: bigint; usdCents: bigint } {
+  const byDate = new Map(ecb.map((r) => [r.date, r]));
+  const milliByRate = new Map<EcbRow, bigint>();
+  for (const line of lines) {
+    const rate = referenceRate(byDate, line.date);
+    const [pn, pd] = fraction(line.unitPrice);
+    if (1000n % pd !== 0n) throw new Error(`price with more than 3 decimals: ${line.unitPrice}`);
+    milliByRate.set(rate, (milliByRate.get(rate) ?? 0n) + BigInt(line.quantity) * pn * (1000n / pd));
+  }
+  const add = (a: [bigint, bigint], n: bigint, d: bigint): [bigint, bigint] => {
+    const num = a[0] * d + n * a[1];
+    const den = a[1] * d;
+    const g = gcd(num, den);
+    return [num / g, den / g];
+  };
+  let eur: [bigint, bigint] = [0n, 1n];
+  let usd: [bigint, bigint] = [0n, 1n];
+  for (const [rate, milli] of milliByRate) {
+    const [gn, gd] = fraction(rate.gbp);
+    const [un, ud] = fraction(rate.usd);
+    // cents = milli / 1000 × 100 / GBP  (and × USD for dollars)
+    eur = add(eur, milli * gd * 100n, 1000n * gn);
+    usd = add(usd, milli * un * gd * 100n, 1000n * ud * gn);
+  }
+  return { eurCents: nearestEven(eur[0], eur[1]), usdCents: nearestEven(usd[0], usd[1]) };
+}
+
+/** 1183129166n → "11,831,291.66", formatted here rather than by the code under test. */
+const money = (cents: bigint): string =>
+  `${(cents / 100n).toLocaleString('en-GB')}.${String(cents % 100n).padStart(2, '0')}`;
+
 // ---- the same revenue through the enrichment output ----
 
 function revenueThroughEnrichment(result: EnrichmentResult): { eurCents: bigint; usdCents: bigint } {
@@ -155,6 +200,14 @@ describe('full Online Retail data', () => {
     const ours = revenueThroughEnrichment(result);
     expect(ours.eurCents).toBe(reference.eurCents);
     expect(ours.usdCents).toBe(reference.usdCents);
+  });
+
+  it('docs/enrichment.md states the exact sums of the line amounts, rounded once', () => {
+    const doc = readFileSync(resolve(repoRoot, 'docs/enrichment.md'), 'utf8');
+    const stated = (currency: string): string | undefined =>
+      new RegExp(`^\\| ${currency}, exact sum rounded once +\\| ([0-9,.]+) `, 'm').exec(doc)?.[1];
+    const exact = exactSumCents();
+    expect([stated('EUR'), stated('USD')]).toEqual([money(exact.eurCents), money(exact.usdCents)]);
   });
 
   it('all 38 country names resolve or are explicitly marked, from the API and from the fallback alike', async () => {

@@ -24,7 +24,9 @@ export interface Fixture {
    * unless fxUrl / countriesUrl are given.
    */
   run(
-    options?: Partial<Pick<RunOptions, 'sourceUri' | 'lakeDir' | 'fxUrl' | 'countriesUrl' | 'registry'>> & {
+    options?: Partial<
+      Pick<RunOptions, 'sourceUri' | 'lakeDir' | 'fxUrl' | 'countriesUrl' | 'registry' | 'extraSteps'>
+    > & {
       steps?: StepName[];
     },
   ): Promise<RunSummary>;
