@@ -77,6 +77,7 @@ export async function startSeaweedFs(
     '-admin.ui=false',
     '-s3.port.iceberg=0',
     '-s3.port.lance=0',
+    '-s3.autoCreateBucket=false',
     ...['master', 'volume', 'filer', 's3', 'admin'].flatMap((n) => [
       `-${n}.port=${ports[n]}`,
       `-${n}.port.grpc=${ports[`${n}.grpc`]}`,
