@@ -12,6 +12,13 @@ const EnvSchema = z.object({
   MEDALLION_COUNTRIES_URL: z.string().url().optional(),
   DATABASE_URL: z.string().optional(),
   NO_COLOR: z.string().optional(),
+  // The standard AWS variables for a custom endpoint and region; credentials stay with the SDK's own chain
+  // (env, web identity / IRSA, shared config and profiles) and are never parsed, held or logged here.
+  AWS_ENDPOINT_URL_S3: z.string().url().optional(),
+  AWS_ENDPOINT_URL: z.string().url().optional(),
+  AWS_REGION: z.string().min(1).optional(),
+  AWS_DEFAULT_REGION: z.string().min(1).optional(),
+  MEDALLION_WORK_DIR: z.string().optional(),
   CI: z.string().optional(),
 });
 
@@ -25,6 +32,14 @@ export interface RunnerConfig {
   databaseUrl: string | undefined;
   color: boolean;
   cpus: number;
+  objectStore: ObjectStoreEnv;
+  /** Local scratch directory of a run whose lake is in object storage; a per-lake temp dir when absent. */
+  workDir: string | undefined;
+}
+
+export interface ObjectStoreEnv {
+  endpoint: string | undefined;
+  region: string | undefined;
 }
 
 export function loadConfig(
@@ -46,5 +61,10 @@ export function loadConfig(
     databaseUrl: e.DATABASE_URL,
     color: isTty && e.NO_COLOR === undefined,
     cpus: os.availableParallelism(),
+    objectStore: Object.freeze({
+      endpoint: e.AWS_ENDPOINT_URL_S3 ?? e.AWS_ENDPOINT_URL,
+      region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION,
+    }),
+    workDir: e.MEDALLION_WORK_DIR,
   });
 }

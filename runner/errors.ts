@@ -12,7 +12,9 @@ export type ErrorCode =
   | 'SOURCE_CHANGED'
   | 'LAKE_STATE'
   | 'STEP_PRECONDITION'
-  | 'ENGINE';
+  | 'ENGINE'
+  | 'STORAGE'
+  | 'CONFLICT';
 
 export class MedallionError extends Error {
   readonly code: ErrorCode;
@@ -78,6 +80,22 @@ export class LakeError extends MedallionError {
 export class StepPreconditionError extends MedallionError {
   constructor(message: string, hint?: string) {
     super('STEP_PRECONDITION', message, hint === undefined ? {} : { hint });
+  }
+}
+
+/** Object storage or the lake directory refused or failed an operation (credentials, bucket, network, disk). */
+export class StorageError extends MedallionError {
+  constructor(message: string, options: { cause?: unknown; hint?: string } = {}) {
+    super('STORAGE', message, options);
+  }
+}
+
+/** A commit lost a race with a concurrent run and could not be re-planned; nothing was published. */
+export class ConflictError extends MedallionError {
+  constructor(message: string, hint?: string) {
+    super('CONFLICT', message, {
+      hint: hint ?? 'Another run changed the lake while this one worked; run again to build on its result.',
+    });
   }
 }
 

@@ -1,11 +1,13 @@
 import path from 'node:path';
-import { SourceError } from '../errors.js';
-import type { BronzeManifest, ManifestEntry } from '../lake/lake-store.js';
+import { ConflictError, SourceError } from '../errors.js';
+import { MAX_COMMIT_ATTEMPTS, type BronzeManifest, type ManifestEntry } from '../lake/lake-store.js';
 import type { StepContext, StepResult } from '../run/step-types.js';
 import { createBronzeLoader } from './bronze-loader.js';
 import { ingestFiles, type IngestedFile } from './ingest-files.js';
 import { planIngestion } from './plan-ingestion.js';
-import { listSourceFiles, resolveSourcePath } from './source-files.js';
+import { downloadSource } from './object-source-files.js';
+import { listSources } from './list-sources.js';
+import type { SourceFile } from './source-files.js';
 
 const REQUIRED_FIELDS = [
   'invoiceNo',
@@ -16,42 +18,152 @@ const REQUIRED_FIELDS = [
   'country',
 ] as const;
 
+interface StagedPart {
+  partName: string;
+  names: Set<string>;
+  entries: ManifestEntry[];
+  rowCount: number;
+  malformed: number;
+}
+
 /**
  * Bronze: land every new source row as read (all text) with lineage columns, in one Parquet part per run.
- * Write → audit → publish: the part and the manifest become visible together, or not at all.
+ * Write → audit → publish: the part is stored under a name of its own, then the manifest naming it is published
+ * by compare-and-swap. A concurrent run that published first makes this one re-plan against its manifest: files it
+ * ingested are dropped (the part is rebuilt without them), the rest are committed on top.
  */
 export async function runBronzeStep(ctx: StepContext): Promise<StepResult> {
   const started = performance.now();
-  const { spec, lake, engine, runId } = ctx;
+  const { spec, lake } = ctx;
   // runPipeline already bound runId and step to ctx.logger.
   const log = ctx.logger;
-  const files = await listSourceFiles(ctx.sourceUri, ctx.baseDir, spec.source.format);
-  const manifest = await lake.readManifest();
-  const plan = await planIngestion(files, manifest, spec.source.onChangedFile);
-  ctx.progress.step(
-    'bronze',
-    `${files.length} source files: ${plan.toIngest.length} to ingest, ${plan.unchanged.length} already ingested`,
-  );
-  // Datasets are named like the lake's: namespace = the containing directory, name = the last path segment.
-  const source = resolveSourcePath(ctx.sourceUri, ctx.baseDir);
-  const inputs = [{ namespace: `file://${path.dirname(source)}`, name: path.basename(source) }];
-  const outputs = [{ namespace: `file://${lake.root}`, name: `bronze/${spec.source.dataset}` }];
-  if (plan.toIngest.length === 0) {
-    return {
-      status: 'Succeeded',
-      rowsIn: 0,
-      rowsOut: 0,
-      durationMs: Math.round(performance.now() - started),
-      note: 'no new files',
-      inputs,
-      outputs,
-      details: { files: [], skippedFiles: plan.unchanged.length, manifestVersion: manifest.version },
+  const { files, namespace, name } = await listSources(ctx);
+  const inputs = [{ namespace, name }];
+  const outputs = [{ namespace: lake.namespace, name: `bronze/${spec.source.dataset}` }];
+  let staged: StagedPart | undefined;
+  const races: string[] = [];
+  for (let attempt = 1; ; attempt++) {
+    const { manifest, etag } = await lake.readManifestForUpdate();
+    const plan = await planIngestion(files, manifest, spec.source.onChangedFile);
+    ctx.progress.step(
+      'bronze',
+      `${files.length} source files: ${plan.toIngest.length} to ingest, ${plan.unchanged.length} already ingested`,
+    );
+    if (plan.toIngest.length === 0) {
+      if (staged) await lake.deleteBronzePart(staged.partName);
+      const note =
+        races.length === 0
+          ? 'no new files'
+          : `no new files left: concurrent runs ingested them first (${races.join('; ')}); this run's part was discarded`;
+      if (races.length > 0) log.warn({ races }, note);
+      return {
+        status: 'Succeeded',
+        rowsIn: 0,
+        rowsOut: 0,
+        durationMs: Math.round(performance.now() - started),
+        note,
+        inputs,
+        outputs,
+        details: {
+          files: [],
+          skippedFiles: plan.unchanged.length,
+          manifestVersion: manifest.version,
+          ...(races.length ? { concurrentCommits: races } : {}),
+        },
+      };
+    }
+    const wanted = new Set(plan.toIngest.map((f) => f.name));
+    if (!staged || staged.names.size !== wanted.size || [...wanted].some((n) => !staged!.names.has(n))) {
+      if (staged) await lake.deleteBronzePart(staged.partName);
+      staged = await stagePart(
+        ctx,
+        plan.toIngest,
+        attempt === 1 ? `parts/${ctx.runId}` : `parts/${ctx.runId}-${attempt}`,
+      );
+    }
+    const replaced = new Set(staged.entries.map((e) => e.file));
+    const next: BronzeManifest = {
+      dataset: spec.source.dataset,
+      version: manifest.version + 1,
+      updatedAt: new Date().toISOString(),
+      files: [...manifest.files.filter((e) => !replaced.has(e.file)), ...staged.entries].sort((a, b) =>
+        a.file < b.file ? -1 : a.file > b.file ? 1 : 0,
+      ),
     };
+    if (await lake.commitManifest(next, etag)) {
+      log.info(
+        {
+          files: staged.entries.length,
+          rows: staged.rowCount,
+          manifestVersion: next.version,
+          attempts: attempt,
+        },
+        'bronze published',
+      );
+      const notes = [
+        // Header-only files are a normal empty batch: recorded as ingested, and the later steps publish zero rows.
+        ...(staged.rowCount === 0
+          ? [`no data rows in ${staged.entries.length} new file${staged.entries.length === 1 ? '' : 's'}`]
+          : []),
+        ...(races.length > 0
+          ? [
+              `re-planned after concurrent bronze commits (${races.join('; ')}); published manifest version ${next.version}`,
+            ]
+          : []),
+      ];
+      const note = notes.length > 0 ? notes.join('; ') : undefined;
+      return {
+        status: 'Succeeded',
+        rowsIn: staged.rowCount,
+        rowsOut: staged.rowCount,
+        durationMs: Math.round(performance.now() - started),
+        ...(note ? { note } : {}),
+        inputs,
+        outputs: [{ ...outputs[0]!, rowCount: staged.rowCount }],
+        details: {
+          files: staged.entries.map((e) => ({
+            file: e.file,
+            size: e.size,
+            sha256: e.sha256,
+            rows: e.rows,
+            malformed: e.malformed,
+          })),
+          reingested: plan.changed.map((c) => c.name),
+          skippedFiles: plan.unchanged.length,
+          malformedRows: staged.malformed,
+          manifestVersion: next.version,
+          ...(races.length ? { concurrentCommits: races } : {}),
+        },
+      };
+    }
+    const theirs = await lake.readManifest();
+    const race = `manifest version ${manifest.version} became ${theirs.version}`;
+    races.push(race);
+    log.warn({ attempt, race }, 'bronze manifest changed by a concurrent run; re-planning');
+    if (attempt >= MAX_COMMIT_ATTEMPTS) {
+      await lake.deleteBronzePart(staged.partName);
+      throw new ConflictError(
+        `bronze lost ${attempt} manifest commits in a row to concurrent runs (${races.join('; ')}); nothing published`,
+      );
+    }
   }
+}
 
+/** Reads the files into a staged Parquet part, audits it, and stores it (not yet visible) under `partName`. */
+async function stagePart(ctx: StepContext, files: SourceFile[], partName: string): Promise<StagedPart> {
+  const { spec, lake, engine, runId } = ctx;
   const staging = await lake.stagingDir(runId, 'bronze');
   try {
-    const partName = `parts/${runId}`;
+    const shas = new Map<string, string>();
+    const local = await Promise.all(
+      files.map(async (f, i) => {
+        if (!f.remote) return f;
+        // Objects are streamed to local staging first: the readers and the engine then work on plain files.
+        const absPath = path.join(staging, `src-${i}`);
+        shas.set(f.name, await downloadSource(f, absPath));
+        return { ...f, absPath };
+      }),
+    );
     const stagedPart = path.join(staging, 'part');
     const loader = createBronzeLoader({
       engine,
@@ -61,13 +173,13 @@ export async function runBronzeStep(ctx: StepContext): Promise<StepResult> {
       partDir: stagedPart,
     });
     // The engine writes each scanned batch while the scanner reads the next one.
-    const ingested = await ingestFiles(ctx, plan.toIngest, staging, (batch) => {
+    const ingested = await ingestFiles(ctx, local, staging, (batch) => {
       checkMappedColumns(ctx, batch);
       return loader.load(batch);
     });
     await loader.loadMalformed(ingested);
 
-    // Audit: every row read (valid or malformed) is in the staged part, per file.
+    // Audit: every row read (valid or malformed) is in the staged part, per file, with the checksum downloaded.
     const byFile = await loader.counts();
     let rowCount = 0;
     for (const f of ingested) {
@@ -78,59 +190,29 @@ export async function runBronzeStep(ctx: StepContext): Promise<StepResult> {
           `bronze audit failed for ${f.file.name}: expected ${expected} rows, staged ${byFile.get(f.file.name)}`,
         );
       }
+      const downloaded = shas.get(f.file.name);
+      if (downloaded !== undefined && downloaded !== f.sha256)
+        throw new Error(`bronze audit failed for ${f.file.name}: sha256 changed between download and read`);
     }
-    const hasRows = rowCount > 0;
-
+    if (rowCount > 0) await lake.storeBronzePart(stagedPart, partName);
     const ingestedAt = ctx.startedAt.toISOString();
-    const replaced = new Set(ingested.map((f) => f.file.name));
     const entries: ManifestEntry[] = ingested.map((f) => ({
       file: f.file.name,
       size: f.size,
       sha256: f.sha256,
+      ...(f.file.remote ? { etag: f.file.remote.etag } : {}),
       rows: f.rows + f.malformed.length,
       malformed: f.malformed.length,
       runId,
       ingestedAt,
       part: partName,
     }));
-    const next: BronzeManifest = {
-      dataset: spec.source.dataset,
-      version: manifest.version + 1,
-      updatedAt: new Date().toISOString(),
-      files: [...manifest.files.filter((e) => !replaced.has(e.file)), ...entries].sort((a, b) =>
-        a.file < b.file ? -1 : a.file > b.file ? 1 : 0,
-      ),
-    };
-    await lake.publishBronze(hasRows ? stagedPart : undefined, partName, next);
-    const malformed = ingested.reduce((s, f) => s + f.malformed.length, 0);
-    log.info(
-      { files: ingested.length, rows: rowCount, malformed, manifestVersion: next.version },
-      'bronze published',
-    );
     return {
-      status: 'Succeeded',
-      rowsIn: rowCount,
-      rowsOut: rowCount,
-      durationMs: Math.round(performance.now() - started),
-      // Header-only files are a normal empty batch: recorded as ingested, and the later steps publish zero rows.
-      ...(hasRows
-        ? {}
-        : { note: `no data rows in ${ingested.length} new file${ingested.length === 1 ? '' : 's'}` }),
-      inputs,
-      outputs: [{ ...outputs[0]!, rowCount }],
-      details: {
-        files: entries.map((e) => ({
-          file: e.file,
-          size: e.size,
-          sha256: e.sha256,
-          rows: e.rows,
-          malformed: e.malformed,
-        })),
-        reingested: plan.changed.map((c) => c.name),
-        skippedFiles: plan.unchanged.length,
-        malformedRows: malformed,
-        manifestVersion: next.version,
-      },
+      partName,
+      names: new Set(entries.map((e) => e.file)),
+      entries,
+      rowCount,
+      malformed: ingested.reduce((s, f) => s + f.malformed.length, 0),
     };
   } finally {
     await lake.discardStaging(runId, 'bronze');

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { SourceError } from '../errors.js';
 import type { BronzeManifest } from '../lake/lake-store.js';
+import { sha256Object } from './object-source-files.js';
 import type { SourceFile } from './source-files.js';
 
 export interface IngestionPlan {
@@ -36,7 +37,12 @@ export async function planIngestion(
       plan.toIngest.push(f);
       continue;
     }
-    const sha = await sha256File(f.absPath);
+    // An object whose ETag and size are those ingested is unchanged without reading it again.
+    if (f.remote && entry.etag === f.remote.etag && entry.size === f.remote.size) {
+      plan.unchanged.push(f);
+      continue;
+    }
+    const sha = f.remote ? await sha256Object(f) : await sha256File(f.absPath);
     if (sha === entry.sha256) {
       plan.unchanged.push(f);
     } else if (onChangedFile === 'reingest') {

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SourceError } from '../errors.js';
+import type { Storage } from '../storage/storage.js';
 
 export interface SourceFile {
   /** Absolute path on this machine. */
@@ -12,9 +13,11 @@ export interface SourceFile {
    * mounted at another path (another pod, another laptop) is recognised as already ingested.
    */
   name: string;
+  /** Set for an object in object storage: `absPath` is empty until bronze downloads it. */
+  remote?: { storage: Storage; key: string; etag: string; size: number };
 }
 
-const FORMAT_EXTENSIONS: Record<string, string[]> = {
+export const FORMAT_EXTENSIONS: Record<string, string[]> = {
   csv: ['.csv'],
   'csv.gz': ['.csv.gz', '.gz'],
   jsonl: ['.jsonl', '.ndjson', '.json'],
@@ -34,9 +37,9 @@ export function resolveSourcePath(uri: string, baseDir: string): string {
   return path.resolve(baseDir, uri);
 }
 
-const hasGlob = (s: string): boolean => /[*?[]/.test(s);
+export const hasGlob = (s: string): boolean => /[*?[]/.test(s);
 
-function globToRegExp(glob: string): RegExp {
+export function globToRegExp(glob: string): RegExp {
   let re = '';
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i] as string;

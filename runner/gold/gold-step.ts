@@ -56,18 +56,18 @@ export async function runGoldStep(ctx: StepContext): Promise<StepResult> {
   const tables = Object.keys(GOLD_TABLES) as GoldTable[];
   const inputs = [
     {
-      namespace: `file://${lake.root}`,
+      namespace: lake.namespace,
       name: `silver/${dataset}/sales_lines`,
       rowCount: silver.meta.counts.silverRows,
     },
   ];
   const outputsFor = (rows?: Record<string, number>): StepResult['outputs'] =>
     tables.map((t) => ({
-      namespace: `file://${lake.root}`,
+      namespace: lake.namespace,
       name: `gold/${dataset}/${t}`,
       ...(rows ? { rowCount: rows[t] ?? 0 } : {}),
     }));
-  const current = await lake.current<GoldMeta>('gold');
+  const current = await lake.head<GoldMeta>('gold');
   if (current && current.meta.silverVersion === silver.version && current.meta.contract === GOLD_CONTRACT) {
     ctx.progress.step('gold', `up to date (version ${current.version})`);
     return {
@@ -121,7 +121,29 @@ export async function runGoldStep(ctx: StepContext): Promise<StepResult> {
       categoryCoverage: k?.category_coverage == null ? null : Number(k.category_coverage),
     };
     const meta: GoldMeta = { runId, silverVersion: silver.version, contract: GOLD_CONTRACT, kpis, rows };
-    await lake.publishLayer('gold', runId, staging, meta, spec.lake.retainVersions);
+    const outcome = await lake.publishLayer<GoldMeta>('gold', runId, staging, meta, {
+      retain: spec.lake.retainVersions,
+      expected: current,
+      // Gold follows silver: ours replaces a concurrent run's only while silver is still the version ours read.
+      replace: async (theirs) =>
+        theirs.meta.silverVersion !== silver.version &&
+        (await lake.head('silver'))?.version === silver.version,
+    });
+    if (!outcome.published) {
+      const theirs = outcome.current;
+      const note = `superseded: concurrent run ${theirs.meta.runId} published gold version ${theirs.version} from silver version ${theirs.meta.silverVersion}; this run's version was discarded`;
+      ctx.logger.warn({ theirs: theirs.version }, note);
+      return {
+        status: 'Succeeded',
+        rowsIn: silver.meta.counts.silverRows,
+        rowsOut: 0,
+        durationMs: Math.round(performance.now() - started),
+        note,
+        inputs,
+        outputs: outputsFor(theirs.meta.rows),
+        details: { version: theirs.version, superseded: true, kpis: theirs.meta.kpis },
+      };
+    }
     return {
       status: 'Succeeded',
       rowsIn: silver.meta.counts.silverRows,

@@ -1,4 +1,6 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import { runBronzeStep } from '../bronze/bronze-step.js';
@@ -6,7 +8,9 @@ import { createSqlEngine } from '../engine/sql-engine.js';
 import { isMedallionError, UsageError } from '../errors.js';
 import type { GoldMeta } from '../gold/gold-step.js';
 import { runGoldStep } from '../gold/gold-step.js';
-import { createLakeStore, writeFileAtomic } from '../lake/lake-store.js';
+import { loadConfig, type ObjectStoreEnv } from '../config.js';
+import { createLakeStore, writeFileAtomic, type LakeStore } from '../lake/lake-store.js';
+import { isS3Uri, openStorage } from '../storage/open-storage.js';
 import { buildRunEvent, createFileLineageEmitter, type LineageEmitter } from '../lineage/openlineage.js';
 import type { Logger } from '../logger.js';
 import type { SilverMeta } from '../silver/silver-step.js';
@@ -51,6 +55,10 @@ export interface RunOptions {
   /** Provider base URL overrides from the config module (MEDALLION_FX_URL, MEDALLION_COUNTRIES_URL). */
   fxUrl?: string | undefined;
   countriesUrl?: string | undefined;
+  /** AWS_ENDPOINT_URL(_S3) / AWS_REGION from the config module; read from it when absent. */
+  objectStore?: ObjectStoreEnv;
+  /** Local scratch of an object-storage lake (MEDALLION_WORK_DIR); a per-lake temp directory when absent. */
+  workDir?: string | undefined;
 }
 
 /** Runs the requested steps in order. A failed step stops the run; the summary is written either way. */
@@ -71,7 +79,12 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
   }
   const startedAt = now();
   const runId = newRunId(startedAt);
-  const lakeRoot = o.lakeDir ? path.resolve(o.lakeDir) : path.resolve(baseDir, spec.lake.uri);
+  const lakeUri = o.lakeDir ?? spec.lake.uri;
+  const lakeRoot = isS3Uri(lakeUri)
+    ? lakeUri
+    : o.lakeDir
+      ? path.resolve(o.lakeDir)
+      : path.resolve(baseDir, lakeUri);
   // A command-line source is relative to the current directory; make it absolute so every other relative path
   // (lake, warehouse data, caches) still resolves against the spec file's directory.
   const sourceUri =
@@ -80,9 +93,21 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
       : /^[a-z][a-z0-9+.-]*:\/\//i.test(o.sourceUri)
         ? o.sourceUri
         : path.resolve(o.sourceUri);
-  const lake = createLakeStore({ root: lakeRoot, dataset: spec.source.dataset });
-  await fs.mkdir(lake.tempDir(), { recursive: true });
+  const objectStore = o.objectStore ?? loadConfig().objectStore;
   const logger = o.logger.child({ runId, pipeline: pipeline.metadata.name });
+  const storage = openStorage(lakeRoot, { baseDir, spec: spec.lake.s3, env: objectStore, logger });
+  const lake = createLakeStore({
+    root: lakeRoot,
+    dataset: spec.source.dataset,
+    storage,
+    workDir:
+      o.workDir ??
+      path.join(
+        os.tmpdir(),
+        `medallion-lake-${crypto.createHash('sha256').update(lakeRoot).digest('hex').slice(0, 12)}`,
+      ),
+  });
+  await fs.mkdir(lake.tempDir(), { recursive: true });
   const engine = await createSqlEngine({
     memoryLimit: spec.engine.memoryLimit,
     threads: spec.engine.threads ?? o.cpus,
@@ -104,11 +129,12 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
     enrichment: {
       cacheDir: spec.enrichment.cacheDir
         ? path.resolve(baseDir, spec.enrichment.cacheDir)
-        : path.join(lakeRoot, '_cache', 'enrichment'),
+        : path.join(lake.workDir, '_cache', 'enrichment'),
       registry: o.registry ?? new Registry(),
       fxUrl: o.fxUrl,
       countriesUrl: o.countriesUrl,
     },
+    objectStore,
   };
   const results: [string, StepResult][] = [];
   let error: RunSummary['error'];
@@ -171,8 +197,8 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
     error,
   });
   const json = JSON.stringify(summary, null, 2) + '\n';
-  await writeFileAtomic(path.join(lake.runDir(runId), 'summary.json'), json);
-  await writeFileAtomic(path.join(lakeRoot, '_runs', 'latest.json'), json);
+  await lake.syncLineage(runId);
+  await lake.writeRunRecord(runId, json);
   if (o.summaryJson) await writeFileAtomic(path.resolve(o.summaryJson), json);
   return summary;
 }
@@ -189,7 +215,7 @@ async function summarise(a: {
   finishedAt: Date;
   results: [string, StepResult][];
   steps: string[];
-  lake: ReturnType<typeof createLakeStore>;
+  lake: LakeStore;
   error: RunSummary['error'];
 }): Promise<RunSummary> {
   const done = new Map(a.results);
@@ -203,8 +229,8 @@ async function summarise(a: {
   // Quality and KPIs describe what is published now, even when this run had nothing new to do.
   const silverDetails = done.get('silver')?.details;
   const silverQuality = silverDetails?.quality as SilverMeta['quality'] | undefined;
-  const silver = await a.lake.current<SilverMeta>('silver');
-  const gold = await a.lake.current<GoldMeta>('gold');
+  const silver = await a.lake.head<SilverMeta>('silver');
+  const gold = await a.lake.head<GoldMeta>('gold');
   const goldKpis = done.get('gold')?.details.kpis as GoldMeta['kpis'] | undefined;
   const inputs = a.results.flatMap(([, r]) => r.inputs);
   const outputs = a.results.flatMap(([, r]) => r.outputs);

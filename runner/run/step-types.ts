@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import type { ObjectStoreEnv } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { LakeStore } from '../lake/lake-store.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
@@ -41,6 +42,8 @@ export interface StepContext {
   logger: Logger;
   progress: ProgressReporter;
   enrichment: EnrichmentContext;
+  /** AWS_ENDPOINT_URL(_S3) and AWS_REGION from the config module, for s3:// sources and lakes. */
+  objectStore: ObjectStoreEnv;
 }
 
 /** What the silver step needs to ask the enrichment providers; the values come from the config module and the CLI. */

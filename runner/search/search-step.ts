@@ -42,7 +42,7 @@ export const createSearchStepRunner =
     const started = performance.now();
     const fromSpec = ctx.spec as { search?: SearchSpecInput; warehouse?: WarehouseSpecInput };
     const spec = SearchSpecSchema.parse(options.search ?? fromSpec.search ?? {});
-    const lakeNs = `file://${ctx.lake.root}`;
+    const lakeNs = ctx.lake.namespace;
     const inputs = [
       { namespace: lakeNs, name: `gold/${ctx.lake.dataset}/top_products` },
       { namespace: lakeNs, name: `silver/${ctx.lake.dataset}/sales_lines` },

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { LINEAGE_COLUMNS } from '../bronze/bronze-columns.js';
-import { StepPreconditionError } from '../errors.js';
+import { ConflictError, StepPreconditionError } from '../errors.js';
 import { lit } from '../engine/sql-engine.js';
 import {
   assessQuality,
@@ -78,12 +78,12 @@ export async function runSilverStep(ctx: StepContext): Promise<StepResult> {
   const { lake, engine, spec, runId } = ctx;
   const manifest = await lake.readManifest();
   const dataset = spec.source.dataset;
-  const inputs = [{ namespace: `file://${lake.root}`, name: `bronze/${dataset}` }];
+  const inputs = [{ namespace: lake.namespace, name: `bronze/${dataset}` }];
   const outputs = [
-    { namespace: `file://${lake.root}`, name: `silver/${dataset}/sales_lines` },
-    { namespace: `file://${lake.root}`, name: `silver/${dataset}/quarantine` },
-    { namespace: `file://${lake.root}`, name: `silver/${dataset}/countries` },
-    { namespace: `file://${lake.root}`, name: `silver/${dataset}/fx_rates` },
+    { namespace: lake.namespace, name: `silver/${dataset}/sales_lines` },
+    { namespace: lake.namespace, name: `silver/${dataset}/quarantine` },
+    { namespace: lake.namespace, name: `silver/${dataset}/countries` },
+    { namespace: lake.namespace, name: `silver/${dataset}/fx_rates` },
   ];
   if (manifest.files.length === 0) {
     throw new StepPreconditionError(
@@ -92,7 +92,7 @@ export async function runSilverStep(ctx: StepContext): Promise<StepResult> {
     );
   }
   const fingerprint = silverFingerprint(ctx);
-  const current = await lake.current<SilverMeta>('silver');
+  const current = await lake.head<SilverMeta>('silver');
   if (
     current &&
     current.meta.bronzeVersion === manifest.version &&
@@ -114,11 +114,9 @@ export async function runSilverStep(ctx: StepContext): Promise<StepResult> {
 
   const staging = await lake.stagingDir(runId, 'silver');
   try {
-    const parts = [
-      ...new Set(
-        manifest.files.filter((f) => f.rows > 0).map((f) => path.join(lake.bronzeDir, f.part, '*.parquet')),
-      ),
-    ];
+    const parts = await lake.bronzePartGlobs([
+      ...new Set(manifest.files.filter((f) => f.rows > 0).map((f) => f.part)),
+    ]);
     const visible = manifest.files.map((f) => `(${lit(f.file)}, ${lit(f.sha256)})`).join(', ');
     await engine.run(
       `CREATE OR REPLACE TEMP TABLE manifest_files AS SELECT * FROM (VALUES ${visible}) t(file, sha)`,
@@ -181,7 +179,36 @@ export async function runSilverStep(ctx: StepContext): Promise<StepResult> {
       status: stepStatus,
       enrichment,
     };
-    const dir = await lake.publishLayer('silver', runId, staging, meta, spec.lake.retainVersions);
+    const outcome = await lake.publishLayer<SilverMeta>('silver', runId, staging, meta, {
+      retain: spec.lake.retainVersions,
+      expected: current,
+      // A concurrent run published first: ours replaces theirs only if built from a newer bronze manifest.
+      replace: async (theirs) => {
+        if (theirs.meta.bronzeVersion !== manifest.version)
+          return theirs.meta.bronzeVersion < manifest.version;
+        if (theirs.meta.fingerprint === fingerprint) return false;
+        throw new ConflictError(
+          `silver: concurrent run ${theirs.meta.runId} published version ${theirs.version} from the same bronze version ${manifest.version} with different silver settings; nothing published`,
+        );
+      },
+    });
+    if (!outcome.published) {
+      const theirs = outcome.current;
+      const note = `superseded: concurrent run ${theirs.meta.runId} published silver version ${theirs.version} from bronze version ${theirs.meta.bronzeVersion} (this run built from ${manifest.version}); this run's version was discarded`;
+      ctx.logger.warn({ theirs: theirs.version }, note);
+      return result(
+        'Succeeded',
+        theirs.meta,
+        counts.bronzeRows,
+        0,
+        started,
+        inputs,
+        outputs,
+        { version: theirs.version, superseded: true },
+        note,
+      );
+    }
+    const dir = outcome.dir;
     ctx.progress.step(
       'silver',
       `published version ${runId}: ${counts.silverRows.toLocaleString('en-GB')} rows, ${counts.quarantined} quarantined, ${counts.duplicates} duplicates`,

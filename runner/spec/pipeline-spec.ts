@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { WarehouseSpecSchema } from './warehouse-spec.js';
 import { EnrichmentSpecSchema } from './enrichment-spec.js';
 import { SearchSpecSchema } from './search-spec.js';
+import { ObjectStoreSpecSchema } from './object-store-spec.js';
 
 /**
  * The Pipeline spec: the single source for CLI validation and (later) the CRD's openAPIV3Schema.
@@ -106,8 +107,9 @@ export const SourceSchema = z
       .string()
       .min(1)
       .describe(
-        'A directory, file or glob of source files; a plain path or a file:// URI, relative to the spec file.',
+        'A directory, file or glob of source files: a plain path or a file:// URI (relative to the spec file), or s3://bucket/prefix (a prefix or a glob).',
       ),
+    s3: ObjectStoreSpecSchema,
     format: z
       .enum(['csv', 'csv.gz', 'jsonl', 'parquet'])
       .default('csv')
@@ -153,8 +155,9 @@ export const LakeSchema = z
       .min(1)
       .default('./.medallion/lake')
       .describe(
-        'Directory of the lake (bronze, silver, gold, manifests, lineage, run summaries), relative to the spec file.',
+        'Where the lake lives (bronze, silver, gold, manifests, lineage, run summaries): a directory relative to the spec file, or s3://bucket/prefix.',
       ),
+    s3: ObjectStoreSpecSchema,
     retainVersions: z
       .number()
       .int()
@@ -167,7 +170,7 @@ export const LakeSchema = z
   })
   .strict()
   .prefault({})
-  .describe('The local (or mounted) data lake the steps read and write.');
+  .describe('The data lake the steps read and write: a local (or mounted) directory or an S3 bucket.');
 
 export const RulesSchema = z
   .object({

@@ -37,7 +37,7 @@ export const createWarehouseStepRunner =
     const spec = WarehouseSpecSchema.parse(options.warehouse ?? fromSpec ?? {});
     const [silver, gold] = await Promise.all([ctx.lake.current('silver'), ctx.lake.current('gold')]);
     const dataset = ctx.lake.dataset;
-    const lakeNs = `file://${ctx.lake.root}`;
+    const lakeNs = ctx.lake.namespace;
     const inputs = [
       { namespace: lakeNs, name: `silver/${dataset}/sales_lines` },
       { namespace: lakeNs, name: `gold/${dataset}` },
