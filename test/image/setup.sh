@@ -11,7 +11,8 @@
 # build; its sha256 is pinned below) and npm. It is stored as $BASE and passed with --build-arg NODE_IMAGE, the
 # Dockerfile's own switch for its base.
 #
-# Needs root (container storage, mounts) and the Debian packages below (installed when missing).
+# Needs root (container storage, mounts) and the Debian packages below (installed when missing): buildah, podman,
+# mmdebstrap, runc, containerd, containernetworking-plugins.
 #
 # Environment:
 #   MEDALLION_CACHE        cache root (default ~/.cache/medallion)
@@ -32,7 +33,9 @@ log() { printf '[setup-image] %s\n' "$*" >&2; }
 started=$(date +%s)
 
 need=()
-for cmd in buildah:buildah podman:podman mmdebstrap:mmdebstrap runc:runc; do
+# containerd and the CNI plugins: the real node of kubelet.image-test.ts.
+for cmd in buildah:buildah podman:podman mmdebstrap:mmdebstrap runc:runc containerd:containerd \
+  /usr/lib/cni/bridge:containernetworking-plugins; do
   command -v "${cmd%%:*}" >/dev/null || need+=("${cmd##*:}")
 done
 if ((${#need[@]})); then
