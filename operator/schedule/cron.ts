@@ -1,3 +1,4 @@
+import { MedallionError } from '../../runner/errors.js';
 /**
  * A small 5-field cron parser (the dialect Kubernetes CronJobs accept: numbers, names, `*`, ranges, steps, lists and
  * the @yearly..@hourly macros). Kept in-house so the same field definitions produce both the parser and the CEL
@@ -46,7 +47,11 @@ export interface CronSpec {
   dayOfWeekStar: boolean;
 }
 
-export class CronError extends Error {}
+export class CronError extends MedallionError {
+  constructor(message: string) {
+    super('CRON_INVALID', message);
+  }
+}
 
 function parseValue(text: string, field: CronField): number {
   const upper = text.toUpperCase();
