@@ -53,12 +53,7 @@ export function createLocalRunsService(repo: RunRepository): RunsService {
       }));
     },
     async trigger() {
-      throw new ApiError(
-        409,
-        'NO_CLUSTER',
-        'runs can only be triggered in a Kubernetes cluster',
-        NO_CLUSTER_HINT,
-      );
+      throw new ApiError('NO_CLUSTER', 'runs can only be triggered in a Kubernetes cluster', NO_CLUSTER_HINT);
     },
   };
 }
@@ -147,13 +142,12 @@ export function createClusterRunsService(deps: {
     async trigger(namespace, name, input, requestedBy) {
       if (deps.namespace && deps.namespace !== namespace) {
         throw new ApiError(
-          404,
           'NOT_FOUND',
           `pipeline ${namespace}/${name} not found (this API watches ${deps.namespace})`,
         );
       }
       const pipeline = await deps.kube.get({ apiVersion: GROUP, plural: 'pipelines', namespace }, name);
-      if (!pipeline) throw new ApiError(404, 'NOT_FOUND', `pipeline ${namespace}/${name} not found`);
+      if (!pipeline) throw new ApiError('NOT_FOUND', `pipeline ${namespace}/${name} not found`);
       const stamp = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
       const runName = boundedName([name, 'api', stamp]);
       const collection = { apiVersion: GROUP, plural: 'pipelineruns', namespace };
