@@ -2,8 +2,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import { runBronzeStep } from '../bronze/bronze-step.js';
-import { createSqlEngine } from '../engine/sql-engine.js';
-import { isMedallionError, UsageError } from '../errors.js';
+import { createSqlEngine, type SqlEngine } from '../engine/sql-engine.js';
+import { isMedallionError, toMedallionError, UsageError } from '../errors.js';
 import type { GoldMeta } from '../gold/gold-step.js';
 import { runGoldStep } from '../gold/gold-step.js';
 import { createLakeStore, writeFileAtomic } from '../lake/lake-store.js';
@@ -81,39 +81,42 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
         ? o.sourceUri
         : path.resolve(o.sourceUri);
   const lake = createLakeStore({ root: lakeRoot, dataset: spec.source.dataset });
-  await fs.mkdir(lake.tempDir(), { recursive: true });
   const logger = o.logger.child({ runId, pipeline: pipeline.metadata.name });
-  const engine = await createSqlEngine({
-    memoryLimit: spec.engine.memoryLimit,
-    threads: spec.engine.threads ?? o.cpus,
-    tempDir: lake.tempDir(),
-    logger,
-  });
   const lineage = o.lineage ?? createFileLineageEmitter(lake.lineageDir(runId));
-  const ctx: StepContext = {
-    runId,
-    pipelineName: pipeline.metadata.name,
-    spec,
-    baseDir,
-    sourceUri,
-    startedAt,
-    lake,
-    engine,
-    logger,
-    progress: o.progress,
-    enrichment: {
-      cacheDir: spec.enrichment.cacheDir
-        ? path.resolve(baseDir, spec.enrichment.cacheDir)
-        : path.join(lakeRoot, '_cache', 'enrichment'),
-      registry: o.registry ?? new Registry(),
-      fxUrl: o.fxUrl,
-      countriesUrl: o.countriesUrl,
-    },
-  };
-  const results: [string, StepResult][] = [];
+  const results: [StepName, StepResult][] = [];
   let error: RunSummary['error'];
+  let current: StepName | undefined;
+  let engine: SqlEngine | undefined;
   try {
+    await fs.mkdir(lake.tempDir(), { recursive: true });
+    engine = await createSqlEngine({
+      memoryLimit: spec.engine.memoryLimit,
+      threads: spec.engine.threads ?? o.cpus,
+      tempDir: lake.tempDir(),
+      logger,
+    });
+    const ctx: StepContext = {
+      runId,
+      pipelineName: pipeline.metadata.name,
+      spec,
+      baseDir,
+      sourceUri,
+      startedAt,
+      lake,
+      engine,
+      logger,
+      progress: o.progress,
+      enrichment: {
+        cacheDir: spec.enrichment.cacheDir
+          ? path.resolve(baseDir, spec.enrichment.cacheDir)
+          : path.join(lakeRoot, '_cache', 'enrichment'),
+        registry: o.registry ?? new Registry(),
+        fxUrl: o.fxUrl,
+        countriesUrl: o.countriesUrl,
+      },
+    };
     for (const step of steps) {
+      current = step;
       o.progress.step(step, 'started');
       const base = { runId, pipeline: pipeline.metadata.name, step, inputs: [], outputs: [] };
       await lineage.emit(buildRunEvent({ ...base, type: 'START', time: now() }));
@@ -121,21 +124,12 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
       try {
         r = await runners[step]!({ ...ctx, logger: logger.child({ step }) });
       } catch (e) {
-        if (!isMedallionError(e)) throw e;
-        error = { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
-        r = {
-          status: 'Failed',
-          rowsIn: 0,
-          rowsOut: 0,
-          durationMs: 0,
-          note: e.message,
-          inputs: [],
-          outputs: [],
-          details: {},
-        };
+        const failure = classify(e, logger, step);
+        error = failure.error;
+        r = failure.result;
       }
       results.push([step, r]);
-      const quality = r.details.counts ? qualityMetrics(r) : undefined;
+      const quality = qualityMetrics(r);
       await lineage.emit(
         buildRunEvent({
           ...base,
@@ -157,8 +151,16 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
       );
       if (r.status === 'Failed') break;
     }
+  } catch (e) {
+    // A fault around the steps (the engine, the lake, lineage) still ends the run Failed with a summary.
+    const step = current ?? steps[0]!;
+    const failure = classify(e, logger, step);
+    error ??= failure.error;
+    const last = results.at(-1);
+    if (last?.[0] === step) last[1] = { ...last[1], status: 'Failed', note: failure.result.note };
+    else results.push([step, failure.result]);
   } finally {
-    engine.close();
+    engine?.close();
   }
   const summary = await summarise({
     runId,
@@ -177,9 +179,35 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
   return summary;
 }
 
-function qualityMetrics(r: StepResult): Record<string, unknown> {
-  const c = r.details.counts as { bronzeRows: number; duplicates: number };
-  return { rowCount: c.bronzeRows, columnMetrics: {}, duplicates: c.duplicates };
+function qualityMetrics(r: StepResult): Record<string, unknown> | undefined {
+  const c = r.details.counts as { bronzeRows: number; duplicates: number } | undefined;
+  return c ? { rowCount: c.bronzeRows, columnMetrics: {}, duplicates: c.duplicates } : undefined;
+}
+
+/**
+ * A step that threw: its error becomes the run's error and the step is Failed. A MedallionError keeps its code; anything
+ * else is INTERNAL (logged with its stack), so the run still writes its summary, termination message and history row.
+ */
+function classify(
+  e: unknown,
+  logger: Logger,
+  step: StepName,
+): { error: NonNullable<RunSummary['error']>; result: StepResult } {
+  if (!isMedallionError(e)) logger.error({ err: e, step }, 'step failed with an unexpected error');
+  const m = toMedallionError(e);
+  return {
+    error: { code: m.code, message: m.message, ...(m.hint ? { hint: m.hint } : {}) },
+    result: {
+      status: 'Failed',
+      rowsIn: 0,
+      rowsOut: 0,
+      durationMs: 0,
+      note: m.message,
+      inputs: [],
+      outputs: [],
+      details: {},
+    },
+  };
 }
 
 async function summarise(a: {
@@ -187,8 +215,8 @@ async function summarise(a: {
   pipeline: string;
   startedAt: Date;
   finishedAt: Date;
-  results: [string, StepResult][];
-  steps: string[];
+  results: [StepName, StepResult][];
+  steps: StepName[];
   lake: ReturnType<typeof createLakeStore>;
   error: RunSummary['error'];
 }): Promise<RunSummary> {
