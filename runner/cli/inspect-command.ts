@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { RunnerConfig } from '../config.js';
-import { createSqlEngine, lit } from '../engine/sql-engine.js';
+import { createSqlEngine } from '../engine/sql-engine.js';
+import { quoteLiteral } from '../engine/sql-quote.js';
 import { UsageError } from '../errors.js';
 import { createLakeStore, type Layer } from '../lake/lake-store.js';
 import type { Logger } from '../logger.js';
@@ -50,9 +51,11 @@ export async function inspectCommand(
   const file = path.join(version.dir, `${args.table}.parquet`);
   const engine = await createSqlEngine({ memoryLimit: '512MB', tempDir: lake.tempDir(), logger });
   try {
-    const rows = await engine.all(`SELECT * FROM read_parquet(${lit(file)}) LIMIT ${limit}`).catch(() => {
-      throw new UsageError(`table "${args.table}" not found in ${layer} version ${version.version}`);
-    });
+    const rows = await engine
+      .all(`SELECT * FROM read_parquet(${quoteLiteral(file)}) LIMIT ${limit}`)
+      .catch(() => {
+        throw new UsageError(`table "${args.table}" not found in ${layer} version ${version.version}`);
+      });
     if (args.json) io.out(JSON.stringify(rows, null, 2));
     else printTable(io, rows);
   } finally {

@@ -21,11 +21,6 @@ export interface EngineOptions {
   logger: Logger;
 }
 
-/** Quotes an identifier for SQL. */
-export const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
-/** Quotes a string literal for SQL. */
-export const lit = (value: string): string => `'${value.replace(/'/g, "''")}'`;
-
 export async function createSqlEngine(options: EngineOptions): Promise<SqlEngine> {
   const log = options.logger.child({ component: 'sql-engine' });
   const config: Record<string, string> = {

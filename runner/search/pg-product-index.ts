@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { SearchError } from './errors.js';
-import { quoteIdent } from './pg-search-sql.js';
+import { quoteIdent } from '../engine/sql-quote.js';
 import type { ProductDocument } from './product-search-types.js';
 
 export interface PgIndexOptions {

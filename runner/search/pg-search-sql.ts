@@ -1,11 +1,10 @@
+import { quoteIdent } from '../engine/sql-quote.js';
 import type { NormalisedQuery } from './search-query.js';
 
 /**
  * Pure builders of the PostgreSQL product search statements. Every user value is a bind parameter; identifiers
  * (the schema, pg_trgm's schema) come from the validated spec and the catalogue, and are quoted.
  */
-
-export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
 /** word_similarity at or above this is a typo-tolerant match ("chrstmas" ~ CHRISTMAS is 0.78, "lanturn" 0.63). */
 export const TRIGRAM_THRESHOLD = 0.5;

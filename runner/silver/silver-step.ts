@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { StepPreconditionError } from '../errors.js';
-import { lit } from '../engine/sql-engine.js';
+import { quoteLiteral } from '../engine/sql-quote.js';
 import {
   assessQuality,
   qualityStatus,
@@ -101,13 +101,15 @@ export async function runSilverStep(ctx: StepContext): Promise<StepResult> {
         manifest.files.filter((f) => f.rows > 0).map((f) => path.join(lake.bronzeDir, f.part, '*.parquet')),
       ),
     ];
-    const visible = manifest.files.map((f) => `(${lit(f.file)}, ${lit(f.sha256)})`).join(', ');
+    const visible = manifest.files
+      .map((f) => `(${quoteLiteral(f.file)}, ${quoteLiteral(f.sha256)})`)
+      .join(', ');
     await engine.run(
       `CREATE OR REPLACE TEMP TABLE manifest_files AS SELECT * FROM (VALUES ${visible}) t(file, sha)`,
     );
     // Only rows of files the manifest lists with their current checksum are visible (re-ingested files replace old rows).
     await engine.run(`CREATE OR REPLACE TEMP VIEW bronze_visible AS
-    SELECT b.* FROM read_parquet([${parts.map(lit).join(', ')}], union_by_name = true) b
+    SELECT b.* FROM read_parquet([${parts.map(quoteLiteral).join(', ')}], union_by_name = true) b
     SEMI JOIN manifest_files m ON b._source_file = m.file AND b._file_sha256 = m.sha`);
     const described = await engine.all(`DESCRIBE bronze_visible`);
     const available = new Set(described.map((r) => String(r.column_name)));

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { quoteIdent } from '../engine/sql-quote.js';
 import { WarehouseError } from './errors.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 
@@ -20,8 +21,6 @@ export interface MigrationResult {
 
 export const migrationChecksum = (migration: Migration): string =>
   createHash('sha256').update(migration.sql).digest('hex');
-
-const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
 /**
  * Creates the schema when missing and applies pending migrations in one transaction, serialised across processes

@@ -1,5 +1,5 @@
 import type { ParquetColumn } from './parquet-source.js';
-import { sqlString } from './parquet-source.js';
+import { quoteLiteral } from '../engine/sql-quote.js';
 import { WarehouseError } from './errors.js';
 
 /** Columns of silver sales_lines the warehouse needs, with the staging type they load into. */
@@ -55,7 +55,7 @@ export const planSilverExport = (file: string, columns: readonly ParquetColumn[]
       ? `"${name}"`
       : `CAST(NULL AS ${name.startsWith('amount_') ? 'DECIMAL(38,6)' : 'VARCHAR'}) AS "${name}"`,
   );
-  return { selectSql: `SELECT ${select.join(', ')} FROM read_parquet(${sqlString(file)})`, present };
+  return { selectSql: `SELECT ${select.join(', ')} FROM read_parquet(${quoteLiteral(file)})`, present };
 };
 
 /** Columns of silver countries.parquet (the enrichment's country resolution) the warehouse reads. */
@@ -80,6 +80,6 @@ export const planCountriesSelect = (file: string | undefined, columns: readonly 
       : `CAST(NULL AS VARCHAR) AS "${name}"`,
   );
   return file && names.has('name')
-    ? `SELECT ${select.join(', ')} FROM read_parquet(${sqlString(file)})`
+    ? `SELECT ${select.join(', ')} FROM read_parquet(${quoteLiteral(file)})`
     : `SELECT ${select.join(', ')} WHERE false`;
 };
