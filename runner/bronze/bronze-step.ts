@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { SourceError } from '../errors.js';
 import type { BronzeManifest, ManifestEntry } from '../lake/lake-store.js';
-import type { StepContext, StepResult } from '../run/step-types.js';
+import type { BronzeDetails, StepContext, StepResult } from '../run/step-types.js';
 import { createBronzeLoader } from './bronze-loader.js';
 import { ingestFiles, type IngestedFile } from './ingest-files.js';
 import { planIngestion } from './plan-ingestion.js';
@@ -20,7 +20,7 @@ const REQUIRED_FIELDS = [
  * Bronze: land every new source row as read (all text) with lineage columns, in one Parquet part per run.
  * Write → audit → publish: the part and the manifest become visible together, or not at all.
  */
-export async function runBronzeStep(ctx: StepContext): Promise<StepResult> {
+export async function runBronzeStep(ctx: StepContext): Promise<StepResult<BronzeDetails>> {
   const started = performance.now();
   const { spec, lake, engine, runId } = ctx;
   const log = ctx.logger.child({ step: 'bronze' });

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { StepPreconditionError } from '../errors.js';
 import { quoteLiteral } from '../engine/sql-quote.js';
-import type { StepContext, StepResult } from '../run/step-types.js';
+import type { GoldDetails, StepContext, StepResult } from '../run/step-types.js';
 import type { SilverMeta } from '../silver/silver-step.js';
 import { copyGoldSql, GOLD_TABLES, goldAuditSql, orderCountsSql, type GoldTable } from './gold-sql.js';
 
@@ -42,7 +42,7 @@ export interface GoldMeta {
 }
 
 /** Gold: the marts, rebuilt from the current silver version whenever silver has moved on. */
-export async function runGoldStep(ctx: StepContext): Promise<StepResult> {
+export async function runGoldStep(ctx: StepContext): Promise<StepResult<GoldDetails>> {
   const started = performance.now();
   const { lake, engine, spec, runId } = ctx;
   const dataset = spec.source.dataset;

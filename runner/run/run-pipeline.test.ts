@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadSpec } from '../spec/load-spec.js';
 import { createProgressReporter } from './progress.js';
-import { runPipeline, type RunOptions, type StepRunner } from './run-pipeline.js';
+import { runPipeline, type RunOptions } from './run-pipeline.js';
 import { StepReportSchema } from './step-report.js';
 import { buildTerminationMessage } from './termination-message.js';
 
@@ -35,8 +35,7 @@ describe('runPipeline when something unexpected throws', () => {
   const readSummary = () => JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
 
   it('a step throwing a plain Error fails the run as INTERNAL and still writes the summary', async () => {
-    const broken: StepRunner = () =>
-      Promise.reject(new TypeError("Cannot read properties of undefined (reading 'x')"));
+    const broken = () => Promise.reject(new TypeError("Cannot read properties of undefined (reading 'x')"));
     const summary = await run({ extraSteps: { bronze: broken } });
     expect(summary.status).toBe('Failed');
     expect(summary.error).toMatchObject({ code: 'INTERNAL', message: expect.stringMatching(/reading 'x'/) });
@@ -50,8 +49,8 @@ describe('runPipeline when something unexpected throws', () => {
   });
 
   it('a fault outside the steps (here: lineage) also ends Failed with a summary', async () => {
-    const ok: StepRunner = async () => ({
-      status: 'Succeeded',
+    const ok = async () => ({
+      status: 'Succeeded' as const,
       rowsIn: 1,
       rowsOut: 1,
       durationMs: 1,

@@ -22,11 +22,13 @@ import {
   summariseKpis,
   type RunSummary,
 } from './run-summary.js';
-import type { StepContext, StepResult } from './step-types.js';
+import type { StepContext, StepDetails, StepOutcome, StepResult, StepRunner } from './step-types.js';
 
-export type StepRunner = (ctx: StepContext) => Promise<StepResult>;
+export type { StepRunner } from './step-types.js';
 
-const BUILT_IN: Partial<Record<StepName, StepRunner>> = {
+type StepRunners = { [S in StepName]?: StepRunner<S> };
+
+const BUILT_IN: StepRunners = {
   bronze: runBronzeStep,
   silver: runSilverStep,
   gold: runGoldStep,
@@ -42,7 +44,7 @@ export interface RunOptions {
   logger: Logger;
   progress: ProgressReporter;
   /** Steps contributed by other modules (warehouse, search) are injected, keeping this module free of them. */
-  extraSteps?: Partial<Record<StepName, StepRunner>>;
+  extraSteps?: StepRunners;
   lineage?: LineageEmitter;
   now?: () => Date;
   cpus?: number;
@@ -59,7 +61,7 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
   const { pipeline, baseDir } = o.loaded;
   const spec = pipeline.spec;
   const steps = o.steps ?? spec.steps;
-  const runners = { ...BUILT_IN, ...o.extraSteps };
+  const runners: StepRunners = { ...BUILT_IN, ...o.extraSteps };
   for (const s of steps) {
     if (!STEP_NAMES.includes(s))
       throw new UsageError(`unknown step "${s}"`, `Steps are: ${STEP_NAMES.join(', ')}.`);
@@ -83,7 +85,7 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
   const lake = createLakeStore({ root: lakeRoot, dataset: spec.source.dataset });
   const logger = o.logger.child({ runId, pipeline: pipeline.metadata.name });
   const lineage = o.lineage ?? createFileLineageEmitter(lake.lineageDir(runId));
-  const results: [StepName, StepResult][] = [];
+  const results: StepOutcome[] = [];
   let error: RunSummary['error'];
   let current: StepName | undefined;
   let engine: SqlEngine | undefined;
@@ -120,16 +122,17 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
       o.progress.step(step, 'started');
       const base = { runId, pipeline: pipeline.metadata.name, step, inputs: [], outputs: [] };
       await lineage.emit(buildRunEvent({ ...base, type: 'START', time: now() }));
-      let r: StepResult;
+      let outcome: StepOutcome;
       try {
-        r = await runners[step]!({ ...ctx, logger: logger.child({ step }) });
+        outcome = await runStep(runners, step, { ...ctx, logger: logger.child({ step }) });
       } catch (e) {
         const failure = classify(e, logger, step);
         error = failure.error;
-        r = failure.result;
+        outcome = { step, result: failure.result } as StepOutcome;
       }
-      results.push([step, r]);
-      const quality = qualityMetrics(r);
+      results.push(outcome);
+      const r: StepResult = outcome.result;
+      const quality = outcome.step === 'silver' ? qualityMetrics(outcome.result.details) : undefined;
       await lineage.emit(
         buildRunEvent({
           ...base,
@@ -157,8 +160,8 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
     const failure = classify(e, logger, step);
     error ??= failure.error;
     const last = results.at(-1);
-    if (last?.[0] === step) last[1] = { ...last[1], status: 'Failed', note: failure.result.note };
-    else results.push([step, failure.result]);
+    if (last?.step === step) last.result = { ...last.result, status: 'Failed', note: failure.result.note };
+    else results.push({ step, result: failure.result } as StepOutcome);
   } finally {
     engine?.close();
   }
@@ -179,8 +182,19 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
   return summary;
 }
 
-function qualityMetrics(r: StepResult): Record<string, unknown> | undefined {
-  const c = r.details.counts as { bronzeRows: number; duplicates: number } | undefined;
+/** Runs one step; the runner looked up by name returns that step's details, which the outcome keeps together. */
+async function runStep<S extends StepName>(
+  runners: StepRunners,
+  step: S,
+  ctx: StepContext,
+): Promise<StepOutcome> {
+  const result: StepResult<StepDetails[S]> = await runners[step]!(ctx);
+  // Sound by construction: `step` and `result` come from the same S; TypeScript cannot correlate them in a union.
+  return { step, result } as StepOutcome;
+}
+
+function qualityMetrics(d: StepDetails['silver']): Record<string, unknown> | undefined {
+  const c = d.counts;
   return c ? { rowCount: c.bronzeRows, columnMetrics: {}, duplicates: c.duplicates } : undefined;
 }
 
@@ -192,7 +206,7 @@ function classify(
   e: unknown,
   logger: Logger,
   step: StepName,
-): { error: NonNullable<RunSummary['error']>; result: StepResult } {
+): { error: NonNullable<RunSummary['error']>; result: StepResult<Record<string, never>> } {
   if (!isMedallionError(e)) logger.error({ err: e, step }, 'step failed with an unexpected error');
   const m = toMedallionError(e);
   return {
@@ -215,43 +229,42 @@ async function summarise(a: {
   pipeline: string;
   startedAt: Date;
   finishedAt: Date;
-  results: [StepName, StepResult][];
+  results: StepOutcome[];
   steps: StepName[];
   lake: ReturnType<typeof createLakeStore>;
   error: RunSummary['error'];
 }): Promise<RunSummary> {
-  const done = new Map(a.results);
   const steps: RunSummary['steps'] = {};
   for (const s of a.steps) {
-    const r = done.get(s);
-    steps[s] = r
-      ? stepSummary(s, r)
+    const o = a.results.find((x) => x.step === s);
+    steps[s] = o
+      ? stepSummary(o)
       : { status: 'Skipped', rowsIn: 0, rowsOut: 0, durationMs: 0, note: 'not run: an earlier step failed' };
   }
   // Quality and KPIs describe what is published now, even when this run had nothing new to do.
-  const silverDetails = done.get('silver')?.details;
-  const silverQuality = silverDetails?.quality as SilverMeta['quality'] | undefined;
+  let silverDetails: StepDetails['silver'] | undefined;
+  let goldKpis: GoldMeta['kpis'] | undefined;
+  for (const o of a.results) {
+    if (o.step === 'silver') silverDetails = o.result.details;
+    if (o.step === 'gold') goldKpis = o.result.details.kpis;
+  }
   const silver = await a.lake.current<SilverMeta>('silver');
   const gold = await a.lake.current<GoldMeta>('gold');
-  const goldKpis = done.get('gold')?.details.kpis as GoldMeta['kpis'] | undefined;
-  const inputs = a.results.flatMap(([, r]) => r.inputs);
-  const outputs = a.results.flatMap(([, r]) => r.outputs);
+  const results = a.results.map((o): StepResult => o.result);
   return {
     runId: a.runId,
     pipeline: a.pipeline,
-    status: runStatus(a.results.map(([, r]) => r)),
+    status: runStatus(results),
     startedAt: a.startedAt.toISOString(),
     finishedAt: a.finishedAt.toISOString(),
     steps,
-    quality: silverQuality ?? silver?.meta.quality ?? null,
+    quality: silverDetails?.quality ?? silver?.meta.quality ?? null,
     kpis: summariseKpis(goldKpis ?? gold?.meta.kpis),
     enrichment: summariseEnrichment(
-      silverDetails && 'enrichment' in silverDetails
-        ? (silverDetails.enrichment as SilverMeta['enrichment'])
-        : silver?.meta.enrichment,
+      silverDetails?.enrichment !== undefined ? silverDetails.enrichment : silver?.meta.enrichment,
       goldKpis ?? gold?.meta.kpis,
     ),
-    lineage: { inputs, outputs },
+    lineage: { inputs: results.flatMap((r) => r.inputs), outputs: results.flatMap((r) => r.outputs) },
     lake: a.lake.root,
     ...(a.error ? { error: a.error } : {}),
   };

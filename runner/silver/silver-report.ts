@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { quoteLiteral } from '../engine/sql-quote.js';
 import type { QualityReport, SilverCounts } from '../quality/assess-quality.js';
-import type { StepContext, StepResult } from '../run/step-types.js';
+import type { SilverDetails, StepContext, StepResult } from '../run/step-types.js';
 import type { SilverEnrichment } from './enrich-silver.js';
 import { inputCountsSql, outcomeCountsSql } from './silver-sql.js';
 import { LINE_TYPES } from './silver-rules.js';
@@ -69,9 +69,9 @@ export function result(
   started: number,
   inputs: StepResult['inputs'],
   outputs: StepResult['outputs'],
-  extra: Record<string, unknown>,
+  extra: Pick<SilverDetails, 'upToDate' | 'version' | 'dir' | 'enrichment'>,
   note?: string,
-): StepResult {
+): StepResult<SilverDetails> {
   const c = meta.counts;
   const e = meta.enrichment;
   return {

@@ -9,7 +9,7 @@ import {
   type QualityReport,
   type SilverCounts,
 } from '../quality/assess-quality.js';
-import type { StepContext, StepResult } from '../run/step-types.js';
+import type { SilverDetails, StepContext, StepResult } from '../run/step-types.js';
 import { enrichSilverLines, type SilverEnrichment } from './enrich-silver.js';
 import { countriesSql, dropEnrichmentSql, fxRatesSql } from './enrichment-sql.js';
 import { auditWritten, readCounts, result, SILVER_FILES } from './silver-report.js';
@@ -55,7 +55,7 @@ export function silverFingerprint(ctx: StepContext): string {
 }
 
 /** Silver: rebuilt from all visible bronze rows, audited, then published as a new version (or nothing). */
-export async function runSilverStep(ctx: StepContext): Promise<StepResult> {
+export async function runSilverStep(ctx: StepContext): Promise<StepResult<SilverDetails>> {
   const started = performance.now();
   const { lake, engine, spec, runId } = ctx;
   const manifest = await lake.readManifest();
