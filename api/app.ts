@@ -38,7 +38,7 @@ import { registerSystemRoutes } from './routes/system.js';
 import type { RunsService } from './runs/runs-service.js';
 import type { TypedApp } from './routes/typed-app.js';
 
-export interface AppDeps {
+interface AppDeps {
   logger: Logger;
   registry: Registry;
   pool: pg.Pool;

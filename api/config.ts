@@ -55,7 +55,7 @@ export interface ApiConfig {
   env: Readonly<Record<string, string | undefined>>;
 }
 
-export interface ApiFlags {
+interface ApiFlags {
   port?: number | undefined;
   host?: string | undefined;
   kubeconfig?: string | undefined;

@@ -13,7 +13,7 @@ export type ApiErrorCode =
   | 'NOT_READY'
   | 'INTERNAL';
 
-export interface ApiErrorMapping {
+interface ApiErrorMapping {
   httpStatus: number;
   apiCode: ApiErrorCode;
   /** Sent when the error is not an ApiError (which carries its own hint). */

@@ -73,7 +73,7 @@ export async function createJwtVerifier(jwt: ApiConfig['jwt']): Promise<JwtVerif
   };
 }
 
-export interface SignOptions {
+interface SignOptions {
   role: Role;
   subject: string;
   ttlSeconds: number;

@@ -3,12 +3,12 @@ import type { LoadCache } from './load-cache.js';
 import { quoteIdent } from '../../runner/engine/sql-quote.js';
 import { dateKey, params } from './sql.js';
 
-export interface DateRange {
+interface DateRange {
   from?: string | undefined;
   to?: string | undefined;
 }
 
-export interface KpiSummary {
+interface KpiSummary {
   from: string | null;
   to: string | null;
   revenue: string;
@@ -22,7 +22,7 @@ export interface KpiSummary {
   revenue_usd: string | null;
 }
 
-export interface KpiPoint {
+interface KpiPoint {
   period: string;
   revenue: string;
   orders: number;
@@ -32,7 +32,7 @@ export interface KpiPoint {
   revenue_usd: string | null;
 }
 
-export interface CountryKpi extends Omit<KpiPoint, 'period'> {
+interface CountryKpi extends Omit<KpiPoint, 'period'> {
   country: string;
 }
 

@@ -4,7 +4,7 @@ import { decodeCursor, page } from '../cursor.js';
 import { quoteIdent } from '../../runner/engine/sql-quote.js';
 import { params } from './sql.js';
 
-export interface ProductFilter {
+interface ProductFilter {
   category?: string | undefined;
   merchandise?: boolean | undefined;
   limit: number;
@@ -21,7 +21,7 @@ export interface Product {
   latest_unit_price: string | null;
 }
 
-export interface ProductDetail extends Product {
+interface ProductDetail extends Product {
   sales: { revenue: string; units: number; orders: number; customers: number; countries: string[] };
 }
 

@@ -48,7 +48,7 @@ interface Row {
   lake: string | null;
 }
 
-export const toHistoryRow = (r: Row): RunHistoryRow => ({
+const toHistoryRow = (r: Row): RunHistoryRow => ({
   runId: r.run_id,
   source: r.source,
   namespace: r.namespace,

@@ -14,7 +14,7 @@ export const LINE_TYPES = [
   'zero_price',
 ] as const;
 
-export interface SalesFilter {
+interface SalesFilter {
   from?: string | undefined;
   to?: string | undefined;
   country?: string | undefined;

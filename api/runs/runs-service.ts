@@ -10,7 +10,7 @@ import { historyRowFromPipelineRun, parseClusterRunId } from './cluster-run-row.
 
 const GROUP = 'medallion.dev/v1alpha1';
 
-export interface PipelineInfo {
+interface PipelineInfo {
   namespace: string | null;
   name: string;
   source: 'cluster' | 'history';
@@ -19,7 +19,7 @@ export interface PipelineInfo {
   runs_recorded: number | null;
 }
 
-export interface TriggerInput {
+interface TriggerInput {
   steps?: string[] | undefined;
   parameters?: { sourceUri?: string | undefined } | undefined;
 }
@@ -32,7 +32,7 @@ export interface RunsService {
   trigger(namespace: string, name: string, input: TriggerInput, requestedBy: string): Promise<RunHistoryRow>;
 }
 
-export const NO_CLUSTER_HINT =
+const NO_CLUSTER_HINT =
   'This API is not connected to a Kubernetes cluster. Run the pipeline locally with `medallion run -f pipeline.yaml` ' +
   '(it records the run here when the warehouse is configured), or start the API with --kubeconfig.';
 

@@ -19,7 +19,7 @@ export class SchemaError extends MedallionError {
   }
 }
 
-export interface ConvertOptions {
+interface ConvertOptions {
   /** Extra keywords merged in at a dotted path (e.g. "spec.source.timezone"), for schemas we import but do not own. */
   patches?: Record<string, Schema>;
 }

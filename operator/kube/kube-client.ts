@@ -22,7 +22,7 @@ export interface WatchEvent {
   object: Record<string, unknown>;
 }
 
-export interface WatchOptions {
+interface WatchOptions {
   resourceVersion: string;
   labelSelector?: string;
   /** Server-side timeout; the stream then ends normally. */
@@ -30,7 +30,7 @@ export interface WatchOptions {
 }
 
 /** An object as written back whole (metadata with its resourceVersion). */
-export interface WholeObject {
+interface WholeObject {
   metadata: { name: string; resourceVersion?: string };
   [k: string]: unknown;
 }

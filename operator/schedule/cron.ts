@@ -5,14 +5,14 @@ import { MedallionError } from '../../runner/errors.js';
  * regex that the CRD uses to reject bad schedules at admission.
  */
 
-export interface CronField {
+interface CronField {
   name: string;
   min: number;
   max: number;
   names?: readonly string[];
 }
 
-export const CRON_FIELDS: readonly CronField[] = [
+const CRON_FIELDS: readonly CronField[] = [
   { name: 'minute', min: 0, max: 59 },
   { name: 'hour', min: 0, max: 23 },
   { name: 'day of month', min: 1, max: 31 },
@@ -26,7 +26,7 @@ export const CRON_FIELDS: readonly CronField[] = [
   { name: 'day of week', min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
 ];
 
-export const CRON_MACROS: Readonly<Record<string, string>> = {
+const CRON_MACROS: Readonly<Record<string, string>> = {
   '@yearly': '0 0 1 1 *',
   '@annually': '0 0 1 1 *',
   '@monthly': '0 0 1 * *',

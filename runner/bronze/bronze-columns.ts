@@ -1,16 +1,3 @@
-/** Lineage columns bronze adds to every source row. Leading underscores keep them apart from source columns. */
-export const LINEAGE_COLUMNS = [
-  '_source_file',
-  '_source_line',
-  '_file_sha256',
-  '_ingested_at',
-  '_run_id',
-  '_row_hash',
-  '_malformed_reason',
-  '_malformed_message',
-  '_raw_record',
-] as const;
-
 /** Marks "no value" in staging files; it cannot occur in text read from a source file. */
 export const NULL_SENTINEL = '\u0001\u0002NULL\u0002\u0001';
 

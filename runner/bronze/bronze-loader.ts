@@ -6,7 +6,7 @@ import type { PipelineSpec } from '../spec/pipeline-spec.js';
 import { NULL_SENTINEL, uniqueHeader } from './bronze-columns.js';
 import type { IngestedFile } from './ingest-files.js';
 
-export interface BronzeLoader {
+interface BronzeLoader {
   /** Writes a batch of scanned files as one Parquet file of the run's part directory. */
   load(files: IngestedFile[]): Promise<void>;
   loadMalformed(files: IngestedFile[]): Promise<void>;

@@ -4,7 +4,7 @@ import { SourceError } from '../errors.js';
 import type { BronzeManifest } from '../lake/lake-store.js';
 import type { SourceFile } from './source-files.js';
 
-export interface IngestionPlan {
+interface IngestionPlan {
   toIngest: SourceFile[];
   unchanged: SourceFile[];
   /** Already ingested paths whose content changed (only when re-ingesting is allowed). */

@@ -130,7 +130,7 @@ export const copyGoldSql = (table: GoldTable, target: string): string =>
   `COPY (${GOLD_TABLES[table]}) TO ${quoteLiteral(target)} (FORMAT parquet, COMPRESSION zstd)`;
 
 /** Series that must add up, exactly, to a kpis column (the gold audit). */
-export const AUDITED_SERIES: readonly (readonly [GoldTable, 'revenue' | 'revenue_eur' | 'revenue_usd'])[] = [
+const AUDITED_SERIES: readonly (readonly [GoldTable, 'revenue' | 'revenue_eur' | 'revenue_usd'])[] = [
   ...(
     [
       'kpi_daily',

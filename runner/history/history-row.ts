@@ -20,7 +20,7 @@ export interface RunHistoryRow {
   lake: string | null;
 }
 
-export interface HistoryStep {
+interface HistoryStep {
   name: string;
   phase: string;
   rowsIn: number | null;

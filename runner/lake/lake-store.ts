@@ -4,7 +4,7 @@ import { LakeError } from '../errors.js';
 
 export type Layer = 'silver' | 'gold';
 
-export interface LayerVersion<M = Record<string, unknown>> {
+interface LayerVersion<M = Record<string, unknown>> {
   version: string;
   dir: string;
   meta: M;

@@ -5,7 +5,7 @@ import type { SilverEnrichment } from '../silver/enrich-silver.js';
 import { roundMoney } from './money.js';
 import type { DatasetRef, StepOutcome, StepResult, StepStatus } from './step-types.js';
 
-export type RunStatus = 'Succeeded' | 'Degraded' | 'Failed';
+type RunStatus = 'Succeeded' | 'Degraded' | 'Failed';
 
 /** The run summary: a stable contract read by the operator, the API and people (docs/run-summary.md). */
 export interface RunSummary {
@@ -46,7 +46,7 @@ export type ProviderReport = Omit<ProviderSummary, 'source'> & {
   source: ProviderSummary['source'] | 'rules';
 };
 
-export interface EnrichmentReport {
+interface EnrichmentReport {
   currency: EnrichmentSummary['currency'];
   country: EnrichmentSummary['country'];
   product: EnrichmentSummary['product'];

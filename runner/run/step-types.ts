@@ -108,7 +108,7 @@ export interface StepContext {
 }
 
 /** What the silver step needs to ask the enrichment providers; the values come from the config module and the CLI. */
-export interface EnrichmentContext {
+interface EnrichmentContext {
   /** Absolute response cache directory: spec.enrichment.cacheDir, or <lake>/_cache/enrichment. */
   cacheDir: string;
   /** The process's one metrics registry. */

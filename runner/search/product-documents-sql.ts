@@ -1,7 +1,7 @@
 import { quoteLiteral } from '../engine/sql-quote.js';
 
 /** Category of products whose descriptions match no category rule (gold's null category). */
-export const UNCATEGORISED = 'Uncategorised';
+const UNCATEGORISED = 'Uncategorised';
 
 /**
  * Pure SQL (DuckDB) of the product documents: one row per row of gold's top_products, i.e. per stock code with at

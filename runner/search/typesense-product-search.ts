@@ -5,7 +5,7 @@ import { normaliseQuery, sortFacets } from './search-query.js';
 import { typesenseError } from './typesense-client.js';
 import { documentId, fromTypesense, searchParams, type TypesenseProduct } from './typesense-documents.js';
 
-export interface TypesenseProductSearchDeps {
+interface TypesenseProductSearchDeps {
   client: Client;
   /** The alias the search step swaps (spec search.alias). */
   alias: string;

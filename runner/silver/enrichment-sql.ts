@@ -8,8 +8,8 @@ import type { EnrichmentResult } from '../enrichment/index.js';
  * tables and joined, so the providers are asked once per run, never per row.
  */
 
-export const MONEY_CENTS_TYPE = 'DECIMAL(38,2)';
-export const RATE_TYPE = 'DECIMAL(18,6)';
+const MONEY_CENTS_TYPE = 'DECIMAL(38,2)';
+const RATE_TYPE = 'DECIMAL(18,6)';
 
 type Column = readonly [name: string, type: string];
 

@@ -19,7 +19,7 @@ const RAW = [
   ['country_raw', 'country'],
 ] as const;
 
-export const RAW_FIELDS = RAW.map(([raw]) => raw);
+const RAW_FIELDS = RAW.map(([raw]) => raw);
 
 /** Selects the mapped source columns under canonical names; a column absent from every part reads as NULL. */
 export function sourceRowsSql(spec: PipelineSpec, available: Set<string>): string {

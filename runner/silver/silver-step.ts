@@ -40,7 +40,7 @@ export interface SilverMeta {
 const SILVER_CONTRACT = 2;
 
 /** Anything in the spec that changes silver's output; a new fingerprint rebuilds silver even without new files. */
-export function silverFingerprint(ctx: StepContext): string {
+function silverFingerprint(ctx: StepContext): string {
   const { source, rules } = ctx.spec;
   const relevant = {
     columns: source.columns,

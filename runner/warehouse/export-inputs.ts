@@ -7,7 +7,7 @@ import { openParquetSource, type ParquetSource } from './parquet-source.js';
 import { quoteLiteral } from '../engine/sql-quote.js';
 import { planCountriesSelect, planSilverExport } from './silver-input.js';
 
-export interface ExportedInputs {
+interface ExportedInputs {
   /** Still open: the fact key resolution reads its `stage` view later. The caller closes it. */
   source: ParquetSource;
   silverRows: number;

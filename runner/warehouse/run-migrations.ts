@@ -19,7 +19,7 @@ export interface MigrationResult {
   currentVersion: number;
 }
 
-export const migrationChecksum = (migration: Migration): string =>
+const migrationChecksum = (migration: Migration): string =>
   createHash('sha256').update(migration.sql).digest('hex');
 
 /**

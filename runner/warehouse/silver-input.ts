@@ -22,7 +22,7 @@ export const REQUIRED_SILVER_COLUMNS = {
 } as const;
 
 /** Enrichment columns: loaded when silver has them, NULL otherwise. */
-export const OPTIONAL_SILVER_COLUMNS = {
+const OPTIONAL_SILVER_COLUMNS = {
   amount_eur: 'numeric(38,6)',
   amount_usd: 'numeric(38,6)',
   category: 'text',
@@ -35,7 +35,7 @@ export const OPTIONAL_SILVER_COLUMNS = {
 export const STAGE_COLUMNS = { ...REQUIRED_SILVER_COLUMNS, ...OPTIONAL_SILVER_COLUMNS };
 export const STAGE_COLUMN_NAMES = Object.keys(STAGE_COLUMNS);
 
-export interface SilverPlan {
+interface SilverPlan {
   /** DuckDB SELECT producing the staging columns in STAGE_COLUMN_NAMES order. */
   selectSql: string;
   /** Optional columns present in this silver version. */
@@ -59,7 +59,7 @@ export const planSilverExport = (file: string, columns: readonly ParquetColumn[]
 };
 
 /** Columns of silver countries.parquet (the enrichment's country resolution) the warehouse reads. */
-export const COUNTRY_FILE_COLUMNS = [
+const COUNTRY_FILE_COLUMNS = [
   'name',
   'kind',
   'iso2',
