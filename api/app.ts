@@ -14,7 +14,7 @@ import {
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { isSearchError } from '../runner/search/errors.js';
+import { isMedallionError } from '../runner/errors.js';
 import type { ProductSearch } from '../runner/search/product-search-types.js';
 import type { ApiKeyStore } from './auth/api-keys.js';
 import { createAuthenticator } from './auth/authenticate.js';
@@ -25,6 +25,7 @@ import { createProductRepository } from './data/product-repository.js';
 import { createRunRepository } from './data/run-repository.js';
 import { createSalesRepository } from './data/sales-repository.js';
 import { API_VERSION, failure } from './envelope.js';
+import { apiErrorMapping } from './error-table.js';
 import { ApiError } from './errors.js';
 import { createApiMetrics } from './metrics.js';
 import { createSilverReportReader } from './console/silver-report-reader.js';
@@ -42,7 +43,7 @@ import { registerSystemRoutes } from './routes/system.js';
 import type { RunsService } from './runs/runs-service.js';
 import type { TypedApp } from './routes/typed-app.js';
 
-export interface AppDeps {
+interface AppDeps {
   logger: Logger;
   registry: Registry;
   pool: pg.Pool;
@@ -78,9 +79,6 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const elapsed = reply.elapsedTime;
-    if (error instanceof ApiError) {
-      return reply.code(error.statusCode).send(failure(error, elapsed));
-    }
     if (hasZodFastifySchemaValidationErrors(error)) {
       const issues = error.validation
         .map((v) => `${v.instancePath.replace(/^\//, '').replaceAll('/', '.') || 'request'}: ${v.message}`)
@@ -94,35 +92,14 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
           ),
         );
     }
-    if (isSearchError(error)) {
-      const status =
-        error.code === 'SEARCH_BAD_QUERY'
-          ? 400
-          : error.code === 'SEARCH_NOT_INDEXED'
-            ? 404
-            : error.code === 'SEARCH_UNAVAILABLE'
-              ? 503
-              : 500;
-      if (status >= 500) request.log.error({ err: error }, 'product search failed');
-      return reply.code(status).send(
-        failure(
-          {
-            code:
-              status === 400
-                ? 'BAD_REQUEST'
-                : status === 404
-                  ? 'NOT_FOUND'
-                  : status === 503
-                    ? 'NOT_READY'
-                    : 'INTERNAL',
-            message: error.message,
-            ...(error.code === 'SEARCH_NOT_INDEXED'
-              ? { hint: 'Run the search step: medallion run -f pipeline.yaml --steps search' }
-              : {}),
-          },
-          elapsed,
-        ),
-      );
+    const coded = isMedallionError(error) ? apiErrorMapping(error.code) : undefined;
+    if (coded) {
+      if (coded.httpStatus >= 500) request.log.error({ err: error }, 'request failed');
+      // An ApiError's hint is written for this request; other coded errors get the table's (their own is for the CLI).
+      const hint = error instanceof ApiError ? error.hint : coded.hint;
+      return reply
+        .code(coded.httpStatus)
+        .send(failure({ code: coded.apiCode, message: error.message, hint }, elapsed));
     }
     if (isMissingTable(error)) {
       return reply.code(503).send(
@@ -202,7 +179,6 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
     errorResponseBuilder: (_request, context) => {
       metrics.rateLimited();
       return new ApiError(
-        429,
         'RATE_LIMITED',
         `rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`,
         'Wait for the number of seconds in the Retry-After header.',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError } from '../runner/errors.js';
 
 /**
  * The API process's only reader of the environment: parsed once, frozen, passed down. Command-line flags
@@ -54,7 +55,7 @@ export interface ApiConfig {
   env: Readonly<Record<string, string | undefined>>;
 }
 
-export interface ApiFlags {
+interface ApiFlags {
   port?: number | undefined;
   host?: string | undefined;
   kubeconfig?: string | undefined;
@@ -71,17 +72,17 @@ export function loadApiConfig(
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
-    throw new Error(`Invalid environment:\n${lines}`);
+    throw new ConfigError(`Invalid environment:\n${lines}`);
   }
   const e = parsed.data;
   if ((e.TYPESENSE_URL === undefined) !== (e.TYPESENSE_API_KEY === undefined)) {
-    throw new Error('Set both TYPESENSE_URL and TYPESENSE_API_KEY, or neither.');
+    throw new ConfigError('Set both TYPESENSE_URL and TYPESENSE_API_KEY, or neither.');
   }
   const publicKey =
     e.MEDALLION_JWT_PUBLIC_KEY ??
     (e.MEDALLION_JWT_PUBLIC_KEY_FILE ? readFile(e.MEDALLION_JWT_PUBLIC_KEY_FILE) : undefined);
   if (publicKey !== undefined && e.MEDALLION_JWT_SECRET !== undefined) {
-    throw new Error('Set MEDALLION_JWT_SECRET (HS256) or an RS256 public key, not both.');
+    throw new ConfigError('Set MEDALLION_JWT_SECRET (HS256) or an RS256 public key, not both.');
   }
   const kubeconfig = flags.kubeconfig ?? e.KUBECONFIG;
   return Object.freeze({

@@ -19,7 +19,6 @@ export function decodeCursor<T extends z.ZodType>(
   if (cursor === undefined) return undefined;
   const invalid = () =>
     new ApiError(
-      400,
       'INVALID_CURSOR',
       'the cursor is not valid for this list',
       'Use next_cursor from the previous page.',

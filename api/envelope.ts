@@ -3,7 +3,7 @@ import { z } from 'zod';
 /** The response envelope of every route, errors included: `{ status, data, metadata }`. */
 export const API_VERSION = 'v1';
 
-export const PaginationSchema = z
+const PaginationSchema = z
   .object({
     limit: z.number().int().describe('Page size asked for.'),
     next_cursor: z
@@ -13,20 +13,20 @@ export const PaginationSchema = z
   })
   .describe('Present on lists: keyset pagination, stable under concurrent inserts.');
 
-export const MetadataSchema = z.object({
+const MetadataSchema = z.object({
   timestamp: z.string().describe('When the response was produced (ISO 8601, UTC).'),
   version: z.string().describe('API version.'),
   processing_time_ms: z.number().describe('Time spent serving the request, in milliseconds.'),
   pagination: PaginationSchema.optional(),
 });
 
-export const ErrorBodySchema = z.object({
+const ErrorBodySchema = z.object({
   code: z.string().describe('Stable machine-readable code, e.g. UNAUTHENTICATED, NOT_FOUND, RATE_LIMITED.'),
   message: z.string(),
   hint: z.string().optional().describe('What to do about it.'),
 });
 
-export const ErrorEnvelopeSchema = z
+const ErrorEnvelopeSchema = z
   .object({
     status: z.literal('error'),
     data: z.null(),

@@ -1,30 +1,20 @@
-/**
- * Errors a client can act on: an HTTP status, a stable code and what to do next. Thrown by handlers and rendered by
- * the app's error handler in the response envelope; anything else is an infrastructure fault (500, logged).
- */
-export type ApiErrorCode =
-  | 'BAD_REQUEST'
-  | 'INVALID_CURSOR'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'NO_CLUSTER'
-  | 'CONFLICT'
-  | 'RATE_LIMITED'
-  | 'NOT_READY'
-  | 'INTERNAL';
+import { MedallionError } from '../runner/errors.js';
+import { API_ERROR_TABLE, type ApiErrorCode } from './error-table.js';
 
-export class ApiError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly code: ApiErrorCode,
-    message: string,
-    readonly hint?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'ApiError';
+export type { ApiErrorCode } from './error-table.js';
+
+/**
+ * Errors a client can act on: a stable code (its HTTP status comes from api/error-table.ts) and what to do next.
+ * Thrown by handlers and rendered by the app's error handler in the response envelope; anything else is an
+ * infrastructure fault (500, logged).
+ */
+export class ApiError extends MedallionError {
+  declare readonly code: ApiErrorCode;
+  readonly statusCode: number;
+  constructor(code: ApiErrorCode, message: string, hint?: string, options?: { cause?: unknown }) {
+    super(code, message, { ...options, hint });
+    this.statusCode = API_ERROR_TABLE[code]!.httpStatus;
   }
 }
 
-export const notFound = (what: string): ApiError => new ApiError(404, 'NOT_FOUND', `${what} not found`);
+export const notFound = (what: string): ApiError => new ApiError('NOT_FOUND', `${what} not found`);

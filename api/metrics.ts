@@ -38,5 +38,3 @@ export function createApiMetrics(registry: Registry) {
     rateLimited: () => rateLimited.inc(),
   };
 }
-
-export type ApiMetrics = ReturnType<typeof createApiMetrics>;

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
@@ -19,7 +18,7 @@ import { createRunRepository } from './data/run-repository.js';
 import type { TypedApp } from './routes/typed-app.js';
 import { createClusterRunsService, createLocalRunsService } from './runs/runs-service.js';
 
-export interface RunningApi {
+interface RunningApi {
   app: TypedApp;
   url: string;
   warehouse: { target: string; embedded: boolean; schema: string };
@@ -130,5 +129,3 @@ export async function startApiServer(options: {
     throw e;
   }
 }
-
-export const readTextFile = (file: string): string => readFileSync(file, 'utf8');

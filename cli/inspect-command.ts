@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { createSqlEngine, lit } from '../runner/engine/sql-engine.js';
+import { createSqlEngine } from '../runner/engine/sql-engine.js';
+import { quoteLiteral } from '../runner/engine/sql-quote.js';
 import { UsageError } from '../runner/errors.js';
 import { createLakeStore, type Layer } from '../runner/lake/lake-store.js';
 import { loadSpec } from '../runner/spec/load-spec.js';
@@ -51,9 +52,11 @@ export async function inspectCommand(
   const file = path.join(version.dir, `${args.table}.parquet`);
   const engine = await createSqlEngine({ memoryLimit: '512MB', tempDir: lake.tempDir(), logger });
   try {
-    const rows = await engine.all(`SELECT * FROM read_parquet(${lit(file)}) LIMIT ${limit}`).catch(() => {
-      throw new UsageError(`table "${args.table}" not found in ${layer} version ${version.version}`);
-    });
+    const rows = await engine
+      .all(`SELECT * FROM read_parquet(${quoteLiteral(file)}) LIMIT ${limit}`)
+      .catch(() => {
+        throw new UsageError(`table "${args.table}" not found in ${layer} version ${version.version}`);
+      });
     if (args.json) io.out(JSON.stringify(rows, null, 2));
     else printTable(io, rows);
   } finally {

@@ -49,6 +49,8 @@ export async function runCommand(
     registry,
     fxUrl: config.fxUrl,
     countriesUrl: config.countriesUrl,
+    objectStore: config.objectStore,
+    workDir: config.workDir,
     // The warehouse resolves its connection from the spec: a URL, or an env var it names (DATABASE_URL).
     extraSteps: {
       warehouse: createWarehouseStepRunner({ env: io.env, registry }),

@@ -122,7 +122,7 @@ export function createOperatorMetrics() {
   return m;
 }
 
-export interface PipelineLabels {
+interface PipelineLabels {
   namespace: string;
   pipeline: string;
 }

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { z } from 'zod';
+import { ConfigError } from './errors.js';
 
 /**
  * The only module that reads the environment. Parsed once, frozen, passed down.
@@ -49,7 +50,7 @@ export function loadConfig(
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
-    throw new Error(`Invalid environment:\n${lines}`);
+    throw new ConfigError(`invalid environment:\n${lines}`);
   }
   const e = parsed.data;
   return Object.freeze({

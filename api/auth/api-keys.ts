@@ -9,16 +9,16 @@ import type { Principal } from './roles.js';
  */
 const KEY_FORMAT = /^mdk_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 
-export const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
+const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-export interface NewApiKey {
+interface NewApiKey {
   keyId: string;
   /** Shown once; never stored. */
   key: string;
   secretSha256: string;
 }
 
-export function generateApiKey(): NewApiKey {
+function generateApiKey(): NewApiKey {
   const keyId = randomBytes(9)
     .toString('base64url')
     .toLowerCase()
@@ -28,7 +28,7 @@ export function generateApiKey(): NewApiKey {
   return { keyId, key: `mdk_${keyId}_${secret}`, secretSha256: sha256Hex(secret) };
 }
 
-export const parseApiKey = (key: string): { keyId: string; secret: string } | undefined => {
+const parseApiKey = (key: string): { keyId: string; secret: string } | undefined => {
   const m = KEY_FORMAT.exec(key);
   return m ? { keyId: m[1]!, secret: m[2]! } : undefined;
 };

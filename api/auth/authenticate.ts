@@ -38,20 +38,16 @@ export function createAuthenticator(deps: {
     if (typeof apiKey === 'string' && apiKey !== '') {
       const principal = deps.apiKeys ? await deps.apiKeys.verify(apiKey) : undefined;
       return (
-        principal ??
-        fail(new ApiError(401, 'UNAUTHENTICATED', 'the API key is not valid or was revoked', HINT))
+        principal ?? fail(new ApiError('UNAUTHENTICATED', 'the API key is not valid or was revoked', HINT))
       );
     }
     if (typeof authorization === 'string' && authorization !== '') {
       const m = /^Bearer\s+(\S+)$/i.exec(authorization);
       if (!m)
-        return fail(
-          new ApiError(401, 'UNAUTHENTICATED', 'the Authorization header is not a Bearer token', HINT),
-        );
+        return fail(new ApiError('UNAUTHENTICATED', 'the Authorization header is not a Bearer token', HINT));
       if (!deps.jwt) {
         return fail(
           new ApiError(
-            401,
             'UNAUTHENTICATED',
             'bearer tokens are not accepted: no MEDALLION_JWT_SECRET or public key is configured',
             'Use an API key (X-API-Key), or configure MEDALLION_JWT_SECRET on the API.',
@@ -62,11 +58,11 @@ export function createAuthenticator(deps: {
         return await deps.jwt.verify(m[1]!);
       } catch (e) {
         return fail(
-          e instanceof ApiError ? e : new ApiError(401, 'UNAUTHENTICATED', 'the token is not valid', HINT),
+          e instanceof ApiError ? e : new ApiError('UNAUTHENTICATED', 'the token is not valid', HINT),
         );
       }
     }
-    return fail(new ApiError(401, 'UNAUTHENTICATED', 'credentials are required', HINT));
+    return fail(new ApiError('UNAUTHENTICATED', 'credentials are required', HINT));
   };
 
   return async (request: FastifyRequest): Promise<void> => {
@@ -78,7 +74,7 @@ export function createAuthenticator(deps: {
     const principal = await identify(request);
     request.principal = principal;
     if (!roleAllows(principal.role, need)) {
-      fail(new ApiError(403, 'FORBIDDEN', `this call needs the ${need} role; you have ${principal.role}`));
+      fail(new ApiError('FORBIDDEN', `this call needs the ${need} role; you have ${principal.role}`));
     }
   };
 }

@@ -39,7 +39,7 @@ export async function createJwtVerifier(jwt: ApiConfig['jwt']): Promise<JwtVerif
           requiredClaims: ['exp', 'sub'],
         });
         if (!isRole(payload.role)) {
-          throw new ApiError(401, 'UNAUTHENTICATED', 'the token has no valid role claim');
+          throw new ApiError('UNAUTHENTICATED', 'the token has no valid role claim');
         }
         const principal: Principal = {
           id: `jwt:${payload.sub}`,
@@ -61,7 +61,6 @@ export async function createJwtVerifier(jwt: ApiConfig['jwt']): Promise<JwtVerif
                 ? `the token's ${e.claim} claim is not accepted`
                 : 'the token is not valid';
         throw new ApiError(
-          401,
           'UNAUTHENTICATED',
           reason,
           'Get a new token: medallion token create --role viewer',
@@ -74,7 +73,7 @@ export async function createJwtVerifier(jwt: ApiConfig['jwt']): Promise<JwtVerif
   };
 }
 
-export interface SignOptions {
+interface SignOptions {
   role: Role;
   subject: string;
   ttlSeconds: number;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { lit } from '../../runner/engine/sql-engine.js';
+import { quoteLiteral } from '../../runner/engine/sql-quote.js';
 
 export interface SilverCountsView {
   bronze_rows: number;
@@ -125,7 +125,7 @@ export function createSilverReportReader(options: { samplesPerRule?: number } = 
       const connection = await (await db).connect();
       try {
         const reader = await connection.runAndReadAll(
-          `SELECT rule_id, ${SAMPLE_COLUMNS.join(', ')} FROM read_parquet(${lit(file)})
+          `SELECT rule_id, ${SAMPLE_COLUMNS.join(', ')} FROM read_parquet(${quoteLiteral(file)})
            QUALIFY row_number() OVER (PARTITION BY rule_id ORDER BY source_file, source_line) <= ${perRule}
            ORDER BY rule_id, source_file, source_line`,
         );

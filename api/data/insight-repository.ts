@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import type { DateRange } from './kpi-repository.js';
 import type { LoadCache } from './load-cache.js';
-import { dateKey, ident, params } from './sql.js';
+import { quoteIdent } from '../../runner/engine/sql-quote.js';
+import { dateKey, params } from './sql.js';
 
 export interface CategorySales {
   category: string | null;
@@ -46,7 +47,7 @@ const dec = (v: unknown): string | null => (v === null || v === undefined ? null
  * mart_cohorts) because a customer's score is relative to every other customer's whole history. Cached per load.
  */
 export function createInsightRepository(deps: { pool: pg.Pool; schema: string; cache: LoadCache }) {
-  const s = ident(deps.schema);
+  const s = quoteIdent(deps.schema);
   const query = async (sql: string, values: unknown[] = []) => (await deps.pool.query(sql, values)).rows;
   const rangeWhere = (range: DateRange, p: ReturnType<typeof params>): string[] => [
     `f.line_type = 'sale'`,

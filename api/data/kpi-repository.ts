@@ -1,13 +1,14 @@
 import type pg from 'pg';
 import type { LoadCache } from './load-cache.js';
-import { dateKey, ident, params } from './sql.js';
+import { quoteIdent } from '../../runner/engine/sql-quote.js';
+import { dateKey, params } from './sql.js';
 
 export interface DateRange {
   from?: string | undefined;
   to?: string | undefined;
 }
 
-export interface KpiSummary {
+interface KpiSummary {
   from: string | null;
   to: string | null;
   revenue: string;
@@ -21,7 +22,7 @@ export interface KpiSummary {
   revenue_usd: string | null;
 }
 
-export interface KpiPoint {
+interface KpiPoint {
   period: string;
   revenue: string;
   orders: number;
@@ -31,7 +32,7 @@ export interface KpiPoint {
   revenue_usd: string | null;
 }
 
-export interface CountryKpi extends Omit<KpiPoint, 'period'> {
+interface CountryKpi extends Omit<KpiPoint, 'period'> {
   country: string;
 }
 
@@ -53,7 +54,7 @@ const point = (r: Record<string, unknown>) => ({
  * distinct orders and customers do not add up across days. Every answer is cached until the next warehouse load.
  */
 export function createKpiRepository(deps: { pool: pg.Pool; schema: string; cache: LoadCache }) {
-  const s = ident(deps.schema);
+  const s = quoteIdent(deps.schema);
   const query = async (sql: string, values: unknown[] = []) => (await deps.pool.query(sql, values)).rows;
 
   const rangeWhere = (range: DateRange, p: ReturnType<typeof params>): string[] => [

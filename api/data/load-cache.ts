@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { ident } from './sql.js';
+import { quoteIdent } from '../../runner/engine/sql-quote.js';
 
 /**
  * Caches answers per warehouse load. Gold marts and facts change only when the warehouse step loads, and every
@@ -17,7 +17,7 @@ export function createLoadCache(deps: { pool: pg.Pool; schema: string; ttlMs: nu
     if (stamp && now - stamp.checkedAt < deps.ttlMs) return stamp.value;
     pending ??= deps.pool
       .query<{ s: string | null }>(
-        `SELECT max(loaded_at)::text || '/' || count(*) AS s FROM ${ident(deps.schema)}.warehouse_loads`,
+        `SELECT max(loaded_at)::text || '/' || count(*) AS s FROM ${quoteIdent(deps.schema)}.warehouse_loads`,
       )
       .then((r) => {
         stamp = { value: r.rows[0]?.s ?? 'none', checkedAt: Date.now() };

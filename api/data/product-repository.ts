@@ -1,9 +1,10 @@
 import type pg from 'pg';
 import { z } from 'zod';
 import { decodeCursor, page } from '../cursor.js';
-import { ident, params } from './sql.js';
+import { quoteIdent } from '../../runner/engine/sql-quote.js';
+import { params } from './sql.js';
 
-export interface ProductFilter {
+interface ProductFilter {
   category?: string | undefined;
   merchandise?: boolean | undefined;
   limit: number;
@@ -20,7 +21,7 @@ export interface Product {
   latest_unit_price: string | null;
 }
 
-export interface ProductDetail extends Product {
+interface ProductDetail extends Product {
   sales: { revenue: string; units: number; orders: number; customers: number; countries: string[] };
 }
 
@@ -36,7 +37,7 @@ const COLUMNS = `stock_code, description, category, is_merchandise, first_seen_d
 
 /** Products of dim_product, by stock code (keyset), with their sales on request. */
 export function createProductRepository(deps: { pool: pg.Pool; schema: string }) {
-  const s = ident(deps.schema);
+  const s = quoteIdent(deps.schema);
   return {
     async list(f: ProductFilter) {
       const p = params();

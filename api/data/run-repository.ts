@@ -6,7 +6,8 @@ import {
   upsertHistorySql,
   type RunHistoryRow,
 } from '../../runner/history/history-row.js';
-import { ident, params } from './sql.js';
+import { quoteIdent } from '../../runner/engine/sql-quote.js';
+import { params } from './sql.js';
 
 export interface RunFilter {
   pipeline?: string | undefined;
@@ -47,7 +48,7 @@ interface Row {
   lake: string | null;
 }
 
-export const toHistoryRow = (r: Row): RunHistoryRow => ({
+const toHistoryRow = (r: Row): RunHistoryRow => ({
   runId: r.run_id,
   source: r.source,
   namespace: r.namespace,
@@ -67,7 +68,7 @@ export const toHistoryRow = (r: Row): RunHistoryRow => ({
 
 /** The run history table (migration 0004): newest first, keyset-paged on (started_at, run_id). */
 export function createRunRepository(deps: { pool: pg.Pool; schema: string }) {
-  const table = `${ident(deps.schema)}.run_history`;
+  const table = `${quoteIdent(deps.schema)}.run_history`;
   return {
     async list(f: RunFilter) {
       const p = params();

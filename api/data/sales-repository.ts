@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { z } from 'zod';
 import { decodeCursor, page } from '../cursor.js';
-import { dateKey, ident, params } from './sql.js';
+import { quoteIdent } from '../../runner/engine/sql-quote.js';
+import { dateKey, params } from './sql.js';
 
 export const LINE_TYPES = [
   'sale',
@@ -13,7 +14,7 @@ export const LINE_TYPES = [
   'zero_price',
 ] as const;
 
-export interface SalesFilter {
+interface SalesFilter {
   from?: string | undefined;
   to?: string | undefined;
   country?: string | undefined;
@@ -59,7 +60,7 @@ interface Row extends Omit<SalesLine, 'quantity'> {
  * last row's (date_key, row_hash), so a page costs the same wherever it is and rows loaded meanwhile never shift it.
  */
 export function createSalesRepository(deps: { pool: pg.Pool; schema: string }) {
-  const s = ident(deps.schema);
+  const s = quoteIdent(deps.schema);
   return {
     async list(f: SalesFilter) {
       const p = params();

@@ -1,6 +1,3 @@
-/** Quoting of identifiers that come from configuration (the schema name); values are always bind parameters. */
-export const ident = (name: string): string => `"${name.replaceAll('"', '""')}"`;
-
 /** Collects bind parameters and returns their placeholders, so WHERE clauses never interpolate values. */
 export function params() {
   const values: unknown[] = [];

@@ -9,7 +9,7 @@ import type { TypedApp } from './typed-app.js';
 /** API key management (admin role). The key is returned once, at creation; only its hash is stored. */
 export function registerAdminRoutes(app: TypedApp, deps: { apiKeys: ApiKeyStore | undefined }) {
   const store = (): ApiKeyStore => {
-    if (!deps.apiKeys) throw new ApiError(409, 'CONFLICT', 'API keys are not available on this server');
+    if (!deps.apiKeys) throw new ApiError('CONFLICT', 'API keys are not available on this server');
     return deps.apiKeys;
   };
   app.post(

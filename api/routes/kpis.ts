@@ -65,7 +65,7 @@ export function registerKpiRoutes(app: TypedApp, deps: { kpis: KpiRepository }) 
     async (request, reply) => {
       const summary = await deps.kpis.summary(request.query);
       if (!summary) {
-        throw new ApiError(404, 'NOT_FOUND', 'no KPIs loaded yet', 'Run the gold and warehouse steps first.');
+        throw new ApiError('NOT_FOUND', 'no KPIs loaded yet', 'Run the gold and warehouse steps first.');
       }
       return sendCached(reply, summary, SummarySchema);
     },

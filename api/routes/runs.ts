@@ -17,7 +17,7 @@ const StepSchema = z.object({
   message: z.string().nullable(),
 });
 
-export const RunSchema = z
+const RunSchema = z
   .object({
     id: z.string().describe('Runner run id, or <namespace>:<name> for a cluster PipelineRun.'),
     source: z.enum(['runner', 'cluster']),

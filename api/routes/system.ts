@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { envelopeOf, ok } from '../envelope.js';
-import { ident } from '../data/sql.js';
+import { quoteIdent } from '../../runner/engine/sql-quote.js';
 import type { TypedApp } from './typed-app.js';
 
 const HealthSchema = envelopeOf(z.object({ healthy: z.literal(true) }));
@@ -47,7 +47,7 @@ export function registerSystemRoutes(
       try {
         const { rows } = await deps.pool.query<{ loaded: boolean }>(
           `SELECT to_regclass($1) IS NOT NULL AS loaded`,
-          [`${ident(deps.schema)}.fact_sales`],
+          [`${quoteIdent(deps.schema)}.fact_sales`],
         );
         checks.warehouse = rows[0]?.loaded === true;
       } catch {

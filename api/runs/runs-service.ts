@@ -23,7 +23,7 @@ export interface PipelineInfo {
   runs_recorded: number | null;
 }
 
-export interface TriggerInput {
+interface TriggerInput {
   steps?: string[] | undefined;
   parameters?: { sourceUri?: string | undefined } | undefined;
 }
@@ -47,7 +47,7 @@ export interface RunsService {
   trigger(namespace: string, name: string, input: TriggerInput, requestedBy: string): Promise<RunHistoryRow>;
 }
 
-export const NO_CLUSTER_HINT =
+const NO_CLUSTER_HINT =
   'This API is not connected to a Kubernetes cluster. Run the pipeline locally with `medallion run -f pipeline.yaml` ' +
   '(it records the run here when the warehouse is configured), or start the API with --kubeconfig.';
 
@@ -68,12 +68,7 @@ export function createLocalRunsService(repo: RunRepository): RunsService {
       }));
     },
     async trigger() {
-      throw new ApiError(
-        409,
-        'NO_CLUSTER',
-        'runs can only be triggered in a Kubernetes cluster',
-        NO_CLUSTER_HINT,
-      );
+      throw new ApiError('NO_CLUSTER', 'runs can only be triggered in a Kubernetes cluster', NO_CLUSTER_HINT);
     },
   };
 }
@@ -179,13 +174,12 @@ export function createClusterRunsService(deps: {
     async trigger(namespace, name, input, requestedBy) {
       if (deps.namespace && deps.namespace !== namespace) {
         throw new ApiError(
-          404,
           'NOT_FOUND',
           `pipeline ${namespace}/${name} not found (this API watches ${deps.namespace})`,
         );
       }
       const pipeline = await deps.kube.get({ apiVersion: GROUP, plural: 'pipelines', namespace }, name);
-      if (!pipeline) throw new ApiError(404, 'NOT_FOUND', `pipeline ${namespace}/${name} not found`);
+      if (!pipeline) throw new ApiError('NOT_FOUND', `pipeline ${namespace}/${name} not found`);
       const stamp = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
       const runName = boundedName([name, 'api', stamp]);
       const collection = { apiVersion: GROUP, plural: 'pipelineruns', namespace };

@@ -10,7 +10,7 @@ import { decideLease, type LeaseSpec } from './lease-decision.js';
 
 type Lease = KubeObject & { spec?: LeaseSpec };
 
-export interface LeaderElectionOptions {
+interface LeaderElectionOptions {
   client: KubeClient;
   namespace: string;
   name: string;

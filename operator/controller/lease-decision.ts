@@ -11,7 +11,7 @@ export interface LeaseSpec {
   leaseTransitions?: number;
 }
 
-export interface LeaseDecision {
+interface LeaseDecision {
   /** What to write: create a new Lease, update the existing one, or nothing (someone else holds it). */
   write: 'create' | 'update' | 'none';
   spec: LeaseSpec;

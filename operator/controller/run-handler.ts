@@ -13,7 +13,7 @@ import { collection, createIfAbsent, deleteIfPresent, recordEvent, writeStatus }
 
 /** Adapter around reconcileRun: reads the caches, executes the actions, writes the status. */
 
-export interface RunHandlerDeps {
+interface RunHandlerDeps {
   client: KubeClient;
   runs: Informer<PipelineRunObject & KubeObject>;
   pipelines: Informer<PipelineObject & KubeObject>;

@@ -24,7 +24,7 @@ import { sameJson } from './run-handler.js';
 
 /** Adapter around reconcileSchedule: reads the caches, executes the actions, writes the status. */
 
-export interface ScheduleHandlerDeps {
+interface ScheduleHandlerDeps {
   client: KubeClient;
   schedules: Informer<PipelineScheduleObject & KubeObject>;
   runs: Informer<PipelineRunObject & KubeObject>;

@@ -16,7 +16,7 @@ import { createWorkQueue, type WorkQueue } from './work-queue.js';
  * the key of the object to reconcile (a Job's owning run, a run's owning schedule, the runs of a changed Pipeline).
  */
 
-export interface OperatorOptions {
+interface OperatorOptions {
   client: KubeClient;
   logger: Logger;
   defaultImage: string;

@@ -4,7 +4,7 @@
  * with per-key exponential backoff, and `addAfter` schedules a later reconcile (e.g. the next schedule time).
  */
 
-export interface WorkQueueOptions {
+interface WorkQueueOptions {
   concurrency: number;
   handler: (key: string) => Promise<{ requeueAfterMs?: number } | void>;
   onError?: (key: string, e: unknown, retries: number) => void;

@@ -19,13 +19,6 @@ export function setCondition(
   return list;
 }
 
-export function findCondition(
-  conditions: readonly Condition[] | undefined,
-  type: string,
-): Condition | undefined {
-  return conditions?.find((c) => c.type === type);
-}
-
 /** RFC 3339 with second precision, as Kubernetes stores metav1.Time. */
 export function k8sTime(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -4,7 +4,7 @@ import type { PipelineScheduleSpec, PipelineScheduleStatus } from '../spec/pipel
 
 /** Plain-object shapes of the resources the reconcilers read and produce (no client library types in the core). */
 
-export interface ObjectMeta {
+interface ObjectMeta {
   name: string;
   namespace: string;
   uid?: string;
@@ -17,7 +17,7 @@ export interface ObjectMeta {
   ownerReferences?: OwnerReference[];
 }
 
-export interface OwnerReference {
+interface OwnerReference {
   apiVersion: string;
   kind: string;
   name: string;

@@ -5,7 +5,7 @@ import { PipelineRunSpecSchema, PipelineRunStatusSchema } from '../spec/pipeline
 import { PipelineScheduleSpecSchema, PipelineScheduleStatusSchema } from '../spec/pipeline-schedule.js';
 import type { Schema } from './structural-schema.js';
 
-export interface PrinterColumn {
+interface PrinterColumn {
   name: string;
   type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
   jsonPath: string;

@@ -1,3 +1,4 @@
+import { MedallionError } from '../../runner/errors.js';
 /**
  * Turns the JSON Schema (draft 2020-12) that z.toJSONSchema emits into a Kubernetes structural schema
  * (apiextensions.k8s.io/v1 JSONSchemaProps): no $ref, no unions except the int-or-string and nullable idioms,
@@ -12,9 +13,13 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 // Keywords Kubernetes does not accept or that only repeat what the CRD already says.
 const DROPPED = new Set(['$schema', 'propertyNames', 'id', '$id']);
 
-export class SchemaError extends Error {}
+export class SchemaError extends MedallionError {
+  constructor(message: string) {
+    super('CRD_SCHEMA', message);
+  }
+}
 
-export interface ConvertOptions {
+interface ConvertOptions {
   /** Extra keywords merged in at a dotted path (e.g. "spec.source.timezone"), for schemas we import but do not own. */
   patches?: Record<string, Schema>;
 }

@@ -86,7 +86,7 @@ interface ListPage {
   metadata?: { resourceVersion?: string; continue?: string; _continue?: string };
 }
 
-export interface KubeClientOptions {
+interface KubeClientOptions {
   /** Objects per list request; lists are paged so no single response holds a whole large collection. */
   pageSize?: number;
 }

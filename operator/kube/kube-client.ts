@@ -1,3 +1,4 @@
+import { MedallionError, type ErrorOptions } from '../../runner/errors.js';
 /**
  * The operator's port to the apiserver: resource operations on collections of plain JSON objects (as the apiserver
  * sends them, timestamps as strings), plus a watch stream. Informers, writes and leader election depend on this
@@ -21,7 +22,7 @@ export interface WatchEvent {
   object: Record<string, unknown>;
 }
 
-export interface WatchOptions {
+interface WatchOptions {
   resourceVersion: string;
   labelSelector?: string;
   /** Server-side timeout; the stream then ends normally. */
@@ -29,7 +30,7 @@ export interface WatchOptions {
 }
 
 /** An object as written back whole (metadata with its resourceVersion). */
-export interface WholeObject {
+interface WholeObject {
   metadata: { name: string; resourceVersion?: string };
   [k: string]: unknown;
 }
@@ -68,13 +69,13 @@ export interface KubeClient {
 }
 
 /** Every failed request with an HTTP status (409 Conflict, 404 Not Found, 410 Gone, ...). */
-export class KubeError extends Error {
+export class KubeError extends MedallionError {
   constructor(
     readonly status: number,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
-    this.name = 'KubeError';
+    super('KUBE_API', message, options);
   }
 }
 

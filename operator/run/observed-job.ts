@@ -29,7 +29,7 @@ export interface ObservedJob {
   reportPending?: boolean;
 }
 
-export type JobOutcome =
+type JobOutcome =
   | { state: 'running' }
   | { state: 'complete'; at?: string }
   | { state: 'failed'; at?: string; reason: string; message: string };

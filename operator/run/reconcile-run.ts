@@ -20,7 +20,7 @@ export type RunAction =
   | { type: 'deleteJob'; name: string }
   | EventAction;
 
-export interface RunDesired {
+interface RunDesired {
   run: PipelineRunObject;
   /** Undefined when the referenced Pipeline does not exist (yet). */
   pipeline?: PipelineObject;

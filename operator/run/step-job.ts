@@ -4,8 +4,8 @@ import { ownerReference, type PipelineObject, type PipelineRunObject } from '../
 
 /** Builds the Kubernetes objects of one run: the pipeline-spec snapshot ConfigMap and one Job per step attempt. */
 
-export const SPEC_MOUNT = '/etc/medallion';
-export const SPEC_FILE = 'pipeline.yaml';
+const SPEC_MOUNT = '/etc/medallion';
+const SPEC_FILE = 'pipeline.yaml';
 const DEFAULT_LAKE_MOUNT = '/var/lib/medallion/lake';
 /** The image's user (Dockerfile). */
 const STEP_UID = 10001;
@@ -41,8 +41,8 @@ export interface ConfigMapManifest {
   data: Record<string, string>;
 }
 
-export const stepJobName = (run: string, step: string, attempt: number) => boundedName([run, step, attempt]);
-export const specConfigMapName = (run: string) => boundedName([run, 'spec']);
+const stepJobName = (run: string, step: string, attempt: number) => boundedName([run, step, attempt]);
+const specConfigMapName = (run: string) => boundedName([run, 'spec']);
 
 function runLabels(run: PipelineRunObject): Record<string, string> {
   return {

@@ -41,7 +41,7 @@ export function isTimeZone(timeZone: string): boolean {
 }
 
 /** Wall-clock time of an instant, encoded as if it were UTC (so Date.UTC arithmetic has no DST). */
-export function wallTime(instantMs: number, timeZone: string): number {
+function wallTime(instantMs: number, timeZone: string): number {
   const p: Record<string, number> = {};
   for (const part of formatter(timeZone).formatToParts(new Date(instantMs))) {
     if (part.type !== 'literal') p[part.type] = Number(part.value);
@@ -58,7 +58,7 @@ export function wallTime(instantMs: number, timeZone: string): number {
 }
 
 /** The instant a wall-clock time denotes, with the DST rules described above. */
-export function instantOf(wall: number, timeZone: string): number {
+function instantOf(wall: number, timeZone: string): number {
   // Offsets half a day either side cover any transition near `wall` (zones never change offset twice a day).
   const before = wallTime(wall - 12 * HOUR, timeZone) - (wall - 12 * HOUR);
   const after = wallTime(wall + 12 * HOUR, timeZone) - (wall + 12 * HOUR);

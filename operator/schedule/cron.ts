@@ -1,17 +1,18 @@
+import { MedallionError } from '../../runner/errors.js';
 /**
  * A small 5-field cron parser (the dialect Kubernetes CronJobs accept: numbers, names, `*`, ranges, steps, lists and
  * the @yearly..@hourly macros). Kept in-house so the same field definitions produce both the parser and the CEL
  * regex that the CRD uses to reject bad schedules at admission.
  */
 
-export interface CronField {
+interface CronField {
   name: string;
   min: number;
   max: number;
   names?: readonly string[];
 }
 
-export const CRON_FIELDS: readonly CronField[] = [
+const CRON_FIELDS: readonly CronField[] = [
   { name: 'minute', min: 0, max: 59 },
   { name: 'hour', min: 0, max: 23 },
   { name: 'day of month', min: 1, max: 31 },
@@ -25,7 +26,7 @@ export const CRON_FIELDS: readonly CronField[] = [
   { name: 'day of week', min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
 ];
 
-export const CRON_MACROS: Readonly<Record<string, string>> = {
+const CRON_MACROS: Readonly<Record<string, string>> = {
   '@yearly': '0 0 1 1 *',
   '@annually': '0 0 1 1 *',
   '@monthly': '0 0 1 * *',
@@ -46,7 +47,11 @@ export interface CronSpec {
   dayOfWeekStar: boolean;
 }
 
-export class CronError extends Error {}
+export class CronError extends MedallionError {
+  constructor(message: string) {
+    super('CRON_INVALID', message);
+  }
+}
 
 function parseValue(text: string, field: CronField): number {
   const upper = text.toUpperCase();

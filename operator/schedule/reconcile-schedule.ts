@@ -15,7 +15,7 @@ import { isTimeZone, nextTime, previousTime } from './cron-times.js';
  * the time. The adapter executes the actions (creates are idempotent: run names derive from the scheduled minute).
  */
 
-export type ScheduleAction =
+type ScheduleAction =
   | { type: 'createRun'; run: PipelineRunObject }
   /** Replace policy: the run's own reconciler deletes its Jobs once spec.cancelled is set. */
   | { type: 'cancelRun'; name: string }
@@ -23,7 +23,7 @@ export type ScheduleAction =
   | { type: 'deleteRun'; name: string }
   | EventAction;
 
-export type MissedReason = 'starting_deadline_exceeded' | 'concurrency_forbid';
+type MissedReason = 'starting_deadline_exceeded' | 'concurrency_forbid';
 
 /** A schedule time that produced no run, and never will. */
 export interface MissedRun {

@@ -1,4 +1,4 @@
-/** Lineage columns bronze adds to every source row. Leading underscores keep them apart from source columns. */
+/** The lineage columns bronze adds to every row, in order (bronze-loader.ts writes them). */
 export const LINEAGE_COLUMNS = [
   '_source_file',
   '_source_line',

@@ -1,11 +1,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ident, lit, type SqlEngine } from '../engine/sql-engine.js';
+import { type SqlEngine } from '../engine/sql-engine.js';
+import { quoteIdent, quoteLiteral } from '../engine/sql-quote.js';
 import type { PipelineSpec } from '../spec/pipeline-spec.js';
 import { NULL_SENTINEL, uniqueHeader } from './bronze-columns.js';
 import type { IngestedFile } from './ingest-files.js';
 
-export interface BronzeLoader {
+interface BronzeLoader {
   /** Writes a batch of scanned files as one Parquet file of the run's part directory. */
   load(files: IngestedFile[]): Promise<void>;
   loadMalformed(files: IngestedFile[]): Promise<void>;
@@ -51,8 +52,8 @@ export function createBronzeLoader(o: {
       `${file}::VARCHAR AS _source_file`,
       `${line}::BIGINT AS _source_line`,
       `${sha}::VARCHAR AS _file_sha256`,
-      `${lit(o.ingestedAt.toISOString())}::TIMESTAMPTZ AS _ingested_at`,
-      `${lit(o.runId)}::VARCHAR AS _run_id`,
+      `${quoteLiteral(o.ingestedAt.toISOString())}::TIMESTAMPTZ AS _ingested_at`,
+      `${quoteLiteral(o.runId)}::VARCHAR AS _run_id`,
       `${hash}::VARCHAR AS _row_hash`,
       `${malformed[0]}::VARCHAR AS _malformed_reason`,
       `${malformed[1]}::VARCHAR AS _malformed_message`,
@@ -65,7 +66,7 @@ export function createBronzeLoader(o: {
   const target = (name: string): string => {
     const file = path.join(partDir, name);
     written.push(file);
-    return lit(file);
+    return quoteLiteral(file);
   };
 
   return {
@@ -81,16 +82,19 @@ export function createBronzeLoader(o: {
         const header = uniqueHeader(group[0]!.header);
         const types = [`'_source_line': 'BIGINT'`, ...header.map((_, i) => `'c${i}': 'VARCHAR'`)].join(', ');
         const names = group
-          .map((f) => `(${lit(f.stagingPath)}, ${lit(f.file.name)}, ${lit(f.sha256)})`)
+          .map(
+            (f) =>
+              `(${quoteLiteral(f.stagingPath)}, ${quoteLiteral(f.file.name)}, ${quoteLiteral(f.sha256)})`,
+          )
           .join(', ');
         const hash = hashOf((m) => (header.includes(m) ? `s.c${header.indexOf(m)}` : undefined));
         batch += 1;
         await engine.run(`COPY (
-          SELECT ${header.map((h, i) => `s.c${i} AS ${ident(h)}`).join(', ')},
+          SELECT ${header.map((h, i) => `s.c${i} AS ${quoteIdent(h)}`).join(', ')},
                  ${lineage('f.name', 's._source_line', 'f.sha', hash, ['NULL', 'NULL', 'NULL'])}
-          FROM read_csv([${group.map((f) => lit(f.stagingPath)).join(', ')}], header = false, delim = ${lit(delimiter)},
-                        quote = ${lit(quote)}, escape = ${lit(quote)}, columns = {${types}}, filename = true,
-                        nullstr = ${lit(NULL_SENTINEL)}, strict_mode = true, auto_detect = false) s
+          FROM read_csv([${group.map((f) => quoteLiteral(f.stagingPath)).join(', ')}], header = false, delim = ${quoteLiteral(delimiter)},
+                        quote = ${quoteLiteral(quote)}, escape = ${quoteLiteral(quote)}, columns = {${types}}, filename = true,
+                        nullstr = ${quoteLiteral(NULL_SENTINEL)}, strict_mode = true, auto_detect = false) s
           JOIN (VALUES ${names}) f(path, name, sha) ON f.path = s.filename
         ) TO ${target(`batch-${String(batch).padStart(5, '0')}.parquet`)} ${parquet}`);
         // The staging text is no longer needed once written; free the disk early on large runs.
@@ -114,14 +118,14 @@ export function createBronzeLoader(o: {
       await fs.writeFile(json, rows.map((m) => JSON.stringify(m)).join('\n') + '\n');
       await engine.run(`COPY (
         SELECT ${lineage('f', 'line', 'sha', 'md5(raw)', ['reason', 'message', 'raw'])}
-        FROM read_json(${lit(json)}, format = 'newline_delimited',
+        FROM read_json(${quoteLiteral(json)}, format = 'newline_delimited',
                        columns = {f: 'VARCHAR', sha: 'VARCHAR', line: 'BIGINT', reason: 'VARCHAR', message: 'VARCHAR', raw: 'VARCHAR'})
       ) TO ${target('malformed.parquet')} ${parquet}`);
     },
     async counts() {
       if (written.length === 0) return new Map();
       const rows = await engine.all(
-        `SELECT _source_file AS f, count(*) AS n FROM read_parquet([${written.map(lit).join(', ')}], union_by_name = true) GROUP BY 1`,
+        `SELECT _source_file AS f, count(*) AS n FROM read_parquet([${written.map(quoteLiteral).join(', ')}], union_by_name = true) GROUP BY 1`,
       );
       return new Map(rows.map((r) => [String(r.f), Number(r.n)]));
     },

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { ConflictError, SourceError } from '../errors.js';
 import { MAX_COMMIT_ATTEMPTS, type BronzeManifest, type ManifestEntry } from '../lake/lake-store.js';
-import type { StepContext, StepResult } from '../run/step-types.js';
+import type { BronzeDetails, StepContext, StepResult } from '../run/step-types.js';
 import { createBronzeLoader } from './bronze-loader.js';
 import { ingestFiles, type IngestedFile } from './ingest-files.js';
 import { planIngestion } from './plan-ingestion.js';
@@ -32,7 +32,7 @@ interface StagedPart {
  * by compare-and-swap. A concurrent run that published first makes this one re-plan against its manifest: files it
  * ingested are dropped (the part is rebuilt without them), the rest are committed on top.
  */
-export async function runBronzeStep(ctx: StepContext): Promise<StepResult> {
+export async function runBronzeStep(ctx: StepContext): Promise<StepResult<BronzeDetails>> {
   const started = performance.now();
   const { spec, lake } = ctx;
   // runPipeline already bound runId and step to ctx.logger.

@@ -5,9 +5,9 @@
  * Pure: strings in, records out; the file adapter owns bytes, decoding and I/O.
  */
 
-export type MalformedReason = 'ragged_row' | 'broken_quote' | 'invalid_encoding' | 'invalid_json';
+type MalformedReason = 'ragged_row' | 'broken_quote' | 'invalid_encoding' | 'invalid_json';
 
-export interface ScannedRow {
+interface ScannedRow {
   kind: 'row';
   line: number;
   /** The record exactly as read (line terminator removed), valid CSV with the same delimiter and quote. */
@@ -78,7 +78,7 @@ function countUnquotedFields(text: string, delimiter: string): number {
   return count;
 }
 
-export interface CsvScannerState {
+interface CsvScannerState {
   header: string[] | undefined;
   /** Physical line number of the first line of `pending`. */
   nextLine: number;

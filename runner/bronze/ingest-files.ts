@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ident, lit } from '../engine/sql-engine.js';
+import { quoteIdent, quoteLiteral } from '../engine/sql-quote.js';
 import type { StepContext } from '../run/step-types.js';
 import { NULL_SENTINEL } from './bronze-columns.js';
 import type { ScannedMalformed } from './csv-record-scanner.js';
@@ -82,14 +82,14 @@ async function readParquetFile(
 ): Promise<DelimitedFileResult> {
   const { engine } = ctx;
   const { delimiter, quote } = ctx.spec.source.options;
-  const described = await engine.all(`DESCRIBE SELECT * FROM read_parquet(${lit(absPath)})`);
+  const described = await engine.all(`DESCRIBE SELECT * FROM read_parquet(${quoteLiteral(absPath)})`);
   const header = described.map((r) => String(r.column_name));
-  const select = header.map((h) => `CAST(${ident(h)} AS VARCHAR)`).join(', ');
+  const select = header.map((h) => `CAST(${quoteIdent(h)} AS VARCHAR)`).join(', ');
   await engine.run(`COPY (SELECT file_row_number + 1 AS l, ${select}
-      FROM read_parquet(${lit(absPath)}, file_row_number = true) ORDER BY l)
-    TO ${lit(stagingPath)} (FORMAT csv, HEADER false, DELIMITER ${lit(delimiter)}, QUOTE ${lit(quote)},
-      ESCAPE ${lit(quote)}, NULLSTR ${lit(NULL_SENTINEL)}, FORCE_QUOTE *)`);
-  const [count] = await engine.all(`SELECT count(*) AS n FROM read_parquet(${lit(absPath)})`);
+      FROM read_parquet(${quoteLiteral(absPath)}, file_row_number = true) ORDER BY l)
+    TO ${quoteLiteral(stagingPath)} (FORMAT csv, HEADER false, DELIMITER ${quoteLiteral(delimiter)}, QUOTE ${quoteLiteral(quote)},
+      ESCAPE ${quoteLiteral(quote)}, NULLSTR ${quoteLiteral(NULL_SENTINEL)}, FORCE_QUOTE *)`);
+  const [count] = await engine.all(`SELECT count(*) AS n FROM read_parquet(${quoteLiteral(absPath)})`);
   const { size } = await fs.stat(absPath);
   return {
     header,

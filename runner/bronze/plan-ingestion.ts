@@ -5,7 +5,7 @@ import type { BronzeManifest } from '../lake/lake-store.js';
 import { sha256Object } from './object-source-files.js';
 import type { SourceFile } from './source-files.js';
 
-export interface IngestionPlan {
+interface IngestionPlan {
   toIngest: SourceFile[];
   unchanged: SourceFile[];
   /** Already ingested paths whose content changed (only when re-ingesting is allowed). */

@@ -20,7 +20,7 @@ export interface DelimitedFileResult {
   sha256: string;
 }
 
-export interface ReadDelimitedOptions extends ScannerOptions {
+interface ReadDelimitedOptions extends ScannerOptions {
   encoding: 'utf-8' | 'latin-1';
   gzip: boolean;
   /** Where validated records go, one per line as `<line><delimiter><record as read>`. */

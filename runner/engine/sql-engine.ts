@@ -2,8 +2,8 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from '../logger.js';
 import { MedallionError } from '../errors.js';
 
-export type SqlValue = string | number | boolean | null | SqlValue[] | { [k: string]: SqlValue };
-export type SqlRow = Record<string, SqlValue>;
+type SqlValue = string | number | boolean | null | SqlValue[] | { [k: string]: SqlValue };
+type SqlRow = Record<string, SqlValue>;
 
 /** The engine adapter: the only module that talks to DuckDB. Steps hand it SQL built by pure functions. */
 export interface SqlEngine {
@@ -13,18 +13,13 @@ export interface SqlEngine {
   close(): void;
 }
 
-export interface EngineOptions {
+interface EngineOptions {
   memoryLimit: string;
   threads?: number | undefined;
   /** Spill directory: DuckDB writes here when a query needs more than memoryLimit. */
   tempDir: string;
   logger: Logger;
 }
-
-/** Quotes an identifier for SQL. */
-export const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
-/** Quotes a string literal for SQL. */
-export const lit = (value: string): string => `'${value.replace(/'/g, "''")}'`;
 
 export async function createSqlEngine(options: EngineOptions): Promise<SqlEngine> {
   const log = options.logger.child({ component: 'sql-engine' });

@@ -3,7 +3,7 @@
  * (AWS architecture blog's "full jitter": a uniform draw in [0, min(cap, base × 2^attempt))) and Retry-After parsing.
  */
 
-export interface BackoffPolicy {
+interface BackoffPolicy {
   baseDelayMs: number;
   maxDelayMs: number;
   maxRetryAfterMs: number;
@@ -34,7 +34,7 @@ export function parseRetryAfterMs(header: string | null | undefined, nowMs: numb
   return Math.max(0, at - nowMs);
 }
 
-export type RetryDecision = { retry: true; delayMs: number } | { retry: false; reason: string };
+type RetryDecision = { retry: true; delayMs: number } | { retry: false; reason: string };
 
 /**
  * Whether to retry after a failed attempt. A server's Retry-After wins over our own backoff when it is longer

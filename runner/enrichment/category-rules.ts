@@ -29,7 +29,7 @@ export const PRODUCT_CATEGORIES = [
 
 export type ProductCategory = (typeof PRODUCT_CATEGORIES)[number];
 
-export interface CategoryRule {
+interface CategoryRule {
   category: ProductCategory;
   /** Alternatives separated by |, split over several strings only to keep lines short. */
   keywords: readonly string[];

@@ -12,17 +12,9 @@ import type { DataSource, EnrichmentLogger } from './types.js';
  * /all without `fields` and allows at most 10), with the world-countries package as fallback.
  */
 
-export const COUNTRY_FIELDS = [
-  'name',
-  'cca2',
-  'cca3',
-  'region',
-  'subregion',
-  'currencies',
-  'altSpellings',
-] as const;
+const COUNTRY_FIELDS = ['name', 'cca2', 'cca3', 'region', 'subregion', 'currencies', 'altSpellings'] as const;
 
-export interface CountryResolution {
+interface CountryResolution {
   source: DataSource;
   /** One entry per distinct name, sorted by name. */
   countries: CountryInfo[];
@@ -30,11 +22,11 @@ export interface CountryResolution {
   error?: string;
 }
 
-export interface CountryClient {
+interface CountryClient {
   resolveCountries(names: readonly string[]): Promise<CountryResolution>;
 }
 
-export function allCountriesUrl(baseUrl: string): string {
+function allCountriesUrl(baseUrl: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/all?fields=${COUNTRY_FIELDS.join(',')}`;
 }
 

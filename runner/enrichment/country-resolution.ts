@@ -39,7 +39,7 @@ export type CountryInfo =
     };
 
 /** Names of the data that abbreviate a country; decided once here instead of trusting fuzzy matching. */
-export const COUNTRY_ALIASES: Readonly<Record<string, string>> = {
+const COUNTRY_ALIASES: Readonly<Record<string, string>> = {
   EIRE: 'IE', // Irish name of Ireland, used by UK retailers
   RSA: 'ZA', // Republic of South Africa
   USA: 'US',
@@ -48,7 +48,7 @@ export const COUNTRY_ALIASES: Readonly<Record<string, string>> = {
 };
 
 /** Names that are not one ISO 3166-1 country, with the reason reported in place of codes. */
-export const NOT_A_COUNTRY: Readonly<
+const NOT_A_COUNTRY: Readonly<
   Record<string, { reason: string; region: string | null; currency: string | null }>
 > = {
   'CHANNEL ISLANDS': {

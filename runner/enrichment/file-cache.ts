@@ -8,7 +8,7 @@ import { join } from 'node:path';
  * leaves a half file that a later run would trust.
  */
 
-export interface CacheEntry {
+interface CacheEntry {
   key: string;
   storedAtMs: number;
   value: unknown;

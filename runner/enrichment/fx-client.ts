@@ -16,7 +16,7 @@ import type { DataSource, EnrichmentLogger } from './types.js';
  * asked once per date window, never per row, with the bundled ECB table as fallback.
  */
 
-export interface FxRates {
+interface FxRates {
   source: DataSource;
   /** One row per distinct business date asked for, sorted. */
   rates: DateRate[];
@@ -28,7 +28,7 @@ export interface FxRates {
   error?: string;
 }
 
-export interface FxClient {
+interface FxClient {
   ratesForDates(dates: readonly string[]): Promise<FxRates>;
 }
 

@@ -1,18 +1,18 @@
+import { MedallionError } from '../errors.js';
 import type { RequestOutcome } from './enrichment-metrics.js';
 
 /**
  * Failures of one HTTP attempt, classified once so retry, breaker and metrics agree on what happened.
  * These are expected conditions (the provider is down or off-contract): they become data, never escape enrich().
  */
-export class AttemptError extends Error {
+export class AttemptError extends MedallionError {
   constructor(
     readonly outcome: Exclude<RequestOutcome, 'success'>,
     message: string,
     readonly retryable: boolean,
     readonly retryAfterMs?: number,
   ) {
-    super(message);
-    this.name = 'AttemptError';
+    super('ENRICHMENT_HTTP', message);
   }
 }
 

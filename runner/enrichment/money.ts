@@ -44,7 +44,7 @@ export function divRoundHalfEven(n: bigint, d: bigint): bigint {
   return negative ? -q : q;
 }
 
-export function multiply(a: Decimal, b: Decimal): Decimal {
+function multiply(a: Decimal, b: Decimal): Decimal {
   return { units: a.units * b.units, scale: a.scale + b.scale };
 }
 

@@ -9,7 +9,7 @@ const COMPILED = CATEGORY_RULES.map((rule) => ({
   pattern: new RegExp(`\\b(?:${rule.keywords.join('|')})\\b`),
 }));
 
-export function normalizeDescription(description: string): string {
+function normalizeDescription(description: string): string {
   return description.toUpperCase().replace(/\s+/g, ' ').trim();
 }
 
@@ -24,7 +24,7 @@ export function categorizeProduct(description: string | null | undefined): Produ
   return null;
 }
 
-export interface CategoryCoverage {
+interface CategoryCoverage {
   totalRevenue: number;
   categorisedRevenue: number;
   /** categorisedRevenue / totalRevenue (1 when there is no revenue at all). */

@@ -16,7 +16,7 @@ import type { BreakerState, Clock, EnrichmentLogger, HttpProviderName, ProviderS
 
 export type { FetchLike };
 
-export type HttpResult<T> =
+type HttpResult<T> =
   { ok: true; value: T; source: 'api' | 'cache'; stale: boolean } | { ok: false; error: string };
 
 export interface ProviderHttp {
@@ -28,7 +28,7 @@ export interface ProviderHttp {
   close(): void;
 }
 
-export interface ProviderHttpOptions {
+interface ProviderHttpOptions {
   provider: HttpProviderName;
   spec: Pick<ProviderSpec, 'timeoutMs' | 'cacheTtlSeconds' | 'retry' | 'breaker' | 'rateLimit'>;
   cache: FileCache;

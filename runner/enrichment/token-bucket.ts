@@ -3,14 +3,14 @@
  * instead of being refused, because enrichment makes a handful of calls and should pace them, not drop them.
  */
 
-export interface TokenBucketOptions {
+interface TokenBucketOptions {
   capacity: number;
   refillPerSecond: number;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
 }
 
-export interface TokenBucket {
+interface TokenBucket {
   /** Resolves when a token has been taken; returns how long the caller waited in milliseconds. */
   acquire(): Promise<number>;
 }

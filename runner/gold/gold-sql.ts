@@ -1,4 +1,4 @@
-import { lit } from '../engine/sql-engine.js';
+import { quoteLiteral } from '../engine/sql-quote.js';
 import { AMOUNT_TYPE } from '../silver/silver-rules.js';
 
 /**
@@ -127,10 +127,10 @@ export function orderCountsSql(parts: number): string[] {
 }
 
 export const copyGoldSql = (table: GoldTable, target: string): string =>
-  `COPY (${GOLD_TABLES[table]}) TO ${lit(target)} (FORMAT parquet, COMPRESSION zstd)`;
+  `COPY (${GOLD_TABLES[table]}) TO ${quoteLiteral(target)} (FORMAT parquet, COMPRESSION zstd)`;
 
 /** Series that must add up, exactly, to a kpis column (the gold audit). */
-export const AUDITED_SERIES: readonly (readonly [GoldTable, 'revenue' | 'revenue_eur' | 'revenue_usd'])[] = [
+const AUDITED_SERIES: readonly (readonly [GoldTable, 'revenue' | 'revenue_eur' | 'revenue_usd'])[] = [
   ...(
     [
       'kpi_daily',
@@ -148,10 +148,10 @@ export const AUDITED_SERIES: readonly (readonly [GoldTable, 'revenue' | 'revenue
 
 /** Audit: every series adds up, exactly, to the headline revenue (GBP, EUR, USD); returns the sums that do not. */
 export const goldAuditSql = (dir: (t: GoldTable) => string): string => {
-  return `WITH k AS (SELECT * FROM read_parquet(${lit(dir('kpis'))}))
+  return `WITH k AS (SELECT * FROM read_parquet(${quoteLiteral(dir('kpis'))}))
     ${AUDITED_SERIES.map(
       ([t, col]) =>
-        `SELECT ${lit(t)} AS series, ${lit(col)} AS measure, (SELECT coalesce(sum(${col}), 0) FROM read_parquet(${lit(dir(t))})) AS total
+        `SELECT ${quoteLiteral(t)} AS series, ${quoteLiteral(col)} AS measure, (SELECT coalesce(sum(${col}), 0) FROM read_parquet(${quoteLiteral(dir(t))})) AS total
       FROM k WHERE total <> coalesce(k.${col}, 0)`,
     ).join('\n    UNION ALL ')}`;
 };

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { StepPreconditionError } from '../errors.js';
-import { lit } from '../engine/sql-engine.js';
-import type { StepContext, StepResult } from '../run/step-types.js';
+import { quoteLiteral } from '../engine/sql-quote.js';
+import type { GoldDetails, StepContext, StepResult } from '../run/step-types.js';
 import type { SilverMeta } from '../silver/silver-step.js';
 import { copyGoldSql, GOLD_TABLES, goldAuditSql, orderCountsSql, type GoldTable } from './gold-sql.js';
 
@@ -42,7 +42,7 @@ export interface GoldMeta {
 }
 
 /** Gold: the marts, rebuilt from the current silver version whenever silver has moved on. */
-export async function runGoldStep(ctx: StepContext): Promise<StepResult> {
+export async function runGoldStep(ctx: StepContext): Promise<StepResult<GoldDetails>> {
   const started = performance.now();
   const { lake, engine, spec, runId } = ctx;
   const dataset = spec.source.dataset;
@@ -83,7 +83,7 @@ export async function runGoldStep(ctx: StepContext): Promise<StepResult> {
   }
   const staging = await lake.stagingDir(runId, 'gold');
   try {
-    const source = `read_parquet(${lit(path.join(silver.dir, 'sales_lines.parquet'))})`;
+    const source = `read_parquet(${quoteLiteral(path.join(silver.dir, 'sales_lines.parquet'))})`;
     const present = new Set(
       (await engine.all(`DESCRIBE SELECT * FROM ${source}`)).map((r) => String(r.column_name)),
     );
@@ -99,14 +99,14 @@ export async function runGoldStep(ctx: StepContext): Promise<StepResult> {
     const rows: Record<string, number> = {};
     for (const t of tables) {
       await engine.run(copyGoldSql(t, file(t)));
-      const [r] = await engine.all(`SELECT count(*) AS n FROM read_parquet(${lit(file(t))})`);
+      const [r] = await engine.all(`SELECT count(*) AS n FROM read_parquet(${quoteLiteral(file(t))})`);
       rows[t] = Number(r?.n ?? 0);
       ctx.progress.step('gold', `${t}: ${rows[t]} rows`);
     }
     const mismatched = await engine.all(goldAuditSql(file));
     if (mismatched.length > 0)
       throw new Error(`gold audit failed: series do not add up to revenue: ${JSON.stringify(mismatched)}`);
-    const [k] = await engine.all(`SELECT * FROM read_parquet(${lit(file('kpis'))})`);
+    const [k] = await engine.all(`SELECT * FROM read_parquet(${quoteLiteral(file('kpis'))})`);
     const kpis: GoldKpis = {
       revenue: String(k?.revenue),
       orders: Number(k?.orders),

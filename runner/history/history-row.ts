@@ -1,3 +1,4 @@
+import { quoteIdent } from '../engine/sql-quote.js';
 import type { RunSummary } from '../run/run-summary.js';
 
 /** One row of `run_history` (migration 0004), as the recorder writes it and the API reads it. */
@@ -19,7 +20,7 @@ export interface RunHistoryRow {
   lake: string | null;
 }
 
-export interface HistoryStep {
+interface HistoryStep {
   name: string;
   phase: string;
   rowsIn: number | null;
@@ -80,7 +81,7 @@ const COLUMNS = [
 
 /** Parameterised upsert of history rows into `<schema>.run_history`; a newer observation replaces the older one. */
 export function upsertHistorySql(schema: string, count: number): string {
-  const table = `"${schema.replaceAll('"', '""')}".run_history`;
+  const table = `${quoteIdent(schema)}.run_history`;
   const values = Array.from(
     { length: count },
     (_, r) => `(${COLUMNS.map((_, c) => `$${r * COLUMNS.length + c + 1}`).join(', ')})`,

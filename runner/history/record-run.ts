@@ -8,7 +8,7 @@ import { runMigrations } from '../warehouse/run-migrations.js';
 import { openWarehouseConnection, type WarehouseConnection } from '../warehouse/warehouse-connection.js';
 import { historyRowFromSummary, upsertHistoryParams, upsertHistorySql } from './history-row.js';
 
-export interface RecordRunInput {
+interface RecordRunInput {
   summary: RunSummary;
   /** The spec's `warehouse` section. */
   warehouse: WarehouseSpecInput | undefined;
@@ -19,13 +19,13 @@ export interface RecordRunInput {
   connect?: () => Promise<WarehouseConnection>;
 }
 
-export type RecordRunResult =
+type RecordRunResult =
   | { recorded: true; target: string }
   | { recorded: false; reason: string }
   | { recorded: false; reason: string; error: unknown };
 
 /** OpenLineage events the run wrote to `<lake>/_lineage/<runId>/`, in file (= emission) order. */
-export async function readLineageEvents(lake: string, runId: string): Promise<unknown[]> {
+async function readLineageEvents(lake: string, runId: string): Promise<unknown[]> {
   const dir = path.join(lake, '_lineage', runId);
   const names = await fs.readdir(dir).catch(() => [] as string[]);
   const events: unknown[] = [];

@@ -7,7 +7,7 @@ import { downloadPrefix, uploadDir } from './transfer.js';
 
 export type Layer = 'silver' | 'gold';
 
-export interface LayerVersion<M = Record<string, unknown>> {
+interface LayerVersion<M = Record<string, unknown>> {
   version: string;
   /** Local directory of the version's files (in place on a local lake, a downloaded copy from object storage). */
   dir: string;

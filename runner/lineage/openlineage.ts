@@ -4,18 +4,18 @@ import path from 'node:path';
 import type { DatasetRef } from '../run/step-types.js';
 
 /** OpenLineage run events (spec 2-0-2), written to the lake; an HTTP transport can implement the same port. */
-export const PRODUCER = 'https://github.com/medallion-dev/medallion';
+const PRODUCER = 'https://github.com/medallion-dev/medallion';
 const SCHEMA_URL = 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent';
 const facetUrl = (name: string): string => `https://openlineage.io/spec/facets/1-0-1/${name}.json`;
 
-export type LineageEventType = 'START' | 'COMPLETE' | 'FAIL';
+type LineageEventType = 'START' | 'COMPLETE' | 'FAIL';
 
 export interface LineageEmitter {
   emit(event: Record<string, unknown>): Promise<void>;
 }
 
 /** Deterministic UUID (RFC 4122 layout, name-based) so that events of one run and step always agree. */
-export function lineageRunUuid(...parts: string[]): string {
+function lineageRunUuid(...parts: string[]): string {
   const h = crypto.createHash('sha256').update(parts.join('/')).digest();
   h[6] = (h[6]! & 0x0f) | 0x50;
   h[8] = (h[8]! & 0x3f) | 0x80;

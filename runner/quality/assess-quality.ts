@@ -11,7 +11,7 @@ export interface SilverCounts {
   filledFields: number;
 }
 
-export interface QualityCheck {
+interface QualityCheck {
   name: string;
   severity: 'error' | 'warn';
   status: 'pass' | 'fail';
@@ -26,7 +26,7 @@ export interface QualityReport {
 }
 
 /** Weights of the overall score (docs/quality.md explains the choice). */
-export const QUALITY_WEIGHTS = { completeness: 0.3, validity: 0.4, uniqueness: 0.3 } as const;
+const QUALITY_WEIGHTS = { completeness: 0.3, validity: 0.4, uniqueness: 0.3 } as const;
 
 const round4 = (x: number): number => Math.round(x * 10_000) / 10_000;
 const ratio = (a: number, b: number): number => (b === 0 ? 1 : a / b);

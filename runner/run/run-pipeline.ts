@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import { runBronzeStep } from '../bronze/bronze-step.js';
-import { createSqlEngine } from '../engine/sql-engine.js';
-import { isMedallionError, UsageError } from '../errors.js';
+import { createSqlEngine, type SqlEngine } from '../engine/sql-engine.js';
+import { isMedallionError, toMedallionError, UsageError } from '../errors.js';
 import type { GoldMeta } from '../gold/gold-step.js';
 import { runGoldStep } from '../gold/gold-step.js';
 import { loadConfig, type ObjectStoreEnv } from '../config.js';
@@ -26,11 +26,13 @@ import {
   summariseKpis,
   type RunSummary,
 } from './run-summary.js';
-import type { StepContext, StepResult } from './step-types.js';
+import type { StepContext, StepDetails, StepOutcome, StepResult, StepRunner } from './step-types.js';
 
-export type StepRunner = (ctx: StepContext) => Promise<StepResult>;
+export type { StepRunner } from './step-types.js';
 
-const BUILT_IN: Partial<Record<StepName, StepRunner>> = {
+type StepRunners = { [S in StepName]?: StepRunner<S> };
+
+const BUILT_IN: StepRunners = {
   bronze: runBronzeStep,
   silver: runSilverStep,
   gold: runGoldStep,
@@ -46,7 +48,7 @@ export interface RunOptions {
   logger: Logger;
   progress: ProgressReporter;
   /** Steps contributed by other modules (warehouse, search) are injected, keeping this module free of them. */
-  extraSteps?: Partial<Record<StepName, StepRunner>>;
+  extraSteps?: StepRunners;
   lineage?: LineageEmitter;
   now?: () => Date;
   cpus?: number;
@@ -67,7 +69,7 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
   const { pipeline, baseDir } = o.loaded;
   const spec = pipeline.spec;
   const steps = o.steps ?? spec.steps;
-  const runners = { ...BUILT_IN, ...o.extraSteps };
+  const runners: StepRunners = { ...BUILT_IN, ...o.extraSteps };
   for (const s of steps) {
     if (!STEP_NAMES.includes(s))
       throw new UsageError(`unknown step "${s}"`, `Steps are: ${STEP_NAMES.join(', ')}.`);
@@ -107,61 +109,56 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
         `medallion-lake-${crypto.createHash('sha256').update(lakeRoot).digest('hex').slice(0, 12)}`,
       ),
   });
-  await fs.mkdir(lake.tempDir(), { recursive: true });
-  const engine = await createSqlEngine({
-    memoryLimit: spec.engine.memoryLimit,
-    threads: spec.engine.threads ?? o.cpus,
-    tempDir: lake.tempDir(),
-    logger,
-  });
   const lineage = o.lineage ?? createFileLineageEmitter(lake.lineageDir(runId));
-  const ctx: StepContext = {
-    runId,
-    pipelineName: pipeline.metadata.name,
-    spec,
-    baseDir,
-    sourceUri,
-    startedAt,
-    lake,
-    engine,
-    logger,
-    progress: o.progress,
-    enrichment: {
-      cacheDir: spec.enrichment.cacheDir
-        ? path.resolve(baseDir, spec.enrichment.cacheDir)
-        : path.join(lake.workDir, '_cache', 'enrichment'),
-      registry: o.registry ?? new Registry(),
-      fxUrl: o.fxUrl,
-      countriesUrl: o.countriesUrl,
-    },
-    objectStore,
-  };
-  const results: [string, StepResult][] = [];
+  const results: StepOutcome[] = [];
   let error: RunSummary['error'];
+  let current: StepName | undefined;
+  let engine: SqlEngine | undefined;
   try {
+    await fs.mkdir(lake.tempDir(), { recursive: true });
+    engine = await createSqlEngine({
+      memoryLimit: spec.engine.memoryLimit,
+      threads: spec.engine.threads ?? o.cpus,
+      tempDir: lake.tempDir(),
+      logger,
+    });
+    const ctx: StepContext = {
+      runId,
+      pipelineName: pipeline.metadata.name,
+      spec,
+      baseDir,
+      sourceUri,
+      startedAt,
+      lake,
+      engine,
+      logger,
+      progress: o.progress,
+      enrichment: {
+        cacheDir: spec.enrichment.cacheDir
+          ? path.resolve(baseDir, spec.enrichment.cacheDir)
+          : path.join(lake.workDir, '_cache', 'enrichment'),
+        registry: o.registry ?? new Registry(),
+        fxUrl: o.fxUrl,
+        countriesUrl: o.countriesUrl,
+      },
+      objectStore,
+    };
     for (const step of steps) {
+      current = step;
       o.progress.step(step, 'started');
       const base = { runId, pipeline: pipeline.metadata.name, step, inputs: [], outputs: [] };
       await lineage.emit(buildRunEvent({ ...base, type: 'START', time: now() }));
-      let r: StepResult;
+      let outcome: StepOutcome;
       try {
-        r = await runners[step]!({ ...ctx, logger: logger.child({ step }) });
+        outcome = await runStep(runners, step, { ...ctx, logger: logger.child({ step }) });
       } catch (e) {
-        if (!isMedallionError(e)) throw e;
-        error = { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
-        r = {
-          status: 'Failed',
-          rowsIn: 0,
-          rowsOut: 0,
-          durationMs: 0,
-          note: e.message,
-          inputs: [],
-          outputs: [],
-          details: {},
-        };
+        const failure = classify(e, logger, step);
+        error = failure.error;
+        outcome = { step, result: failure.result } as StepOutcome;
       }
-      results.push([step, r]);
-      const quality = r.details.counts ? qualityMetrics(r) : undefined;
+      results.push(outcome);
+      const r: StepResult = outcome.result;
+      const quality = outcome.step === 'silver' ? qualityMetrics(outcome.result.details) : undefined;
       await lineage.emit(
         buildRunEvent({
           ...base,
@@ -183,8 +180,16 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
       );
       if (r.status === 'Failed') break;
     }
+  } catch (e) {
+    // A fault around the steps (the engine, the lake, lineage) still ends the run Failed with a summary.
+    const step = current ?? steps[0]!;
+    const failure = classify(e, logger, step);
+    error ??= failure.error;
+    const last = results.at(-1);
+    if (last?.step === step) last.result = { ...last.result, status: 'Failed', note: failure.result.note };
+    else results.push({ step, result: failure.result } as StepOutcome);
   } finally {
-    engine.close();
+    engine?.close();
   }
   const summary = await summarise({
     runId,
@@ -203,9 +208,46 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
   return summary;
 }
 
-function qualityMetrics(r: StepResult): Record<string, unknown> {
-  const c = r.details.counts as { bronzeRows: number; duplicates: number };
-  return { rowCount: c.bronzeRows, columnMetrics: {}, duplicates: c.duplicates };
+/** Runs one step; the runner looked up by name returns that step's details, which the outcome keeps together. */
+async function runStep<S extends StepName>(
+  runners: StepRunners,
+  step: S,
+  ctx: StepContext,
+): Promise<StepOutcome> {
+  const result: StepResult<StepDetails[S]> = await runners[step]!(ctx);
+  // Sound by construction: `step` and `result` come from the same S; TypeScript cannot correlate them in a union.
+  return { step, result } as StepOutcome;
+}
+
+function qualityMetrics(d: StepDetails['silver']): Record<string, unknown> | undefined {
+  const c = d.counts;
+  return c ? { rowCount: c.bronzeRows, columnMetrics: {}, duplicates: c.duplicates } : undefined;
+}
+
+/**
+ * A step that threw: its error becomes the run's error and the step is Failed. A MedallionError keeps its code; anything
+ * else is INTERNAL (logged with its stack), so the run still writes its summary, termination message and history row.
+ */
+function classify(
+  e: unknown,
+  logger: Logger,
+  step: StepName,
+): { error: NonNullable<RunSummary['error']>; result: StepResult<Record<string, never>> } {
+  if (!isMedallionError(e)) logger.error({ err: e, step }, 'step failed with an unexpected error');
+  const m = toMedallionError(e);
+  return {
+    error: { code: m.code, message: m.message, ...(m.hint ? { hint: m.hint } : {}) },
+    result: {
+      status: 'Failed',
+      rowsIn: 0,
+      rowsOut: 0,
+      durationMs: 0,
+      note: m.message,
+      inputs: [],
+      outputs: [],
+      details: {},
+    },
+  };
 }
 
 async function summarise(a: {
@@ -213,43 +255,42 @@ async function summarise(a: {
   pipeline: string;
   startedAt: Date;
   finishedAt: Date;
-  results: [string, StepResult][];
-  steps: string[];
+  results: StepOutcome[];
+  steps: StepName[];
   lake: LakeStore;
   error: RunSummary['error'];
 }): Promise<RunSummary> {
-  const done = new Map(a.results);
   const steps: RunSummary['steps'] = {};
   for (const s of a.steps) {
-    const r = done.get(s);
-    steps[s] = r
-      ? stepSummary(s, r)
+    const o = a.results.find((x) => x.step === s);
+    steps[s] = o
+      ? stepSummary(o)
       : { status: 'Skipped', rowsIn: 0, rowsOut: 0, durationMs: 0, note: 'not run: an earlier step failed' };
   }
   // Quality and KPIs describe what is published now, even when this run had nothing new to do.
-  const silverDetails = done.get('silver')?.details;
-  const silverQuality = silverDetails?.quality as SilverMeta['quality'] | undefined;
+  let silverDetails: StepDetails['silver'] | undefined;
+  let goldKpis: GoldMeta['kpis'] | undefined;
+  for (const o of a.results) {
+    if (o.step === 'silver') silverDetails = o.result.details;
+    if (o.step === 'gold') goldKpis = o.result.details.kpis;
+  }
   const silver = await a.lake.head<SilverMeta>('silver');
   const gold = await a.lake.head<GoldMeta>('gold');
-  const goldKpis = done.get('gold')?.details.kpis as GoldMeta['kpis'] | undefined;
-  const inputs = a.results.flatMap(([, r]) => r.inputs);
-  const outputs = a.results.flatMap(([, r]) => r.outputs);
+  const results = a.results.map((o): StepResult => o.result);
   return {
     runId: a.runId,
     pipeline: a.pipeline,
-    status: runStatus(a.results.map(([, r]) => r)),
+    status: runStatus(results),
     startedAt: a.startedAt.toISOString(),
     finishedAt: a.finishedAt.toISOString(),
     steps,
-    quality: silverQuality ?? silver?.meta.quality ?? null,
+    quality: silverDetails?.quality ?? silver?.meta.quality ?? null,
     kpis: summariseKpis(goldKpis ?? gold?.meta.kpis),
     enrichment: summariseEnrichment(
-      silverDetails && 'enrichment' in silverDetails
-        ? (silverDetails.enrichment as SilverMeta['enrichment'])
-        : silver?.meta.enrichment,
+      silverDetails?.enrichment !== undefined ? silverDetails.enrichment : silver?.meta.enrichment,
       goldKpis ?? gold?.meta.kpis,
     ),
-    lineage: { inputs, outputs },
+    lineage: { inputs: results.flatMap((r) => r.inputs), outputs: results.flatMap((r) => r.outputs) },
     lake: a.lake.root,
     ...(a.error ? { error: a.error } : {}),
   };

@@ -3,9 +3,9 @@ import type { GoldKpis } from '../gold/gold-step.js';
 import type { QualityReport } from '../quality/assess-quality.js';
 import type { SilverEnrichment } from '../silver/enrich-silver.js';
 import { roundMoney } from './money.js';
-import type { DatasetRef, StepResult, StepStatus } from './step-types.js';
+import type { DatasetRef, StepOutcome, StepResult, StepStatus } from './step-types.js';
 
-export type RunStatus = 'Succeeded' | 'Degraded' | 'Failed';
+type RunStatus = 'Succeeded' | 'Degraded' | 'Failed';
 
 /** The run summary: a stable contract read by the operator, the API and people (docs/run-summary.md). */
 export interface RunSummary {
@@ -46,7 +46,7 @@ export type ProviderReport = Omit<ProviderSummary, 'source'> & {
   source: ProviderSummary['source'] | 'rules';
 };
 
-export interface EnrichmentReport {
+interface EnrichmentReport {
   currency: EnrichmentSummary['currency'];
   country: EnrichmentSummary['country'];
   product: EnrichmentSummary['product'];
@@ -92,7 +92,8 @@ export function summariseKpis(k: GoldKpis | undefined): RunSummary['kpis'] {
 }
 
 /** Picks the summary fields each step contributes, keeping the summary's names stable. */
-export function stepSummary(step: string, r: StepResult): RunSummary['steps'][string] {
+export function stepSummary(o: StepOutcome): RunSummary['steps'][string] {
+  const r = o.result;
   const base = {
     status: r.status,
     rowsIn: r.rowsIn,
@@ -100,18 +101,20 @@ export function stepSummary(step: string, r: StepResult): RunSummary['steps'][st
     durationMs: r.durationMs,
     ...(r.note ? { note: r.note } : {}),
   };
-  if (step === 'bronze')
+  if (o.step === 'bronze') {
+    const d = o.result.details;
     return {
       ...base,
-      files: r.details.files ?? [],
-      skippedFiles: r.details.skippedFiles ?? 0,
-      malformedRows: r.details.malformedRows ?? 0,
+      files: d.files ?? [],
+      skippedFiles: d.skippedFiles ?? 0,
+      malformedRows: d.malformedRows ?? 0,
     };
-  if (step === 'silver') {
-    const { duplicatesRemoved, quarantined, quarantineByRule, lineTypes, version } = r.details;
+  }
+  if (o.step === 'silver') {
+    const { duplicatesRemoved, quarantined, quarantineByRule, lineTypes, version } = o.result.details;
     return { ...base, duplicatesRemoved, quarantined, quarantineByRule, lineTypes, version };
   }
-  if (step === 'gold') return { ...base, version: r.details.version };
+  if (o.step === 'gold') return { ...base, version: o.result.details.version };
   return base;
 }
 

@@ -3,7 +3,10 @@ import type { ObjectStoreEnv } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { LakeStore } from '../lake/lake-store.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
-import type { PipelineSpec } from '../spec/pipeline-spec.js';
+import type { GoldKpis } from '../gold/gold-step.js';
+import type { QualityReport, SilverCounts } from '../quality/assess-quality.js';
+import type { SilverEnrichment } from '../silver/enrich-silver.js';
+import type { PipelineSpec, StepName } from '../spec/pipeline-spec.js';
 import type { ProgressReporter } from './progress.js';
 
 export type StepStatus = 'Succeeded' | 'Degraded' | 'Failed' | 'Skipped';
@@ -16,7 +19,7 @@ export interface DatasetRef {
   rowCount?: number;
 }
 
-export interface StepResult {
+export interface StepResult<D extends object = object> {
   status: StepStatus;
   rowsIn: number;
   rowsOut: number;
@@ -25,8 +28,74 @@ export interface StepResult {
   note?: string;
   inputs: DatasetRef[];
   outputs: DatasetRef[];
-  details: Record<string, unknown>;
+  /** What the step reports beyond the counts; every field is optional because a failed step reports `{}`. */
+  details: D;
 }
+
+export interface BronzeDetails {
+  files?: { file: string; size: number; sha256: string; rows: number; malformed: number }[];
+  reingested?: string[];
+  skippedFiles?: number;
+  malformedRows?: number;
+  manifestVersion?: number;
+}
+
+export interface SilverDetails {
+  duplicatesRemoved?: number;
+  quarantined?: number;
+  quarantineByRule?: Record<string, number>;
+  lineTypes?: Record<string, number>;
+  quality?: QualityReport;
+  counts?: SilverCounts;
+  upToDate?: boolean;
+  /** A concurrent run published a newer version first; this run's version was discarded. */
+  superseded?: boolean;
+  version?: string;
+  dir?: string;
+  enrichment?: SilverEnrichment | null;
+}
+
+export interface GoldDetails {
+  upToDate?: boolean;
+  /** A concurrent run published a newer version first; this run's version was discarded. */
+  superseded?: boolean;
+  version?: string;
+  kpis?: GoldKpis;
+}
+
+/** The warehouse and search steps report what they touched; only people and logs read it. */
+export interface WarehouseDetails {
+  schema?: string;
+  target?: string | undefined;
+  psql?: string | undefined;
+  migrations?: unknown;
+  load?: unknown;
+  error?: { code: string; message: string; cause?: string } | undefined;
+}
+
+export interface SearchDetails {
+  engine?: string;
+  documents?: number;
+  indexed?: number;
+  where?: string;
+  error?: { code: string; message: string; cause?: string | undefined };
+  [more: string]: unknown;
+}
+
+export interface StepDetails {
+  bronze: BronzeDetails;
+  silver: SilverDetails;
+  gold: GoldDetails;
+  warehouse: WarehouseDetails;
+  search: SearchDetails;
+}
+
+export type StepRunner<S extends StepName = StepName> = (
+  ctx: StepContext,
+) => Promise<StepResult<StepDetails[S]>>;
+
+/** One step's result with its name, so the name tells the type of the details. */
+export type StepOutcome = { [S in StepName]: { step: S; result: StepResult<StepDetails[S]> } }[StepName];
 
 export interface StepContext {
   runId: string;
@@ -47,7 +116,7 @@ export interface StepContext {
 }
 
 /** What the silver step needs to ask the enrichment providers; the values come from the config module and the CLI. */
-export interface EnrichmentContext {
+interface EnrichmentContext {
   /** Absolute response cache directory: spec.enrichment.cacheDir, or <lake>/_cache/enrichment. */
   cacheDir: string;
   /** The process's one metrics registry. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunSummary } from './run-summary.js';
-import { buildTerminationMessage, TERMINATION_MESSAGE_LIMIT } from './termination-message.js';
+import { STEP_REPORT_MAX_BYTES, StepReportSchema } from './step-report.js';
+import { buildTerminationMessage } from './termination-message.js';
 
 const summary = (over: Partial<RunSummary> = {}): RunSummary => ({
   runId: 'r1',
@@ -86,9 +87,47 @@ describe('buildTerminationMessage', () => {
     const msg = buildTerminationMessage(
       summary({ lineage: { inputs: many, outputs: many }, error: { code: 'X', message: 'e'.repeat(9000) } }),
     );
-    expect(Buffer.byteLength(msg)).toBeLessThanOrEqual(TERMINATION_MESSAGE_LIMIT);
+    expect(Buffer.byteLength(msg)).toBeLessThanOrEqual(STEP_REPORT_MAX_BYTES);
     const parsed = JSON.parse(msg);
     expect(parsed.lineage).toBeUndefined();
     expect(parsed).toMatchObject({ v: 1, step: 'silver', status: 'Succeeded' });
+  });
+
+  it('always writes a report the operator parses, whatever the summary holds', () => {
+    const many = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ namespace: 'file:///lake', name: `t-${i}` }));
+    const control = '\u0001"\\'.repeat(3000);
+    const failedChecks = Array.from({ length: 100 }, (_, i) => ({
+      name: `check-${i}`,
+      severity: 'warn' as const,
+      status: 'fail' as const,
+      observed: 1,
+      threshold: 0,
+    }));
+    const cases: RunSummary[] = [
+      summary(),
+      // A note and an error over the schema's own limits, while the whole still fits in 4 KiB.
+      summary({
+        status: 'Failed',
+        steps: { bronze: { status: 'Failed', rowsIn: 0, rowsOut: 0, durationMs: 1, note: 'n'.repeat(1500) } },
+        error: { code: 'INTERNAL', message: 'm'.repeat(2100) },
+      }),
+      // More dataset names and failed checks than the schema allows.
+      summary({ lineage: { inputs: many(70), outputs: many(2) } }),
+      summary({ quality: { ...summary().quality!, checks: failedChecks } }),
+      // Characters JSON escapes to six bytes each, in both texts.
+      summary({
+        steps: { gold: { status: 'Failed', rowsIn: 1, rowsOut: 0, durationMs: 2.5, note: control } },
+        error: { code: 'ENGINE', message: control },
+      }),
+      // No step ran at all.
+      summary({ status: 'Failed', steps: {}, error: { code: 'INTERNAL', message: 'boom' } }),
+    ];
+    for (const c of cases) {
+      const msg = buildTerminationMessage(c);
+      expect(Buffer.byteLength(msg)).toBeLessThanOrEqual(STEP_REPORT_MAX_BYTES);
+      const parsed = StepReportSchema.safeParse(JSON.parse(msg));
+      expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
+    }
   });
 });

@@ -1,41 +1,54 @@
 import type { RunSummary } from './run-summary.js';
+import { STEP_REPORT_LIMITS, STEP_REPORT_MAX_BYTES, type StepReportInput } from './step-report.js';
 
-/** Kubernetes keeps at most 4096 bytes of a container's termination message. */
-export const TERMINATION_MESSAGE_LIMIT = 4096;
+const count = (n: number | undefined): number => Math.max(0, Math.round(n ?? 0));
+const names = (refs: { namespace: string; name: string }[]): string[] =>
+  refs.slice(0, STEP_REPORT_LIMITS.names).map((d) => `${d.namespace}/${d.name}`);
 
 /**
- * The compact step report the operator copies into PipelineRun status (contract: docs/operator.md). A Job runs one
- * step, so the report describes the last step that ran (the failed one, if any). Optional parts are dropped,
- * largest first, until it fits; details stay in the lake.
+ * The step report (runner/run/step-report.ts) of a run. A Job runs one step, so the report describes the last step
+ * that ran (the failed one, if any). Optional parts are dropped, largest first, until it fits in
+ * STEP_REPORT_MAX_BYTES; details stay in the lake.
  */
 export function buildTerminationMessage(summary: RunSummary): string {
   const ran = Object.entries(summary.steps).filter(([, s]) => s.status !== 'Skipped');
   const [step, s] = ran.find(([, x]) => x.status === 'Failed') ?? ran[ran.length - 1] ?? ['none', undefined];
-  const report: Record<string, unknown> = {
+  const report: StepReportInput = {
     v: 1,
     step,
     status: s?.status ?? summary.status,
-    rowsIn: s?.rowsIn ?? 0,
-    rowsOut: s?.rowsOut ?? 0,
-    durationMs: s?.durationMs ?? 0,
-    ...(s?.note ? { note: s.note } : {}),
+    rowsIn: count(s?.rowsIn),
+    rowsOut: count(s?.rowsOut),
+    durationMs: count(s?.durationMs),
+    ...(s?.note ? { note: s.note.slice(0, STEP_REPORT_LIMITS.note) } : {}),
     ...(summary.quality
       ? {
           quality: {
             score: summary.quality.score,
-            failedChecks: summary.quality.checks.filter((c) => c.status === 'fail').map((c) => c.name),
+            failedChecks: summary.quality.checks
+              .filter((c) => c.status === 'fail')
+              .map((c) => c.name)
+              .slice(0, STEP_REPORT_LIMITS.names),
           },
         }
       : {}),
     // The contract has numbers only: KPIs without a value (e.g. EUR revenue with enrichment off) are left out.
     ...(summary.kpis
-      ? { kpis: Object.fromEntries(Object.entries(summary.kpis).filter(([, v]) => typeof v === 'number')) }
+      ? {
+          kpis: Object.fromEntries(
+            Object.entries(summary.kpis).filter((e): e is [string, number] => typeof e[1] === 'number'),
+          ),
+        }
       : {}),
-    lineage: {
-      inputs: summary.lineage.inputs.map((d) => `${d.namespace}/${d.name}`),
-      outputs: summary.lineage.outputs.map((d) => `${d.namespace}/${d.name}`),
-    },
-    ...(summary.error ? { error: { code: summary.error.code, message: summary.error.message } } : {}),
+    lineage: { inputs: names(summary.lineage.inputs), outputs: names(summary.lineage.outputs) },
+    ...(summary.error
+      ? {
+          error: {
+            code: summary.error.code,
+            message: summary.error.message.slice(0, STEP_REPORT_LIMITS.errorMessage),
+          },
+        }
+      : {}),
     // ~70 bytes: the operator turns them into medallion_enrichment_breaker_open.
     ...(summary.enrichment
       ? {
@@ -47,18 +60,16 @@ export function buildTerminationMessage(summary: RunSummary): string {
         }
       : {}),
   };
-  const fits = (): boolean => Buffer.byteLength(JSON.stringify(report)) <= TERMINATION_MESSAGE_LIMIT;
+  const fits = (): boolean => Buffer.byteLength(JSON.stringify(report)) <= STEP_REPORT_MAX_BYTES;
   for (const drop of ['lineage', 'kpis', 'breakers', 'quality'] as const) {
     if (fits()) break;
     delete report[drop];
   }
-  for (const key of ['note', 'error'] as const) {
-    if (fits()) break;
-    if (key === 'note' && typeof report.note === 'string') report.note = report.note.slice(0, 512);
-    if (key === 'error' && report.error) {
-      const e = report.error as { code: string; message: string };
-      report.error = { code: e.code, message: e.message.slice(0, 1024) };
-    }
+  // Then the texts: note to 512 and the error to 1024 characters, halving both while escapes still overflow.
+  for (let room = 1024; !fits() && room >= 1; room = Math.floor(room / 2)) {
+    if (report.note !== undefined) report.note = report.note.slice(0, Math.min(room, 512));
+    if (!fits() && report.error)
+      report.error = { ...report.error, message: report.error.message.slice(0, room) };
   }
   return JSON.stringify(report);
 }

@@ -1,10 +1,10 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { SearchError } from './errors.js';
-import { quoteIdent } from './pg-search-sql.js';
+import { quoteIdent } from '../engine/sql-quote.js';
 import type { ProductDocument } from './product-search-types.js';
 
-export interface PgIndexOptions {
+interface PgIndexOptions {
   pool: pg.Pool;
   schema: string;
   runId: string;
@@ -15,7 +15,7 @@ export interface PgIndexOptions {
   onPhase?: (phase: 'loaded' | 'swapped') => void | Promise<void>;
 }
 
-export interface PgIndexResult {
+interface PgIndexResult {
   indexed: number;
   /** How long the swap transaction held its lock (readers wait at most this long). */
   swapMs: number;

@@ -10,7 +10,7 @@ import type {
 import { getSql, searchSql, TRGM_SCHEMA_SQL } from './pg-search-sql.js';
 import { normaliseQuery, sortFacets } from './search-query.js';
 
-export interface PgProductSearchDeps {
+interface PgProductSearchDeps {
   pool: pg.Pool;
   /** Warehouse schema holding product_search (migration 3). */
   schema: string;

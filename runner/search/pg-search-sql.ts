@@ -1,3 +1,4 @@
+import { quoteIdent } from '../engine/sql-quote.js';
 import type { NormalisedQuery } from './search-query.js';
 
 /**
@@ -5,17 +6,15 @@ import type { NormalisedQuery } from './search-query.js';
  * (the schema, pg_trgm's schema) come from the validated spec and the catalogue, and are quoted.
  */
 
-export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
-
 /** word_similarity at or above this is a typo-tolerant match ("chrstmas" ~ CHRISTMAS is 0.78, "lanturn" 0.63). */
-export const TRIGRAM_THRESHOLD = 0.5;
+const TRIGRAM_THRESHOLD = 0.5;
 
 const DOCUMENT_COLUMNS = `stock_code AS "stockCode", description, category,
   price_min::float8 AS "priceMin", price_max::float8 AS "priceMax", price_avg::float8 AS "priceAvg",
   countries, revenue::float8 AS revenue, revenue_rank AS "revenueRank", quantity::float8 AS quantity`;
 
 /** Query words that trigrams can match (at least one letter or digit), at most MAX_FUZZY_TOKENS of them. */
-export const MAX_FUZZY_TOKENS = 8;
+const MAX_FUZZY_TOKENS = 8;
 export const fuzzyTokens = (text: string): string[] =>
   text
     .split(/\s+/)
@@ -25,7 +24,7 @@ export const fuzzyTokens = (text: string): string[] =>
 /** Escapes LIKE wildcards so a query is matched literally as a stock-code prefix. */
 const likePrefix = (text: string): string => `${text.toUpperCase().replace(/[\\%_]/g, '\\$&')}%`;
 
-export interface SqlStatement {
+interface SqlStatement {
   text: string;
   values: unknown[];
 }

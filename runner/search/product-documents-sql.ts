@@ -1,7 +1,7 @@
-import { lit } from '../engine/sql-engine.js';
+import { quoteLiteral } from '../engine/sql-quote.js';
 
 /** Category of products whose descriptions match no category rule (gold's null category). */
-export const UNCATEGORISED = 'Uncategorised';
+const UNCATEGORISED = 'Uncategorised';
 
 /**
  * Pure SQL (DuckDB) of the product documents: one row per row of gold's top_products, i.e. per stock code with at
@@ -12,16 +12,16 @@ export const UNCATEGORISED = 'Uncategorised';
  */
 export const productDocumentsSql = (files: { topProducts: string; salesLines: string }): string => `
   WITH s AS (
-    SELECT stock_code, unit_price, country FROM read_parquet(${lit(files.salesLines)}) WHERE line_type = 'sale'),
+    SELECT stock_code, unit_price, country FROM read_parquet(${quoteLiteral(files.salesLines)}) WHERE line_type = 'sale'),
   p AS (
     SELECT stock_code, CAST(min(unit_price) AS DOUBLE) AS price_min, CAST(max(unit_price) AS DOUBLE) AS price_max,
            round(CAST(avg(unit_price) AS DOUBLE), 4) AS price_avg,
            list_sort(list(DISTINCT country)) AS countries
     FROM s GROUP BY stock_code)
   SELECT t.stock_code, coalesce(t.description, '') AS description,
-         coalesce(t.category, ${lit(UNCATEGORISED)}) AS category,
+         coalesce(t.category, ${quoteLiteral(UNCATEGORISED)}) AS category,
          p.price_min, p.price_max, p.price_avg, p.countries,
          CAST(t.revenue AS DOUBLE) AS revenue, CAST(t.rank AS INTEGER) AS revenue_rank,
          CAST(t.units AS BIGINT) AS quantity
-  FROM read_parquet(${lit(files.topProducts)}) t JOIN p USING (stock_code)
+  FROM read_parquet(${quoteLiteral(files.topProducts)}) t JOIN p USING (stock_code)
   ORDER BY t.stock_code`;

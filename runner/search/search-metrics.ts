@@ -1,6 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 
-export interface SearchMetrics {
+interface SearchMetrics {
   runs: Counter<'engine' | 'status' | 'code'>;
   documents: Gauge<'engine'>;
   lastSuccess: Gauge<'engine'>;

@@ -2,7 +2,7 @@ import { SearchError } from './errors.js';
 import type { FacetCount, ProductSearchQuery } from './product-search-types.js';
 
 /** Longest accepted free-text query; longer input is a client mistake, not a search. */
-export const MAX_QUERY_LENGTH = 200;
+const MAX_QUERY_LENGTH = 200;
 
 /** A query checked and normalised once, so both backends apply the same rules. */
 export interface NormalisedQuery {

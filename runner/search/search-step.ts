@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { GoldMeta } from '../gold/gold-step.js';
-import type { StepContext, StepResult } from '../run/step-types.js';
+import type { SearchDetails, StepContext, StepResult } from '../run/step-types.js';
 import { SearchSpecSchema, type SearchSpecInput } from '../spec/search-spec.js';
 import { WarehouseSpecSchema, type WarehouseSpecInput } from '../spec/warehouse-spec.js';
 import { runMigrations } from '../warehouse/run-migrations.js';
@@ -27,7 +27,7 @@ export interface SearchStepRunnerOptions {
 interface Indexed {
   indexed: number;
   where: string;
-  details: Record<string, unknown>;
+  details: SearchDetails;
 }
 
 /**
@@ -38,7 +38,7 @@ interface Indexed {
  */
 export const createSearchStepRunner =
   (options: SearchStepRunnerOptions) =>
-  async (ctx: StepContext): Promise<StepResult> => {
+  async (ctx: StepContext): Promise<StepResult<SearchDetails>> => {
     const started = performance.now();
     const fromSpec = ctx.spec as { search?: SearchSpecInput; warehouse?: WarehouseSpecInput };
     const spec = SearchSpecSchema.parse(options.search ?? fromSpec.search ?? {});
@@ -50,9 +50,9 @@ export const createSearchStepRunner =
     const metrics = options.registry ? createSearchMetrics(options.registry) : undefined;
     let target: SearchTarget | undefined;
     let documents = 0;
-    const result = (status: 'Succeeded' | 'Failed', note: string, details: Record<string, unknown>) => {
+    const result = (status: 'Succeeded' | 'Failed', note: string, details: SearchDetails) => {
       const engine = target?.engine ?? 'unknown';
-      const code = (details.error as { code?: string } | undefined)?.code ?? '';
+      const code = details.error?.code ?? '';
       metrics?.runs.inc({ engine, status, code });
       return {
         status,
@@ -63,7 +63,7 @@ export const createSearchStepRunner =
         inputs,
         outputs: [],
         details: { engine, documents, ...details },
-      } satisfies StepResult;
+      } satisfies StepResult<SearchDetails>;
     };
     try {
       target = resolveSearchTarget(spec, options.env);

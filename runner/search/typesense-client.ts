@@ -1,7 +1,7 @@
 import { Client, Errors } from 'typesense';
 import { SearchError, type SearchErrorCode } from './errors.js';
 
-export interface TypesenseConnection {
+interface TypesenseConnection {
   /** Base URL, such as http://typesense:8108. */
   url: string;
   apiKey: string;
@@ -40,7 +40,7 @@ const NETWORK_CODES = new Set([
   'ERR_SOCKET_CONNECTION_TIMEOUT',
 ]);
 
-export interface ErrorContext {
+interface ErrorContext {
   /** The operation, such as "creating collection products-…". */
   what: string;
   /** The server's URL, for the message. */

@@ -5,7 +5,7 @@ import type { ProductDocument } from './product-search-types.js';
 import { typesenseError } from './typesense-client.js';
 import { collectionName, collectionSchema, toTypesense } from './typesense-documents.js';
 
-export interface TypesenseIndexOptions {
+interface TypesenseIndexOptions {
   /** Client for collection and alias calls. */
   client: Client;
   /** Client for document imports (a longer timeout); defaults to `client`. */
@@ -22,7 +22,7 @@ export interface TypesenseIndexOptions {
   onPhase?: (phase: 'imported' | 'swapped') => void | Promise<void>;
 }
 
-export interface TypesenseIndexResult {
+interface TypesenseIndexResult {
   indexed: number;
   collection: string;
   /** The collection the alias pointed to before, if any. */

@@ -11,7 +11,7 @@ import {
   type TypesenseProduct,
 } from './typesense-documents.js';
 
-export interface TypesenseProductSearchDeps {
+interface TypesenseProductSearchDeps {
   client: Client;
   /** The alias the search step swaps (spec search.alias). */
   alias: string;

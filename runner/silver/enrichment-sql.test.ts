@@ -1,5 +1,6 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
+import { quoteLiteral } from '../engine/sql-quote.js';
 import { convertGbp, formatCents, lineAmountGbp, type EnrichmentResult } from '../enrichment/index.js';
 import {
   ENRICHED_COLUMNS_SQL,
@@ -63,7 +64,7 @@ async function query(statements: string[], sql: string): Promise<Record<string, 
 const linesSql = `SELECT * FROM (VALUES ${lines
   .map(
     ([q, p, d, desc]) =>
-      `(${q}, CAST('${p}' AS DECIMAL(18,6)), TIMESTAMP '${d} 10:00:00', ${desc === null ? 'NULL' : `'${desc.replace(/'/g, "''")}'`})`,
+      `(${q}, CAST('${p}' AS DECIMAL(18,6)), TIMESTAMP '${d} 10:00:00', ${desc === null ? 'NULL' : quoteLiteral(desc)})`,
   )
   .join(', ')}) s(quantity, unit_price, invoice_local_ts, description)`;
 

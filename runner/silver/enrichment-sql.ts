@@ -1,4 +1,4 @@
-import { lit } from '../engine/sql-engine.js';
+import { quoteLiteral } from '../engine/sql-quote.js';
 import { eurCentsSql, toMicros, usdCentsSql } from '../enrichment/index.js';
 import type { EnrichmentResult } from '../enrichment/index.js';
 
@@ -8,8 +8,8 @@ import type { EnrichmentResult } from '../enrichment/index.js';
  * tables and joined, so the providers are asked once per run, never per row.
  */
 
-export const MONEY_CENTS_TYPE = 'DECIMAL(38,2)';
-export const RATE_TYPE = 'DECIMAL(18,6)';
+const MONEY_CENTS_TYPE = 'DECIMAL(38,2)';
+const RATE_TYPE = 'DECIMAL(18,6)';
 
 type Column = readonly [name: string, type: string];
 
@@ -51,7 +51,7 @@ export function enrichmentInputSql(): Record<'dates' | 'countries' | 'descriptio
 }
 
 const value = (v: string | null, type: string): string =>
-  v === null ? `NULL::${type}` : `CAST(${lit(v)} AS ${type})`;
+  v === null ? `NULL::${type}` : `CAST(${quoteLiteral(v)} AS ${type})`;
 
 /** CREATE a temp table with typed columns, then INSERT the rows (none is fine: the table is still created). */
 function tableSql(name: string, columns: Column[], rows: (string | null)[][]): string[] {
@@ -107,10 +107,10 @@ export const ENRICHED_JOINS_SQL = `
     LEFT JOIN enrich_categories pc ON pc.description = s.description`;
 
 export function countriesSql(target: string): string {
-  return `COPY (SELECT * FROM enrich_countries ORDER BY name) TO ${lit(target)} (FORMAT parquet, COMPRESSION zstd)`;
+  return `COPY (SELECT * FROM enrich_countries ORDER BY name) TO ${quoteLiteral(target)} (FORMAT parquet, COMPRESSION zstd)`;
 }
 
 export function fxRatesSql(target: string): string {
   return `COPY (SELECT business_date, ecb_date, gbp_per_eur, usd_per_eur FROM enrich_rates ORDER BY business_date)
-    TO ${lit(target)} (FORMAT parquet, COMPRESSION zstd)`;
+    TO ${quoteLiteral(target)} (FORMAT parquet, COMPRESSION zstd)`;
 }

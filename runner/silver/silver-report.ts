@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { lit } from '../engine/sql-engine.js';
+import { quoteLiteral } from '../engine/sql-quote.js';
 import type { QualityReport, SilverCounts } from '../quality/assess-quality.js';
-import type { StepContext, StepResult } from '../run/step-types.js';
+import type { SilverDetails, StepContext, StepResult } from '../run/step-types.js';
 import type { SilverEnrichment } from './enrich-silver.js';
 import { inputCountsSql, outcomeCountsSql } from './silver-sql.js';
 import { LINE_TYPES } from './silver-rules.js';
@@ -53,7 +53,7 @@ export async function auditWritten(
   const expected = [c.silverRows, c.quarantined, c.duplicates, e?.countries ?? 0, e?.rates ?? 0];
   for (const [i, file] of SILVER_FILES.entries()) {
     const [row] = await ctx.engine.all(
-      `SELECT count(*) AS n FROM read_parquet(${lit(path.join(staging, file))})`,
+      `SELECT count(*) AS n FROM read_parquet(${quoteLiteral(path.join(staging, file))})`,
     );
     if (Number(row?.n) !== expected[i]) {
       throw new Error(`silver audit failed: ${file} holds ${String(row?.n)} rows, expected ${expected[i]}`);
@@ -69,9 +69,9 @@ export function result(
   started: number,
   inputs: StepResult['inputs'],
   outputs: StepResult['outputs'],
-  extra: Record<string, unknown>,
+  extra: Pick<SilverDetails, 'upToDate' | 'superseded' | 'version' | 'dir' | 'enrichment'>,
   note?: string,
-): StepResult {
+): StepResult<SilverDetails> {
   const c = meta.counts;
   const e = meta.enrichment;
   return {

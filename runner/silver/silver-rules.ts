@@ -7,21 +7,6 @@ export const LINE_TYPES = [
   'zero_price',
   'sale',
 ] as const;
-export type LineType = (typeof LINE_TYPES)[number];
-
-/** Quarantine rule ids. The first four come from bronze (rows that could not be parsed as records). */
-export const QUARANTINE_RULES = [
-  'ragged_row',
-  'broken_quote',
-  'invalid_encoding',
-  'invalid_json',
-  'missing_required',
-  'unparseable',
-  'zero_quantity',
-  'cancellation_positive_quantity',
-  'negative_price',
-] as const;
-export type QuarantineRule = (typeof QUARANTINE_RULES)[number];
 
 /** Exact decimals: unit prices up to 6 places; sums of quantity × price never leave DECIMAL. */
 export const PRICE_TYPE = 'DECIMAL(18,6)';

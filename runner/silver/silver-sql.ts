@@ -1,4 +1,4 @@
-import { ident, lit } from '../engine/sql-engine.js';
+import { quoteIdent, quoteLiteral } from '../engine/sql-quote.js';
 import type { PipelineSpec } from '../spec/pipeline-spec.js';
 import { ENRICHED_COLUMNS_SQL, ENRICHED_JOINS_SQL } from './enrichment-sql.js';
 import { AMOUNT_TYPE, PRICE_TYPE } from './silver-rules.js';
@@ -19,13 +19,13 @@ const RAW = [
   ['country_raw', 'country'],
 ] as const;
 
-export const RAW_FIELDS = RAW.map(([raw]) => raw);
+const RAW_FIELDS = RAW.map(([raw]) => raw);
 
 /** Selects the mapped source columns under canonical names; a column absent from every part reads as NULL. */
 export function sourceRowsSql(spec: PipelineSpec, available: Set<string>): string {
   const cols = spec.source.columns;
   const mapped = RAW.map(
-    ([raw, key]) => `${available.has(cols[key]) ? ident(cols[key]) : 'NULL::VARCHAR'} AS ${raw}`,
+    ([raw, key]) => `${available.has(cols[key]) ? quoteIdent(cols[key]) : 'NULL::VARCHAR'} AS ${raw}`,
   );
   return `CREATE OR REPLACE TEMP VIEW src AS
     SELECT _source_file AS source_file, _source_line AS source_line, _row_hash AS row_hash, _run_id AS ingest_run_id,
@@ -70,14 +70,14 @@ export function normaliseSql(spec: PipelineSpec): string {
   const v = (raw: string): string =>
     nulls.length === 0
       ? `nullif(trim(${raw}), '')`
-      : `CASE WHEN trim(${raw}) IN (${nulls.map(lit).join(', ')}) THEN NULL ELSE nullif(trim(${raw}), '') END`;
+      : `CASE WHEN trim(${raw}) IN (${nulls.map(quoteLiteral).join(', ')}) THEN NULL ELSE nullif(trim(${raw}), '') END`;
   // Three levels so that each field is trimmed and null-checked once, then parsed once.
   return `CREATE OR REPLACE TEMP VIEW normalised AS
     SELECT *,
       CASE WHEN regexp_full_match(quantity_txt, '[+-]?[0-9]{1,18}') THEN CAST(quantity_txt AS BIGINT) END AS quantity,
       CASE WHEN regexp_full_match(unit_price_txt, '[+-]?([0-9]{1,12}([.][0-9]{0,6})?|[.][0-9]{1,6})')
            THEN CAST(unit_price_txt AS ${PRICE_TYPE}) END AS unit_price,
-      try_strptime(invoice_date_txt, ${lit(spec.source.timestampFormat)}) AS invoice_local_ts
+      try_strptime(invoice_date_txt, ${quoteLiteral(spec.source.timestampFormat)}) AS invoice_local_ts
     FROM (
       SELECT * EXCLUDE (description_txt, customer_id_txt),
              CASE WHEN regexp_matches(description_txt, '\\s\\s|[\\t\\n\\r\\f\\v]')
@@ -106,12 +106,11 @@ export function normaliseSql(spec: PipelineSpec): string {
  * million rows never have to fit in (or spill uncompressed from) memory, and the outputs re-read it cheaply.
  */
 export function classifySql(spec: PipelineSpec, target: string): string {
-  const codes = spec.rules.nonMerchandiseStockCodes.map((c) => lit(c.toUpperCase()));
+  const codes = spec.rules.nonMerchandiseStockCodes.map((c) => quoteLiteral(c.toUpperCase()));
   const prefixes = spec.rules.nonMerchandisePrefixes.map(
-    (p) => `starts_with(stock_code, ${lit(p.toUpperCase())})`,
+    (p) => `starts_with(stock_code, ${quoteLiteral(p.toUpperCase())})`,
   );
   const nonMerch = [codes.length ? `stock_code IN (${codes.join(', ')})` : 'false', ...prefixes].join(' OR ');
-  const tsFormat = spec.source.timestampFormat.replace(/'/g, "''");
   return `COPY (
     SELECT *,
       CASE
@@ -142,17 +141,17 @@ export function classifySql(spec: PipelineSpec, target: string): string {
           THEN concat_ws('; ',
             CASE WHEN quantity IS NULL THEN 'quantity "' || quantity_txt || '" is not a whole number' END,
             CASE WHEN unit_price IS NULL THEN 'unit_price "' || unit_price_txt || '" is not a decimal with at most 6 places' END,
-            CASE WHEN invoice_local_ts IS NULL THEN 'invoice_date "' || invoice_date_txt || '" does not match ${tsFormat}' END)
+            CASE WHEN invoice_local_ts IS NULL THEN 'invoice_date "' || invoice_date_txt || '" does not match ' || ${quoteLiteral(spec.source.timestampFormat)} END)
         WHEN quantity = 0 THEN 'quantity is 0'
         WHEN starts_with(invoice_no, 'C') AND quantity > 0 THEN 'cancellation invoice with a positive quantity'
         WHEN NOT starts_with(invoice_no, 'A') AND stock_code <> 'B' AND unit_price < 0 THEN 'unit_price is negative'
       END AS message
     FROM normalised
-  ) TO ${lit(target)} (FORMAT parquet, COMPRESSION zstd)`;
+  ) TO ${quoteLiteral(target)} (FORMAT parquet, COMPRESSION zstd)`;
 }
 
 export function classifiedViewSql(file: string): string {
-  return `CREATE OR REPLACE TEMP VIEW classified AS SELECT * FROM read_parquet(${lit(file)})`;
+  return `CREATE OR REPLACE TEMP VIEW classified AS SELECT * FROM read_parquet(${quoteLiteral(file)})`;
 }
 
 export function salesLinesSql(spec: PipelineSpec, target: string): string {
@@ -162,7 +161,7 @@ export function salesLinesSql(spec: PipelineSpec, target: string): string {
     WITH s AS (
       SELECT * FROM classified
       WHERE outcome IN ('cancellation', 'adjustment', 'non_merchandise', 'stock_adjustment', 'zero_price', 'sale')),
-    tz AS (SELECT local_ts, timezone(${lit(spec.source.timezone)}, local_ts) AS utc_ts
+    tz AS (SELECT local_ts, timezone(${quoteLiteral(spec.source.timezone)}, local_ts) AS utc_ts
            FROM (SELECT DISTINCT invoice_local_ts AS local_ts FROM s))
     SELECT s.invoice_no, s.stock_code, s.description, s.quantity, s.unit_price,
            CAST(s.quantity * s.unit_price AS ${AMOUNT_TYPE}) AS line_amount,
@@ -170,7 +169,7 @@ export function salesLinesSql(spec: PipelineSpec, target: string): string {
            s.customer_id, s.country, s.outcome AS line_type,
            s.source_file, s.source_line, s.row_hash, s.ingest_run_id,${ENRICHED_COLUMNS_SQL}
     FROM s JOIN tz ON tz.local_ts = s.invoice_local_ts${ENRICHED_JOINS_SQL}
-  ) TO ${lit(target)} (FORMAT parquet, COMPRESSION zstd)`;
+  ) TO ${quoteLiteral(target)} (FORMAT parquet, COMPRESSION zstd)`;
 }
 
 export function quarantineSql(target: string): string {
@@ -182,7 +181,7 @@ export function quarantineSql(target: string): string {
     FROM classified
     WHERE outcome NOT IN ('duplicate', 'cancellation', 'adjustment', 'non_merchandise', 'stock_adjustment', 'zero_price', 'sale')
     ORDER BY source_file, source_line
-  ) TO ${lit(target)} (FORMAT parquet, COMPRESSION zstd)`;
+  ) TO ${quoteLiteral(target)} (FORMAT parquet, COMPRESSION zstd)`;
 }
 
 /** Each removed duplicate with the position of the copy that was kept. */
@@ -191,7 +190,7 @@ export function duplicatesSql(target: string): string {
     SELECT source_file, source_line, row_hash, kept_source_file, kept_source_line
     FROM classified WHERE outcome = 'duplicate'
     ORDER BY source_file, source_line
-  ) TO ${lit(target)} (FORMAT parquet, COMPRESSION zstd)`;
+  ) TO ${quoteLiteral(target)} (FORMAT parquet, COMPRESSION zstd)`;
 }
 
 /** Rows per outcome and, for silver rows, how many of the eight canonical fields hold a value. */

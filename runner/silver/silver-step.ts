@@ -3,14 +3,14 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { LINEAGE_COLUMNS } from '../bronze/bronze-columns.js';
 import { ConflictError, StepPreconditionError } from '../errors.js';
-import { lit } from '../engine/sql-engine.js';
+import { quoteLiteral } from '../engine/sql-quote.js';
 import {
   assessQuality,
   qualityStatus,
   type QualityReport,
   type SilverCounts,
 } from '../quality/assess-quality.js';
-import type { StepContext, StepResult } from '../run/step-types.js';
+import type { SilverDetails, StepContext, StepResult } from '../run/step-types.js';
 import { enrichSilverLines, type SilverEnrichment } from './enrich-silver.js';
 import { countriesSql, dropEnrichmentSql, fxRatesSql } from './enrichment-sql.js';
 import { auditWritten, readCounts, result, SILVER_FILES } from './silver-report.js';
@@ -41,7 +41,7 @@ export interface SilverMeta {
 const SILVER_CONTRACT = 2;
 
 /** Anything in the spec that changes silver's output; a new fingerprint rebuilds silver even without new files. */
-export function silverFingerprint(ctx: StepContext): string {
+function silverFingerprint(ctx: StepContext): string {
   const { source, rules } = ctx.spec;
   const relevant = {
     columns: source.columns,
@@ -73,7 +73,7 @@ function emptyBronzeSql(): string {
 }
 
 /** Silver: rebuilt from all visible bronze rows, audited, then published as a new version (or nothing). */
-export async function runSilverStep(ctx: StepContext): Promise<StepResult> {
+export async function runSilverStep(ctx: StepContext): Promise<StepResult<SilverDetails>> {
   const started = performance.now();
   const { lake, engine, spec, runId } = ctx;
   const manifest = await lake.readManifest();
@@ -117,7 +117,9 @@ export async function runSilverStep(ctx: StepContext): Promise<StepResult> {
     const parts = await lake.bronzePartGlobs([
       ...new Set(manifest.files.filter((f) => f.rows > 0).map((f) => f.part)),
     ]);
-    const visible = manifest.files.map((f) => `(${lit(f.file)}, ${lit(f.sha256)})`).join(', ');
+    const visible = manifest.files
+      .map((f) => `(${quoteLiteral(f.file)}, ${quoteLiteral(f.sha256)})`)
+      .join(', ');
     await engine.run(
       `CREATE OR REPLACE TEMP TABLE manifest_files AS SELECT * FROM (VALUES ${visible}) t(file, sha)`,
     );
@@ -125,7 +127,7 @@ export async function runSilverStep(ctx: StepContext): Promise<StepResult> {
     // Header-only files leave no part at all (an empty batch is normal on a daily schedule): bronze is then an empty
     // relation with only the lineage columns, and every mapped field reads as NULL.
     await engine.run(`CREATE OR REPLACE TEMP VIEW bronze_visible AS
-    ${parts.length === 0 ? emptyBronzeSql() : `SELECT b.* FROM read_parquet([${parts.map(lit).join(', ')}], union_by_name = true) b`}
+    ${parts.length === 0 ? emptyBronzeSql() : `SELECT b.* FROM read_parquet([${parts.map(quoteLiteral).join(', ')}], union_by_name = true) b`}
     SEMI JOIN manifest_files m ON b._source_file = m.file AND b._file_sha256 = m.sha`);
     const described = await engine.all(`DESCRIBE bronze_visible`);
     const available = new Set(described.map((r) => String(r.column_name)));

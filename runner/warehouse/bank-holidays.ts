@@ -3,7 +3,7 @@
  * proclamations), so the warehouse needs no network or table to know them. Dates are ISO strings (yyyy-mm-dd).
  */
 
-export interface BankHoliday {
+interface BankHoliday {
   date: string;
   name: string;
 }

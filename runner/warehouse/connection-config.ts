@@ -16,7 +16,7 @@ export type WarehouseTarget =
     }
   | { kind: 'embedded'; dataDir: string; port: number; database: string };
 
-export interface ResolveTargetInput {
+interface ResolveTargetInput {
   spec: WarehouseSpec;
   /** Environment values (the caller's config module passes process.env). */
   env: Readonly<Record<string, string | undefined>>;
@@ -67,7 +67,7 @@ const SSL_PARAMS = ['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'ssl', 'useli
 
 const isSslMode = (value: string): value is SslMode => (SSL_MODES as readonly string[]).includes(value);
 
-export interface PoolConfigInput {
+interface PoolConfigInput {
   url: string;
   /** Overrides the URL's sslmode. */
   sslmode?: SslMode | undefined;

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { quoteIdent } from './pg-types.js';
+import { quoteIdent } from '../engine/sql-quote.js';
 
 const copySql = (table: string, columns: readonly string[]): string =>
   `COPY ${table} (${columns.map(quoteIdent).join(', ')}) FROM STDIN WITH (FORMAT csv)`;

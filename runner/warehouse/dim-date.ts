@@ -1,7 +1,7 @@
 import { englandWalesBankHolidays } from './bank-holidays.js';
 
 /** One row of dim_date, in the column order of the table. */
-export interface DateRow {
+interface DateRow {
   date_key: number;
   date: string;
   year: number;

@@ -5,7 +5,7 @@
  * into the PostgreSQL temp table of the same name. Ties are broken deterministically (byte order).
  */
 
-export interface WantTable {
+interface WantTable {
   name: 'want_country' | 'want_product' | 'want_invoice' | 'want_customer';
   columns: [name: string, pgType: string][];
   duckSql: string;

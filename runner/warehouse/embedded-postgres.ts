@@ -7,7 +7,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { WarehouseError } from './errors.js';
 
-export interface EmbeddedPostgresOptions {
+interface EmbeddedPostgresOptions {
   /** Data directory (created and initialised on first start). */
   dataDir: string;
   port: number;

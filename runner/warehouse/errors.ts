@@ -1,20 +1,12 @@
-/** Machine-readable codes of warehouse failures; the run summary and metrics carry the code, not the message. */
-export type WarehouseErrorCode =
-  | 'WAREHOUSE_CONFIG'
-  | 'WAREHOUSE_CONNECT'
-  | 'WAREHOUSE_EMBEDDED'
-  | 'WAREHOUSE_MIGRATION'
-  | 'WAREHOUSE_INPUT'
-  | 'WAREHOUSE_LOAD';
+import { MedallionError, type ErrorCode, type ErrorOptions } from '../errors.js';
 
-export class WarehouseError extends Error {
-  override readonly name = 'WarehouseError';
-  constructor(
-    readonly code: WarehouseErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+/** Machine-readable codes of warehouse failures; the run summary and metrics carry the code, not the message. */
+export type WarehouseErrorCode = Extract<ErrorCode, `WAREHOUSE_${string}`>;
+
+export class WarehouseError extends MedallionError {
+  declare readonly code: WarehouseErrorCode;
+  constructor(code: WarehouseErrorCode, message: string, options?: ErrorOptions) {
+    super(code, message, options);
   }
 }
 

@@ -3,10 +3,11 @@ import path from 'node:path';
 import { WANT_TABLES } from './dimension-sql.js';
 import { WarehouseError } from './errors.js';
 import { exportMarts, type MartFile } from './load-marts.js';
-import { openParquetSource, type ParquetSource, sqlString } from './parquet-source.js';
+import { openParquetSource, type ParquetSource } from './parquet-source.js';
+import { quoteLiteral } from '../engine/sql-quote.js';
 import { planCountriesSelect, planSilverExport } from './silver-input.js';
 
-export interface ExportedInputs {
+interface ExportedInputs {
   /** Still open: the fact key resolution reads its `stage` view later. The caller closes it. */
   source: ParquetSource;
   silverRows: number;
@@ -62,7 +63,7 @@ export const exportInputs = async (
     let quarantineRows: number | null = null;
     if (await exists(quarantineFile)) {
       const [row] = await source.queryRows(
-        `SELECT count(*) AS n FROM read_parquet(${sqlString(quarantineFile)})`,
+        `SELECT count(*) AS n FROM read_parquet(${quoteLiteral(quarantineFile)})`,
       );
       quarantineRows = Number(row?.n ?? 0);
     }

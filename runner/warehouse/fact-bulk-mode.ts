@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { quoteIdent } from './pg-types.js';
+import { quoteIdent } from '../engine/sql-quote.js';
 
 interface SavedDefinition {
   kind: 'constraint' | 'index';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type pg from 'pg';
 import { copyQueryToFile } from './copy-in.js';
 import type { ParquetSource } from './parquet-source.js';
-import { sqlString } from './parquet-source.js';
+import { quoteLiteral } from '../engine/sql-quote.js';
 
 /** fact_sales columns in COPY order (the last one, run_id, is the loading run). */
 export const FACT_COPY_COLUMNS = [
@@ -58,7 +58,7 @@ const KEY_MAPS: { name: string; sql: string; columns: Record<string, string> }[]
 
 const duckColumns = (columns: Record<string, string>): string =>
   `{${Object.entries(columns)
-    .map(([name, type]) => `${sqlString(name)}: ${sqlString(type)}`)
+    .map(([name, type]) => `${quoteLiteral(name)}: ${quoteLiteral(type)}`)
     .join(', ')}}`;
 
 /** The silver columns the fact rows need, materialised once in DuckDB (by stageFactLines). */
@@ -103,7 +103,7 @@ export const prepareFactRows = async (
   // The dialect is PostgreSQL's CSV, stated rather than sniffed: an empty key map (an empty batch) has nothing to sniff.
   for (const [index, map] of KEY_MAPS.entries()) {
     await source.execute(
-      `CREATE OR REPLACE TEMP TABLE ${map.name} AS SELECT * FROM read_csv(${sqlString(files[index] ?? '')},
+      `CREATE OR REPLACE TEMP TABLE ${map.name} AS SELECT * FROM read_csv(${quoteLiteral(files[index] ?? '')},
          header = false, columns = ${duckColumns(map.columns)}, nullstr = '', auto_detect = false,
          delim = ',', quote = '"', escape = '"')`,
     );
@@ -121,7 +121,7 @@ export const prepareFactRows = async (
        CAST(year(s.business_date) * 10000 + month(s.business_date) * 100 + day(s.business_date) AS INTEGER),
        coalesce(c.customer_key, 0), p.product_key, k.country_key, i.invoice_key, s.line_type, s.quantity,
        s.unit_price, s.line_amount, s.amount_eur, s.amount_usd, s.invoice_ts, s.source_file, s.source_line,
-       s.ingest_run_id, ${sqlString(runId)}
+       s.ingest_run_id, ${quoteLiteral(runId)}
      FROM ${lines(index)} s
        JOIN k_product p ON p.stock_code = s.stock_code
        JOIN k_country k ON k.country_name = s.country

@@ -2,8 +2,9 @@ import path from 'node:path';
 import type pg from 'pg';
 import { copyCsvFile } from './copy-in.js';
 import type { ParquetColumn, ParquetSource } from './parquet-source.js';
-import { sqlString } from './parquet-source.js';
-import { duckTypeToPg, quoteIdent } from './pg-types.js';
+import { quoteLiteral } from '../engine/sql-quote.js';
+import { duckTypeToPg } from './pg-types.js';
+import { quoteIdent } from '../engine/sql-quote.js';
 
 export interface MartFile {
   name: string;
@@ -38,7 +39,7 @@ export const exportMarts = async (
     const columns: ParquetColumn[] = await source.columns(file);
     const table = martTableName(file);
     const csvFile = path.join(workDir, `${table}.csv`);
-    await source.exportCsv(`SELECT * FROM read_parquet(${sqlString(file)})`, csvFile);
+    await source.exportCsv(`SELECT * FROM read_parquet(${quoteLiteral(file)})`, csvFile);
     marts.push({
       name: path.basename(file),
       table,
@@ -94,7 +95,9 @@ export const loadMarts = async (
     } else {
       await client.query(`DROP TABLE IF EXISTS ${table}`);
       await client.query(`CREATE TABLE ${table} (${columnSql})`);
-      await client.query(`COMMENT ON TABLE ${table} IS ${sqlString(`Gold mart loaded from ${mart.name}.`)}`);
+      await client.query(
+        `COMMENT ON TABLE ${table} IS ${quoteLiteral(`Gold mart loaded from ${mart.name}.`)}`,
+      );
     }
     if (changed) await client.query(`INSERT INTO ${table} SELECT * FROM pg_temp.${stage}`);
     results.push({ table: mart.table, rows, changed });

@@ -12,7 +12,7 @@ import { prepareFactRows, stageFactLines } from './fact-keys.js';
 import { withFactConstraintsDeferred } from './fact-bulk-mode.js';
 import { loadMarts, type MartResult } from './load-marts.js';
 import { mergeFacts } from './merge-facts.js';
-import { quoteIdent } from './pg-types.js';
+import { quoteIdent } from '../engine/sql-quote.js';
 import {
   ANALYZE_SQL,
   CREATE_STAGE_DATE_SQL,

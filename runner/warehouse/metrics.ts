@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-export interface WarehouseMetrics {
+interface WarehouseMetrics {
   loads: Counter<'status' | 'code'>;
   duration: Histogram<'status'>;
   factRows: Counter<'change'>;

@@ -1,4 +1,5 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { quoteLiteral } from '../engine/sql-quote.js';
 import { WarehouseError } from './errors.js';
 
 export interface ParquetColumn {
@@ -19,8 +20,6 @@ export interface ParquetSource {
   execute(sql: string): Promise<void>;
   close(): void;
 }
-
-export const sqlString = (value: string): string => `'${value.replaceAll("'", "''")}'`;
 
 /** Opens an in-memory DuckDB; timestamps with time zone render in UTC with an explicit offset. */
 export const openParquetSource = async (options: { threads?: number } = {}): Promise<ParquetSource> => {
@@ -46,7 +45,7 @@ export const openParquetSource = async (options: { threads?: number } = {}): Pro
     columns: (file) =>
       wrap(`reading the schema of ${file}`, async () => {
         const reader = await connection.runAndReadAll(
-          `DESCRIBE SELECT * FROM read_parquet(${sqlString(file)})`,
+          `DESCRIBE SELECT * FROM read_parquet(${quoteLiteral(file)})`,
         );
         return reader
           .getRowObjectsJS()
@@ -55,7 +54,7 @@ export const openParquetSource = async (options: { threads?: number } = {}): Pro
     exportCsv: (selectSql, outFile) =>
       wrap(`exporting ${outFile}`, async () => {
         await connection.run(
-          `COPY (${selectSql}) TO ${sqlString(outFile)} (FORMAT csv, HEADER false, USE_TMP_FILE false)`,
+          `COPY (${selectSql}) TO ${quoteLiteral(outFile)} (FORMAT csv, HEADER false, USE_TMP_FILE false)`,
         );
       }),
     queryRows: (sql) =>

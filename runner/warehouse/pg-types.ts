@@ -34,5 +34,3 @@ export const duckTypeToPg = (duckType: string): string => {
   if (mapped) return mapped;
   throw new WarehouseError('WAREHOUSE_INPUT', `gold column type ${duckType} has no PostgreSQL mapping`);
 };
-
-export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;

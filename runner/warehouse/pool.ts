@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { SslMode } from '../spec/warehouse-spec.js';
 import { redactUrl, toPoolConfig } from './connection-config.js';
 
-export interface WarehousePoolOptions {
+interface WarehousePoolOptions {
   url: string;
   sslmode?: SslMode | undefined;
   sslRootCert?: string | undefined;

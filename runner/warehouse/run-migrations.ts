@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { quoteIdent } from '../engine/sql-quote.js';
 import { WarehouseError } from './errors.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 
@@ -18,10 +19,8 @@ export interface MigrationResult {
   currentVersion: number;
 }
 
-export const migrationChecksum = (migration: Migration): string =>
+const migrationChecksum = (migration: Migration): string =>
   createHash('sha256').update(migration.sql).digest('hex');
-
-const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
 /**
  * Creates the schema when missing and applies pending migrations in one transaction, serialised across processes

@@ -1,5 +1,5 @@
 import type { ParquetColumn } from './parquet-source.js';
-import { sqlString } from './parquet-source.js';
+import { quoteLiteral } from '../engine/sql-quote.js';
 import { WarehouseError } from './errors.js';
 
 /** Columns of silver sales_lines the warehouse needs, with the staging type they load into. */
@@ -22,7 +22,7 @@ export const REQUIRED_SILVER_COLUMNS = {
 } as const;
 
 /** Enrichment columns: loaded when silver has them, NULL otherwise. */
-export const OPTIONAL_SILVER_COLUMNS = {
+const OPTIONAL_SILVER_COLUMNS = {
   amount_eur: 'numeric(38,6)',
   amount_usd: 'numeric(38,6)',
   category: 'text',
@@ -35,7 +35,7 @@ export const OPTIONAL_SILVER_COLUMNS = {
 export const STAGE_COLUMNS = { ...REQUIRED_SILVER_COLUMNS, ...OPTIONAL_SILVER_COLUMNS };
 export const STAGE_COLUMN_NAMES = Object.keys(STAGE_COLUMNS);
 
-export interface SilverPlan {
+interface SilverPlan {
   /** DuckDB SELECT producing the staging columns in STAGE_COLUMN_NAMES order. */
   selectSql: string;
   /** Optional columns present in this silver version. */
@@ -55,11 +55,11 @@ export const planSilverExport = (file: string, columns: readonly ParquetColumn[]
       ? `"${name}"`
       : `CAST(NULL AS ${name.startsWith('amount_') ? 'DECIMAL(38,6)' : 'VARCHAR'}) AS "${name}"`,
   );
-  return { selectSql: `SELECT ${select.join(', ')} FROM read_parquet(${sqlString(file)})`, present };
+  return { selectSql: `SELECT ${select.join(', ')} FROM read_parquet(${quoteLiteral(file)})`, present };
 };
 
 /** Columns of silver countries.parquet (the enrichment's country resolution) the warehouse reads. */
-export const COUNTRY_FILE_COLUMNS = [
+const COUNTRY_FILE_COLUMNS = [
   'name',
   'kind',
   'iso2',
@@ -80,6 +80,6 @@ export const planCountriesSelect = (file: string | undefined, columns: readonly 
       : `CAST(NULL AS VARCHAR) AS "${name}"`,
   );
   return file && names.has('name')
-    ? `SELECT ${select.join(', ')} FROM read_parquet(${sqlString(file)})`
+    ? `SELECT ${select.join(', ')} FROM read_parquet(${quoteLiteral(file)})`
     : `SELECT ${select.join(', ')} WHERE false`;
 };

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { StatementSpec } from './star-sql.js';
 
-export interface ChangeCounts {
+interface ChangeCounts {
   dimension: number;
   fact_inserted: number;
   fact_updated: number;

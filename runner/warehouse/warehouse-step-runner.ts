@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import type { StepContext, StepResult } from '../run/step-types.js';
+import type { StepContext, StepResult, WarehouseDetails } from '../run/step-types.js';
 import { WarehouseSpecSchema, type WarehouseSpecInput } from '../spec/warehouse-spec.js';
 import { openWarehouseConnection } from './warehouse-connection.js';
 import { runWarehouseStep } from './warehouse-step.js';
@@ -31,7 +31,7 @@ const tableRef = (target: string | undefined, table: string) => {
  */
 export const createWarehouseStepRunner =
   (options: WarehouseStepRunnerOptions) =>
-  async (ctx: StepContext): Promise<StepResult> => {
+  async (ctx: StepContext): Promise<StepResult<WarehouseDetails>> => {
     const fromSpec = (ctx.spec as { warehouse?: WarehouseSpecInput }).warehouse;
     // An explicit section from the caller (tests, embedding programs) wins over the spec's defaults.
     const spec = WarehouseSpecSchema.parse(options.warehouse ?? fromSpec ?? {});

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { quoteLiteral } from '../../runner/engine/sql-quote.js';
 import { SCHEMA, startApiFixture, type ApiFixture } from './helpers/api-fixture.js';
 import { buildTestApp, token, type TestApp } from './helpers/api-app.js';
 
@@ -45,7 +46,7 @@ const all = async <T>(url: string): Promise<{ items: T[]; pages: number }> => {
 
 const silver = () => f.pipeline.silverFile('sales_lines');
 const gold = (table: string) => f.pipeline.goldFile(table);
-const q = (s: string) => `'${s.replaceAll("'", "''")}'`;
+const q = quoteLiteral;
 
 beforeAll(async () => {
   f = await startApiFixture({ steps: ['bronze', 'silver', 'gold', 'warehouse', 'search'] });

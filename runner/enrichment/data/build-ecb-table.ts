@@ -14,14 +14,14 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '../../..');
 
-export interface EcbTableFile {
+interface EcbTableFile {
   source: string;
   unit: string;
   columns: ['date', 'GBP', 'USD'];
   rows: [string, string, string][];
 }
 
-export function buildEcbTable(csv: string): EcbTableFile {
+function buildEcbTable(csv: string): EcbTableFile {
   const lines = csv.split(/\r?\n/).filter((l) => l.trim() !== '');
   const header = lines[0]?.split(',').map((h) => h.trim()) ?? [];
   const at = (name: string) => {

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { quoteLiteral } from '../../../runner/engine/sql-quote.js';
 
 /**
  * Test-only approximation of the lead's silver and gold steps: reads the real Online Retail CSVs with DuckDB and
@@ -25,7 +26,7 @@ export interface Fixture {
 }
 
 const NON_MERCH = `('POST','DOT','M','C2','D','S','BANK CHARGES','AMAZONFEE','CRUK','B')`;
-const q = (s: string): string => `'${s.replaceAll("'", "''")}'`;
+const q = quoteLiteral;
 
 const silverSql = (glob: string, before: string | undefined, enriched: boolean): string[] => [
   `CREATE TEMP TABLE csv AS SELECT * FROM read_csv(${q(glob)}, header = true, all_varchar = true, filename = true)`,

@@ -1,0 +1,54 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { quoteIdent, quoteLiteral } from './sql-quote.js';
+
+/** Texts that break naive quoting: quote characters, statement ends, comments, escapes, lines, non-ASCII. */
+const HOSTILE = [
+  '',
+  "'",
+  '"',
+  "''",
+  "it's",
+  'say "hi"',
+  "x' OR '1'='1",
+  "'; DROP TABLE t; --",
+  '"; DROP TABLE t; --',
+  "\\'",
+  'back\\slash\\',
+  '/* c */ -- d',
+  'line\nbreak\r\ttab',
+  '$1 $$ dollar $$',
+  'ünïcödé 😀 中文',
+];
+
+describe('quoteIdent / quoteLiteral', () => {
+  let db: DuckDBInstance;
+  beforeAll(async () => {
+    db = await DuckDBInstance.create(':memory:');
+  });
+  afterAll(() => db.closeSync());
+
+  it('doubles the quote character and nothing else', () => {
+    expect(quoteIdent('a"b')).toBe('"a""b"');
+    expect(quoteLiteral("a'b")).toBe("'a''b'");
+    expect(quoteLiteral('a\\b"c')).toBe("'a\\b\"c'");
+    expect(quoteIdent("a'b\\c")).toBe('"a\'b\\c"');
+  });
+
+  it.each(HOSTILE)('DuckDB reads back %j exactly, as a value and as a column name', async (text) => {
+    const conn = await db.connect();
+    try {
+      const name = text === '' ? 'empty' : text;
+      const reader = await conn.runAndReadAll(`SELECT ${quoteLiteral(text)} AS ${quoteIdent(name)}`);
+      expect(reader.columnNames()).toEqual([name]);
+      expect(reader.getRowObjectsJson()).toEqual([{ [name]: text }]);
+    } finally {
+      conn.closeSync();
+    }
+  });
+
+  it('refuses NUL, which PostgreSQL cannot hold and DuckDB would', () => {
+    expect(() => quoteLiteral('a\0b')).toThrow(expect.objectContaining({ code: 'ENGINE' }));
+    expect(() => quoteIdent('a\0b')).toThrow(/NUL/);
+  });
+});
