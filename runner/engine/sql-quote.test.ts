@@ -1,25 +1,9 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HOSTILE_SQL_TEXTS } from './hostile-sql-texts.js';
 import { quoteIdent, quoteLiteral } from './sql-quote.js';
 
-/** Texts that break naive quoting: quote characters, statement ends, comments, escapes, lines, non-ASCII. */
-const HOSTILE = [
-  '',
-  "'",
-  '"',
-  "''",
-  "it's",
-  'say "hi"',
-  "x' OR '1'='1",
-  "'; DROP TABLE t; --",
-  '"; DROP TABLE t; --',
-  "\\'",
-  'back\\slash\\',
-  '/* c */ -- d',
-  'line\nbreak\r\ttab',
-  '$1 $$ dollar $$',
-  'ünïcödé 😀 中文',
-];
+const HOSTILE = HOSTILE_SQL_TEXTS;
 
 describe('quoteIdent / quoteLiteral', () => {
   let db: DuckDBInstance;

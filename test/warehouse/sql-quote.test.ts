@@ -1,22 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HOSTILE_SQL_TEXTS } from '../../runner/engine/hostile-sql-texts.js';
 import { quoteIdent, quoteLiteral } from '../../runner/engine/sql-quote.js';
 import { startTestPostgres, type TestPostgres } from './helpers/test-postgres.js';
 
-// The texts of runner/engine/sql-quote.test.ts that break naive quoting (that file holds tests, so not imported).
-const HOSTILE = [
-  '',
-  "'",
-  '"',
-  "x' OR '1'='1",
-  "'; DROP TABLE t; --",
-  '"; DROP TABLE t; --',
-  "\\'",
-  'back\\slash\\',
-  '/* c */ -- d',
-  'line\nbreak\r\ttab',
-  '$1 $$ dollar $$',
-  'ünïcödé 😀 中文',
-];
+const HOSTILE = HOSTILE_SQL_TEXTS;
 
 /** The quoting the lake steps use on DuckDB means the same on PostgreSQL (warehouse, search, API). */
 describe('quoteIdent / quoteLiteral on PostgreSQL', () => {
