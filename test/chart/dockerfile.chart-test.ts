@@ -8,7 +8,7 @@ import { main } from '../../cli/main.js';
 import { CHART_DIR, ROOT, one, render, sampleStepJob } from './chart.js';
 
 /**
- * There is no container engine here, so the image is checked without building it: the Dockerfile's stages, user and
+ * The image is also checked without building it (test/image/ builds and runs it): the Dockerfile's stages, user and
  * entrypoint, .dockerignore, that every command the chart and the operator's Jobs start exists in the CLI, and that a
  * step run as the image's unprivileged user, in a directory it cannot write, writes only to the lake and $TMPDIR (as
  * with a read-only root filesystem).
