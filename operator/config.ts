@@ -39,7 +39,8 @@ Options:
 Step Jobs of Pipelines with s3:// URIs (the spec's own settings win):
   MEDALLION_STEP_S3_ENDPOINT            S3 endpoint, passed as AWS_ENDPOINT_URL_S3
   MEDALLION_STEP_S3_REGION              region, passed as AWS_REGION
-  MEDALLION_STEP_S3_CREDENTIALS_SECRET  Secret with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (none: IRSA, workload identity)
+  MEDALLION_STEP_S3_CREDENTIALS_SECRET  Secret with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
+                                        (unset: no keys, for IRSA or workload identity)
 
 Environment: MEDALLION_LOG_LEVEL (${LOG_LEVELS.join(', ')}; default info).
 `;
