@@ -22,6 +22,19 @@ describe('parseOperatorConfig', () => {
     });
   });
 
+  it('reads the step Jobs’ S3 defaults (empty means unset) and names a bad endpoint’s variable', () => {
+    const c = parseOperatorConfig([], {
+      MEDALLION_STEP_S3_ENDPOINT: 'http://seaweedfs:8333',
+      MEDALLION_STEP_S3_REGION: '',
+      MEDALLION_STEP_S3_CREDENTIALS_SECRET: 'lake-creds',
+    });
+    expect(c.stepS3).toEqual({ endpoint: 'http://seaweedfs:8333', credentialsSecret: 'lake-creds' });
+    expect(parseOperatorConfig([], {}).stepS3).toEqual({});
+    expect(() => parseOperatorConfig([], { MEDALLION_STEP_S3_ENDPOINT: 'seaweedfs:8333' })).toThrow(
+      /MEDALLION_STEP_S3_ENDPOINT: must be an http/,
+    );
+  });
+
   it('knows it runs in a pod from KUBERNETES_SERVICE_HOST', () => {
     expect(parseOperatorConfig([], { KUBERNETES_SERVICE_HOST: '10.0.0.1' })).toMatchObject({
       inCluster: true,

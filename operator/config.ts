@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { UsageError } from '../runner/errors.js';
 import { LOG_LEVELS } from '../runner/logger.js';
+import type { StepS3Defaults } from './run/step-job.js';
 
 /** The operator's settings, from flags first and MEDALLION_* environment variables second (the Helm chart sets env). */
 export interface OperatorConfig {
@@ -12,6 +13,8 @@ export interface OperatorConfig {
   /** Watch only this namespace; all namespaces when unset. */
   namespace?: string;
   stepImage: string;
+  /** Endpoint, region and credentials Secret given to step Jobs of s3:// Pipelines that name none. */
+  stepS3: StepS3Defaults;
   leaseNamespace: string;
   leaseName: string;
   identity: string;
@@ -32,6 +35,12 @@ Options:
   --lease-namespace NS    namespace of the leader-election Lease (MEDALLION_LEASE_NAMESPACE, default: default)
   --port N                port of /metrics, /healthz and /readyz (MEDALLION_OPERATOR_PORT, default 8080)
   --concurrency N         reconciles at once per controller (default 4)
+
+Step Jobs of Pipelines with s3:// URIs (the spec's own settings win):
+  MEDALLION_STEP_S3_ENDPOINT            S3 endpoint, passed as AWS_ENDPOINT_URL_S3
+  MEDALLION_STEP_S3_REGION              region, passed as AWS_REGION
+  MEDALLION_STEP_S3_CREDENTIALS_SECRET  Secret with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
+                                        (unset: no keys, for IRSA or workload identity)
 
 Environment: MEDALLION_LOG_LEVEL (${LOG_LEVELS.join(', ')}; default info).
 `;
@@ -54,6 +63,13 @@ const ConfigSchema = z.object({
   concurrency: integer(1, 1000).default(4),
   logLevel: z.enum(LOG_LEVELS).default('info'),
   identity: nonEmpty.optional(),
+  s3Endpoint: z
+    .string()
+    .trim()
+    .regex(/^https?:\/\/[^/]+/, 'must be an http:// or https:// URL')
+    .optional(),
+  s3Region: nonEmpty.optional(),
+  s3CredentialsSecret: nonEmpty.optional(),
 });
 
 const SOURCES: Record<string, string> = {
@@ -65,6 +81,9 @@ const SOURCES: Record<string, string> = {
   concurrency: '--concurrency',
   logLevel: 'MEDALLION_LOG_LEVEL',
   identity: 'POD_NAME',
+  s3Endpoint: 'MEDALLION_STEP_S3_ENDPOINT',
+  s3Region: 'MEDALLION_STEP_S3_REGION',
+  s3CredentialsSecret: 'MEDALLION_STEP_S3_CREDENTIALS_SECRET',
 };
 
 /** Parsed and validated once at start-up; a bad flag or variable is a usage error (exit 2), never a default. */
@@ -98,6 +117,9 @@ export function parseOperatorConfig(argv: string[], env: NodeJS.ProcessEnv): Ope
     concurrency: values.concurrency,
     logLevel: fromEnv('MEDALLION_LOG_LEVEL'),
     identity: fromEnv('POD_NAME'),
+    s3Endpoint: fromEnv('MEDALLION_STEP_S3_ENDPOINT'),
+    s3Region: fromEnv('MEDALLION_STEP_S3_REGION'),
+    s3CredentialsSecret: fromEnv('MEDALLION_STEP_S3_CREDENTIALS_SECRET'),
   });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => {
@@ -115,6 +137,11 @@ export function parseOperatorConfig(argv: string[], env: NodeJS.ProcessEnv): Ope
     inCluster: Boolean(env.KUBERNETES_SERVICE_HOST),
     ...(c.namespace ? { namespace: c.namespace } : {}),
     stepImage: c.stepImage,
+    stepS3: Object.freeze({
+      ...(c.s3Endpoint ? { endpoint: c.s3Endpoint } : {}),
+      ...(c.s3Region ? { region: c.s3Region } : {}),
+      ...(c.s3CredentialsSecret ? { credentialsSecret: c.s3CredentialsSecret } : {}),
+    }),
     leaseNamespace: c.leaseNamespace,
     leaseName: 'medallion-operator',
     identity: c.identity ?? `${hostname()}-${process.pid}`,

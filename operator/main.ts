@@ -65,6 +65,7 @@ export async function runOperator(config: OperatorConfig, deps: OperatorDeps = {
         logger,
         metrics,
         defaultImage: config.stepImage,
+        s3Defaults: config.stepS3,
         concurrency: config.concurrency,
         ...(config.namespace ? { namespace: config.namespace } : {}),
       });

@@ -6,6 +6,7 @@ import { recordRunTransition, type OperatorMetrics } from '../metrics.js';
 import { finishedInTransition } from '../run/finished-in-transition.js';
 import type { ObservedJob } from '../run/observed-job.js';
 import { reconcileRun } from '../run/reconcile-run.js';
+import type { StepS3Defaults } from '../run/step-job.js';
 import { INDEX } from './cache-indexes.js';
 import { isTrimmed } from './cache-transforms.js';
 import type { Informer, KubeObject } from './informer.js';
@@ -20,6 +21,7 @@ interface RunHandlerDeps {
   jobs: Informer<KubeObject>;
   pods: Informer<KubeObject>;
   defaultImage: string;
+  s3Defaults?: StepS3Defaults;
   logger: Logger;
   now: () => Date;
   metrics?: OperatorMetrics;
@@ -90,7 +92,11 @@ export function createRunHandler(deps: RunHandlerDeps) {
       });
 
     const now = deps.now();
-    let result = reconcileRun({ run, pipeline, defaultImage: deps.defaultImage }, observed, now);
+    let result = reconcileRun(
+      { run, pipeline, defaultImage: deps.defaultImage, s3Defaults: deps.s3Defaults ?? {} },
+      observed,
+      now,
+    );
     if (isTrimmed(run) && !sameJson(run.status ?? {}, result.status)) {
       // The cache holds a finished run's status in brief: decide and write from the whole object.
       const whole = await deps.client.get<PipelineRunObject & KubeObject>(
@@ -99,7 +105,11 @@ export function createRunHandler(deps: RunHandlerDeps) {
       );
       if (!whole) return {};
       run = whole;
-      result = reconcileRun({ run, pipeline, defaultImage: deps.defaultImage }, observed, now);
+      result = reconcileRun(
+        { run, pipeline, defaultImage: deps.defaultImage, s3Defaults: deps.s3Defaults ?? {} },
+        observed,
+        now,
+      );
     }
     for (const a of result.actions) {
       if (a.type === 'createConfigMap') {

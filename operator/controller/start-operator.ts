@@ -10,6 +10,7 @@ import { createPipelineHandler } from './pipeline-handler.js';
 import { createRunHandler } from './run-handler.js';
 import { createScheduleHandler } from './schedule-handler.js';
 import { createWorkQueue, type WorkQueue } from './work-queue.js';
+import type { StepS3Defaults } from '../run/step-job.js';
 
 /**
  * Wires informers, work queues and handlers for PipelineRuns and PipelineSchedules. Every watch event is turned into
@@ -20,6 +21,8 @@ interface OperatorOptions {
   client: KubeClient;
   logger: Logger;
   defaultImage: string;
+  /** Endpoint, region and credentials Secret for s3:// Pipelines that name none. */
+  s3Defaults?: StepS3Defaults;
   /** Watch one namespace; all namespaces when unset. */
   namespace?: string;
   /** Global cap on concurrent reconciles per controller. */
@@ -142,6 +145,7 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
         jobs,
         pods,
         defaultImage: opts.defaultImage,
+        ...(opts.s3Defaults ? { s3Defaults: opts.s3Defaults } : {}),
         logger,
         now,
         ...(opts.metrics ? { metrics: opts.metrics } : {}),

@@ -4,7 +4,13 @@ import type { EventAction, PipelineObject, PipelineRunObject } from '../core/res
 import type { PipelineRunStatus, RunPhase, StepStatus } from '../spec/pipeline-run.js';
 import { applyFailedReport, applyReport } from './apply-report.js';
 import { isActive, jobAttempt, jobOutcome, type ObservedJob } from './observed-job.js';
-import { buildSpecConfigMap, buildStepJob, type ConfigMapManifest, type JobManifest } from './step-job.js';
+import {
+  buildSpecConfigMap,
+  buildStepJob,
+  type ConfigMapManifest,
+  type JobManifest,
+  type StepS3Defaults,
+} from './step-job.js';
 import { parseTerminationMessage } from './termination-message.js';
 
 /**
@@ -26,6 +32,8 @@ interface RunDesired {
   pipeline?: PipelineObject;
   /** Step image when the Pipeline does not name one (the operator's --step-image). */
   defaultImage: string;
+  /** Endpoint, region and credentials Secret for s3:// Pipelines that name none (the operator's settings). */
+  s3Defaults?: StepS3Defaults;
 }
 
 export interface RunResult {
@@ -135,7 +143,7 @@ export function reconcileRun(desired: RunDesired, observedJobs: ObservedJob[], n
     if (attempt === 1 && steps.every((s) => s.attempts === 0)) {
       actions.push({ type: 'createConfigMap', configMap: buildSpecConfigMap(run, pipeline) });
     }
-    const job = buildStepJob(run, pipeline, step.name, attempt, desired.defaultImage);
+    const job = buildStepJob(run, pipeline, step.name, attempt, desired.defaultImage, desired.s3Defaults);
     actions.push({ type: 'createJob', job });
     Object.assign(step, { phase: 'Running', attempts: attempt, jobName: job.metadata.name });
     step.startTime ??= nowIso;

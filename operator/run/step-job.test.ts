@@ -117,3 +117,99 @@ describe('buildStepJob: security', () => {
     expect(pod.volumes).toContainEqual({ name: 'lake', persistentVolumeClaim: { claimName: 'lake' } });
   });
 });
+
+interface PodSpec {
+  containers: { args: string[]; env: EnvVar[]; volumeMounts: { name: string }[] }[];
+  volumes: { name: string }[];
+}
+const podOf = (pipeline: PipelineObject, step = 'bronze', defaults = {}): PodSpec =>
+  (buildStepJob(run, pipeline, step, 1, 'img', defaults).spec as { template: { spec: PodSpec } }).template
+    .spec;
+const s3Lake = (s3: Record<string, unknown> = {}, job: Record<string, unknown> = {}) =>
+  pipelineWith({ lake: { uri: 's3://retail-lake/medallion', s3 }, job });
+const awsEnv = (pod: PodSpec) => pod.containers[0]!.env.filter((e) => e.name.startsWith('AWS_'));
+
+describe('buildStepJob: lake on object storage', () => {
+  it('mounts no lake volume (not even a claim the Pipeline names) and leaves the lake URI to the spec', () => {
+    for (const p of [s3Lake(), s3Lake({}, { lakeVolume: { claimName: 'lake' } })]) {
+      for (const step of STEP_NAMES) {
+        const pod = podOf(p, step);
+        expect(pod.volumes.map((v) => v.name)).toEqual(['spec', 'tmp']);
+        expect(pod.containers[0]!.volumeMounts.map((m) => m.name)).toEqual(['spec', 'tmp']);
+        // --lake would send the runner to a local directory instead of the bucket.
+        expect(pod.containers[0]!.args).not.toContain('--lake');
+      }
+    }
+    // A local lake keeps its volume and --lake.
+    const local = podOf(pipelineWith({ job: { lakeVolume: { claimName: 'lake' } } }));
+    expect(local.volumes.map((v) => v.name)).toEqual(['spec', 'lake', 'tmp']);
+    expect(local.containers[0]!.args).toContain('--lake');
+  });
+
+  it('maps the spec’s credentials Secret to the AWS key variables by reference, in every step', () => {
+    const p = s3Lake({ credentialsSecret: { name: 'lake-creds' } });
+    for (const step of STEP_NAMES) {
+      expect(awsEnv(podOf(p, step))).toEqual([
+        { name: 'AWS_ACCESS_KEY_ID', valueFrom: fromSecret('lake-creds', 'AWS_ACCESS_KEY_ID') },
+        { name: 'AWS_SECRET_ACCESS_KEY', valueFrom: fromSecret('lake-creds', 'AWS_SECRET_ACCESS_KEY') },
+        {
+          name: 'AWS_SESSION_TOKEN',
+          valueFrom: { secretKeyRef: { name: 'lake-creds', key: 'AWS_SESSION_TOKEN', optional: true } },
+        },
+      ]);
+    }
+  });
+
+  it('falls back to the operator’s endpoint, region and Secret; the spec’s Secret wins over the default', () => {
+    const defaults = {
+      endpoint: 'http://seaweedfs:8333',
+      region: 'eu-west-1',
+      credentialsSecret: 'default-creds',
+    };
+    const env = awsEnv(podOf(s3Lake(), 'silver', defaults));
+    expect(env.slice(0, 2)).toEqual([
+      { name: 'AWS_ENDPOINT_URL_S3', value: 'http://seaweedfs:8333' },
+      { name: 'AWS_REGION', value: 'eu-west-1' },
+    ]);
+    expect(env.find((e) => e.name === 'AWS_ACCESS_KEY_ID')?.valueFrom).toEqual(
+      fromSecret('default-creds', 'AWS_ACCESS_KEY_ID'),
+    );
+    const own = awsEnv(podOf(s3Lake({ credentialsSecret: { name: 'mine' } }), 'silver', defaults));
+    expect(new Set(own.filter((e) => e.valueFrom).map((e) => e.valueFrom?.secretKeyRef?.name))).toEqual(
+      new Set(['mine']),
+    );
+  });
+
+  it('sets no credentials without a Secret (IRSA / workload identity), and nothing at all for local URIs', () => {
+    expect(awsEnv(podOf(s3Lake()))).toEqual([]);
+    expect(awsEnv(podOf(s3Lake(), 'bronze', { region: 'us-east-2' }))).toEqual([
+      { name: 'AWS_REGION', value: 'us-east-2' },
+    ]);
+    const defaults = { endpoint: 'http://s3:8333', credentialsSecret: 'default-creds' };
+    expect(awsEnv(podOf(pipelineWith({}), 'bronze', defaults))).toEqual([]);
+  });
+
+  it('gives credentials to a local lake whose source is in a bucket (spec or run parameter)', () => {
+    const p = pipelineWith({
+      source: { uri: 's3://raw/retail/', s3: { credentialsSecret: { name: 'raw-creds' } } },
+      job: { lakeVolume: { claimName: 'lake' } },
+    });
+    const pod = podOf(p);
+    expect(pod.volumes.map((v) => v.name)).toEqual(['spec', 'lake', 'tmp']);
+    expect(awsEnv(pod).map((e) => e.valueFrom?.secretKeyRef?.name)).toEqual([
+      'raw-creds',
+      'raw-creds',
+      'raw-creds',
+    ]);
+    const byParameter = {
+      ...run,
+      spec: PipelineRunSpecSchema.parse({
+        pipelineRef: { name: 'retail' },
+        parameters: { sourceUri: 's3://raw/2011-12/' },
+      }),
+    };
+    const job = buildStepJob(byParameter, pipelineWith({}), 'bronze', 1, 'img', { credentialsSecret: 'd' });
+    const env = (job.spec as { template: { spec: PodSpec } }).template.spec.containers[0]!.env;
+    expect(env.some((e) => e.name === 'AWS_ACCESS_KEY_ID')).toBe(true);
+  });
+});

@@ -100,6 +100,52 @@ function warehouseUrlEnv(pipeline: PipelineObject) {
   return [{ name: warehouse.urlFromEnv, valueFrom: { secretKeyRef: { name, key } } }];
 }
 
+/**
+ * The operator's defaults for object-store pipelines (the chart's `stepJobs.s3` values), used where the Pipeline's
+ * spec says nothing. The spec's own endpoint and region reach the runner through the spec ConfigMap and win there.
+ */
+export interface StepS3Defaults {
+  endpoint?: string;
+  region?: string;
+  /** A Secret with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY for Pipelines that name none. */
+  credentialsSecret?: string;
+}
+
+// Not runner/storage's isS3Uri: that module loads the AWS SDK, which the operator never needs.
+const isS3 = (uri: string | undefined) => uri?.startsWith('s3://') ?? false;
+
+/** The lake is a bucket: step Pods share nothing but it, so they get no lake volume. */
+export const lakeOnObjectStore = (pipeline: PipelineObject) =>
+  isS3((pipeline.spec.lake as typeof pipeline.spec.lake | undefined)?.uri);
+
+/**
+ * The standard AWS variables for a Pipeline that reads or writes s3:// URIs. Credentials come from the Secret the
+ * spec names (the lake's, else the source's), else the operator's default Secret; with neither, nothing is set and
+ * the SDK's chain applies — on EKS the web-identity variables that IRSA injects into Pods of an annotated
+ * ServiceAccount (GKE/AKS workload identity likewise). Secret values never enter the Job object, only references.
+ */
+function objectStoreEnv(run: PipelineRunObject, pipeline: PipelineObject, defaults: StepS3Defaults) {
+  const sourceUri = run.spec.parameters.sourceUri ?? pipeline.spec.source.uri;
+  if (!lakeOnObjectStore(pipeline) && !isS3(sourceUri)) return [];
+  const env: { name: string; value?: string; valueFrom?: object }[] = [];
+  if (defaults.endpoint) env.push({ name: 'AWS_ENDPOINT_URL_S3', value: defaults.endpoint });
+  if (defaults.region) env.push({ name: 'AWS_REGION', value: defaults.region });
+  const secret =
+    pipeline.spec.lake.s3.credentialsSecret?.name ??
+    pipeline.spec.source.s3.credentialsSecret?.name ??
+    defaults.credentialsSecret;
+  if (secret) {
+    for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'])
+      env.push({ name: key, valueFrom: { secretKeyRef: { name: secret, key } } });
+    // Temporary credentials only: a Secret with long-lived keys has no token, and the Pod must still start.
+    env.push({
+      name: 'AWS_SESSION_TOKEN',
+      valueFrom: { secretKeyRef: { name: secret, key: 'AWS_SESSION_TOKEN', optional: true } },
+    });
+  }
+  return env;
+}
+
 /** One entry per name, the last one winning (the spec's secretRefs over `job.env` entries of the same name). */
 const lastByName = <T extends { name: string }>(entries: T[]): T[] =>
   entries.filter((e, i) => !entries.slice(i + 1).some((later) => later.name === e.name));
@@ -110,6 +156,7 @@ export function buildStepJob(
   step: string,
   attempt: number,
   defaultImage: string,
+  s3Defaults: StepS3Defaults = {},
 ): JobManifest {
   const job = pipeline.spec.job;
   const labels = {
@@ -118,8 +165,12 @@ export function buildStepJob(
     [LABELS.step]: step,
     [LABELS.attempt]: String(attempt),
   };
+  const objectStoreLake = lakeOnObjectStore(pipeline);
   const lakeMount = job.lakeVolume?.mountPath ?? DEFAULT_LAKE_MOUNT;
-  const args = ['run', '-f', `${SPEC_MOUNT}/${SPEC_FILE}`, '--steps', step, '--lake', lakeMount, '--quiet'];
+  // With an s3:// lake the runner takes the spec's lake URI; --lake would point it at a local directory instead.
+  const args = ['run', '-f', `${SPEC_MOUNT}/${SPEC_FILE}`, '--steps', step];
+  if (!objectStoreLake) args.push('--lake', lakeMount);
+  args.push('--quiet');
   args.push('--termination-log', '/dev/termination-log');
   if (run.spec.parameters.sourceUri) args.push('--source-uri', run.spec.parameters.sourceUri);
 
@@ -133,6 +184,7 @@ export function buildStepJob(
           ? { name: e.name, valueFrom: { secretKeyRef: e.secretKeyRef } }
           : { name: e.name, valueFrom: { configMapKeyRef: e.configMapKeyRef } },
     ),
+    ...objectStoreEnv(run, pipeline, s3Defaults),
     ...warehouseUrlEnv(pipeline),
     ...searchKeyEnv(pipeline, step),
   ]);
@@ -140,9 +192,22 @@ export function buildStepJob(
     ...(e.prefix ? { prefix: e.prefix } : {}),
     ...(e.secretRef ? { secretRef: { name: e.secretRef } } : { configMapRef: { name: e.configMapRef } }),
   }));
-  const lakeVolume = job.lakeVolume
-    ? { name: 'lake', persistentVolumeClaim: { claimName: job.lakeVolume.claimName } }
-    : { name: 'lake', emptyDir: {} };
+  const lakeVolumes = objectStoreLake
+    ? []
+    : [
+        job.lakeVolume
+          ? { name: 'lake', persistentVolumeClaim: { claimName: job.lakeVolume.claimName } }
+          : { name: 'lake', emptyDir: {} },
+      ];
+  const lakeMounts = objectStoreLake
+    ? []
+    : [
+        {
+          name: 'lake',
+          mountPath: lakeMount,
+          ...(job.lakeVolume?.subPath ? { subPath: job.lakeVolume.subPath } : {}),
+        },
+      ];
 
   return {
     apiVersion: 'batch/v1',
@@ -182,18 +247,15 @@ export function buildStepJob(
               },
               volumeMounts: [
                 { name: 'spec', mountPath: SPEC_MOUNT, readOnly: true },
-                {
-                  name: 'lake',
-                  mountPath: lakeMount,
-                  ...(job.lakeVolume?.subPath ? { subPath: job.lakeVolume.subPath } : {}),
-                },
+                ...lakeMounts,
+                // With an s3:// lake this is also the runner's local scratch (staging before upload).
                 { name: 'tmp', mountPath: '/tmp' },
               ],
             },
           ],
           volumes: [
             { name: 'spec', configMap: { name: specConfigMapName(run.metadata.name) } },
-            lakeVolume,
+            ...lakeVolumes,
             { name: 'tmp', emptyDir: {} },
           ],
         },

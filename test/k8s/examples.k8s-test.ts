@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
+import type { PipelineObject, PipelineRunObject } from '../../operator/core/resources.js';
+import { buildStepJob } from '../../operator/run/step-job.js';
+import { PipelineRunSpecSchema } from '../../operator/spec/pipeline-run.js';
 import { installCrds } from './install-crds.js';
 import { kubeRest } from './kube-rest.js';
 
@@ -81,6 +84,43 @@ describe('examples/kubernetes', () => {
     const unknownField = dryRun([{ ...schedule!, spec: { ...schedule!.spec, surprise: true } }], NS);
     expect(unknownField.ok).toBe(false);
     expect(unknownField.err).toMatch(/\.spec\.surprise: field not declared in schema/);
+  });
+});
+
+describe('examples/s3/kubernetes', () => {
+  it('Secret, Pipeline and run pass a server-side dry run; the stored Pipeline gives step Jobs no volume', async () => {
+    const objs = ['credentials-secret.yaml', 'pipeline.yaml', 'run.yaml'].flatMap((f) =>
+      file(`examples/s3/kubernetes/${f}`),
+    );
+    expect(objs.map((o) => o.kind)).toEqual(['Secret', 'Pipeline', 'PipelineRun']);
+    const r = dryRun(objs, NS);
+    expect(r.ok, r.err).toBe(true);
+    expect(r.out.match(/serverside-applied \(server dry run\)/g)).toHaveLength(3);
+
+    // The Pipeline as the apiserver stores it (CRD defaults applied), turned into a step Job by the operator's code.
+    const pipeline = objs[1]!;
+    const created = await api.call(
+      'POST',
+      `/apis/medallion.dev/v1alpha1/namespaces/${NS}/pipelines`,
+      pipeline,
+    );
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const stored = created.body as unknown as PipelineObject;
+    const run = {
+      ...(objs[2] as unknown as PipelineRunObject),
+      metadata: { name: 'online-retail-s3-manual', namespace: NS, uid: 'u' },
+      spec: PipelineRunSpecSchema.parse(objs[2]!.spec),
+    };
+    const pod = (buildStepJob(run, stored, 'bronze', 1, 'img').spec as { template: { spec: Obj['spec'] } })
+      .template.spec as {
+      volumes: { name: string }[];
+      containers: { env: { name: string; valueFrom?: unknown }[] }[];
+    };
+    expect(pod.volumes.map((v) => v.name)).toEqual(['spec', 'tmp']);
+    const secretName = (objs[0] as Obj).metadata.name;
+    expect(pod.containers[0]!.env.find((e) => e.name === 'AWS_SECRET_ACCESS_KEY')?.valueFrom).toEqual({
+      secretKeyRef: { name: secretName, key: 'AWS_SECRET_ACCESS_KEY' },
+    });
   });
 });
 

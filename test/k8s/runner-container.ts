@@ -12,7 +12,8 @@ import type { KubeRest } from './kube-rest.js';
  * PersistentVolumeClaim maps to one directory per claim (shared by every pod, like a real volume), an emptyDir to a
  * fresh directory per pod. Container paths in the args are rewritten to those directories, and the termination
  * message is read back from the host file behind `terminationMessagePath`, with kubelet's limits and its
- * FallbackToLogsOnError behaviour.
+ * FallbackToLogsOnError behaviour. Env entries from a Secret key are read from the apiserver's Secret, as kubelet
+ * does: a missing Secret or key fails the container unless the reference is optional.
  */
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -75,6 +76,21 @@ function toHost(mounts: Mount[], path: string): string {
   return m ? join(m.hostPath, path.slice(m.containerPath.length)) : path;
 }
 
+interface SecretKeyRef {
+  name: string;
+  key: string;
+  optional?: boolean;
+}
+
+async function secretValue(opts: RunnerContainerOptions, job: string, ref: SecretKeyRef) {
+  const secret = await opts.api.call('GET', `/api/v1/namespaces/${opts.namespace}/secrets/${ref.name}`);
+  const data = (secret.status === 200 ? secret.body.data : undefined) as Record<string, string> | undefined;
+  const encoded = data?.[ref.key];
+  if (encoded === undefined && !ref.optional)
+    throw new Error(`${job}: secret ${ref.name} key ${ref.key} not found (HTTP ${secret.status})`);
+  return encoded === undefined ? undefined : Buffer.from(encoded, 'base64').toString('utf8');
+}
+
 function tail(logs: string): string {
   const lines = logs.trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n');
   const bytes = Buffer.from(lines, 'utf8');
@@ -104,8 +120,11 @@ export function runnerContainer(opts: RunnerContainerOptions): Script {
     // The container's /tmp is a volume; on the host, temp files go to its directory.
     if (mounts.some((m) => m.containerPath === '/tmp')) env.TMPDIR = toHost(mounts, '/tmp');
     for (const e of container.env ?? []) {
-      if (e.valueFrom !== undefined) throw new Error(`${job.name}: env ${e.name} from a Secret/ConfigMap`);
-      env[e.name] = e.value ?? '';
+      const from = e.valueFrom as { secretKeyRef?: SecretKeyRef } | undefined;
+      if (from !== undefined && !from.secretKeyRef)
+        throw new Error(`${job.name}: env ${e.name} from a ConfigMap or field`);
+      const value = from?.secretKeyRef ? await secretValue(opts, job.name, from.secretKeyRef) : e.value;
+      if (value !== undefined || !from) env[e.name] = value ?? '';
     }
     const child = spawn(process.execPath, [ENTRYPOINT, ...args], { cwd: podDir, env });
     let logs = '';

@@ -79,6 +79,15 @@ app.kubernetes.io/component: {{ .component }}
 {{- default (printf "%s-step" (include "medallion.fullname" .) | trunc 63 | trimSuffix "-") .Values.steps.serviceAccount.name -}}
 {{- end -}}
 
+{{/* The step ServiceAccount's annotations: the values' own, plus IRSA's role annotation from steps.serviceAccount.awsRoleArn. */}}
+{{- define "medallion.steps.serviceAccountAnnotations" -}}
+{{- $a := deepCopy (default (dict) .Values.steps.serviceAccount.annotations) -}}
+{{- with .Values.steps.serviceAccount.awsRoleArn -}}
+{{- $_ := set $a "eks.amazonaws.com/role-arn" . -}}
+{{- end -}}
+{{- toYaml $a -}}
+{{- end -}}
+
 {{/* namespace scope: the one namespace the operator watches (the release's by default). */}}
 {{- define "medallion.watchNamespace" -}}
 {{- default .Release.Namespace .Values.watchNamespace -}}
