@@ -4,6 +4,7 @@ import type { Command } from './command.js';
 import { dbMigrate, dbStart } from './db-command.js';
 import * as help from './help-text.js';
 import { inspectCommand } from './inspect-command.js';
+import { lakeGcCommand } from './lake-gc-command.js';
 import { operatorCommand } from './operator-command.js';
 import { runCommand } from './run-command.js';
 import { tokenCreate, tokenCreateKey, tokenRevokeKey } from './token-command.js';
@@ -50,6 +51,24 @@ export const COMMANDS: Record<string, Command> = {
       json: { type: 'boolean' },
     },
     run: inspectCommand,
+  },
+  lake: {
+    summary:
+      'maintain the lake: lake gc -f FILE lists (--apply deletes) orphans of lost races and killed runs',
+    help: help.LAKE_HELP,
+    subcommands: {
+      gc: {
+        summary: 'list, or with --apply delete, what no commit references (older than the grace period)',
+        help: help.LAKE_GC_HELP,
+        options: {
+          file,
+          lake: { type: 'string' },
+          apply: { type: 'boolean' },
+          grace: { type: 'string' },
+        },
+        run: lakeGcCommand,
+      },
+    },
   },
   db: {
     summary: 'the warehouse: db migrate -f FILE applies migrations, db start -f FILE serves it for psql',

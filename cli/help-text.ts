@@ -46,6 +46,33 @@ Options:
   -h, --help         show this help
 `;
 
+export const LAKE_HELP = `Usage: medallion lake <subcommand> [options]
+
+Subcommands:
+  gc     list (dry run, the default) or delete with --apply what no commit references
+
+Run medallion lake gc --help for its options.
+`;
+
+export const LAKE_GC_HELP = `Usage: medallion lake gc -f FILE [--lake URI] [--apply] [--grace DURATION]
+
+Finds what no commit references: bronze parts no manifest entry names (runs that lost a commit race or were
+killed), silver/gold versions that are neither CURRENT nor kept in its history, and staging directories left by
+killed runs. Only what is older than the grace period is considered: younger objects may belong to a run still in
+flight. Without --apply nothing is deleted; each orphan is listed with its kind, location, size and age.
+
+Options:
+  -f, --file FILE      pipeline spec (for the lake location, dataset and retainVersions), required
+  --lake URI           lake directory or s3://bucket/prefix instead of spec.lake.uri
+  --apply              delete the orphans (default: dry run, list only)
+  --grace DURATION     minimum age of an orphan, e.g. 30m, 6h, 2d (default 6h; 0 when no run can be in flight)
+  -h, --help           show this help
+
+Exit status: 0 done (also when there is nothing to collect), 1 failed, 2 usage or spec error.
+Environment: AWS_ENDPOINT_URL_S3, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY for an S3 lake;
+MEDALLION_WORK_DIR for the local scratch (staging) of an S3 lake.
+`;
+
 export const INSPECT_HELP = `Usage: medallion inspect -f FILE [options]
 
 Without --table: lists the published versions of silver and gold (the current one marked) and the bronze

@@ -2,24 +2,29 @@ import path from 'node:path';
 import { createSqlEngine } from '../runner/engine/sql-engine.js';
 import { quoteLiteral } from '../runner/engine/sql-quote.js';
 import { UsageError } from '../runner/errors.js';
-import { createLakeStore, type Layer } from '../runner/lake/lake-store.js';
+import type { Layer } from '../runner/lake/lake-store.js';
+import { openLake } from '../runner/lake/open-lake.js';
 import { loadSpec } from '../runner/spec/load-spec.js';
 import { EXIT, noteIgnoredFields, type CliIo } from './cli-io.js';
 import type { CommandContext, OptionValues } from './command.js';
 
 export async function inspectCommand(
   args: OptionValues,
-  deps: Pick<CommandContext, 'io' | 'logger'>,
+  deps: Pick<CommandContext, 'io' | 'config' | 'logger'>,
 ): Promise<number> {
-  const { io, logger } = deps;
+  const { io, config, logger } = deps;
   if (typeof args.file !== 'string')
     throw new UsageError('missing -f FILE', 'Usage: medallion inspect -f pipeline.yaml');
   const loaded = await loadSpec(args.file);
   noteIgnoredFields(io, loaded);
-  const { pipeline, baseDir } = loaded;
-  const root =
-    typeof args.lake === 'string' ? path.resolve(args.lake) : path.resolve(baseDir, pipeline.spec.lake.uri);
-  const lake = createLakeStore({ root, dataset: pipeline.spec.source.dataset });
+  // An S3 lake stages the version it reads into the work dir, as the steps do: DuckDB reads local parquet.
+  const lake = openLake(loaded, {
+    lakeUri: typeof args.lake === 'string' ? args.lake : undefined,
+    objectStore: config.objectStore,
+    workDir: config.workDir,
+    logger,
+  });
+  const root = lake.root;
   const layer = (args.layer ?? 'gold') as Layer;
   if (layer !== 'silver' && layer !== 'gold')
     throw new UsageError(`--layer must be silver or gold, not "${String(layer)}"`);

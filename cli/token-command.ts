@@ -7,12 +7,12 @@ const ROLES = ['viewer', 'operator', 'admin'] as const;
 type Role = (typeof ROLES)[number];
 
 /** 90s, 30m, 12h, 7d or plain seconds. */
-export function parseDuration(text: string): number {
+export function parseDuration(text: string, option = '--ttl'): number {
   const m = /^(\d+)\s*([smhd]?)$/.exec(text.trim());
-  if (!m) throw new UsageError(`--ttl ${text} is not a duration`, 'Use e.g. 30m, 12h or 7d.');
+  if (!m) throw new UsageError(`${option} ${text} is not a duration`, 'Use e.g. 30m, 12h or 7d.');
   const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as '' | 's' | 'm' | 'h' | 'd'];
   const seconds = Number(m[1]) * unit;
-  if (seconds < 1 || seconds > 366 * 86400) throw new UsageError('--ttl must be between 1s and 366d');
+  if (seconds < 1 || seconds > 366 * 86400) throw new UsageError(`${option} must be between 1s and 366d`);
   return seconds;
 }
 

@@ -55,6 +55,9 @@ export async function collectLakeGarbage(
     });
     removers.push(async () => {
       for (const x of objects) await lake.storage.delete(x.key);
+      // A local lake keeps directories: remove the now empty ones, never a file a writer added meanwhile.
+      const dir = lake.storage.localPath(prefix);
+      if (dir) await removeEmptyDirs(dir);
     });
   };
 
@@ -99,4 +102,11 @@ async function du(dir: string): Promise<number> {
     total += e.isDirectory() ? await du(p) : (await fs.stat(p)).size;
   }
   return total;
+}
+
+async function removeEmptyDirs(dir: string): Promise<void> {
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => undefined);
+  if (!entries) return;
+  for (const e of entries) if (e.isDirectory()) await removeEmptyDirs(path.join(dir, e.name));
+  await fs.rmdir(dir).catch(() => undefined);
 }

@@ -1,6 +1,4 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import { runBronzeStep } from '../bronze/bronze-step.js';
@@ -9,8 +7,8 @@ import { isMedallionError, toMedallionError, UsageError } from '../errors.js';
 import type { GoldMeta } from '../gold/gold-step.js';
 import { runGoldStep } from '../gold/gold-step.js';
 import { loadConfig, type ObjectStoreEnv } from '../config.js';
-import { createLakeStore, writeFileAtomic, type LakeStore } from '../lake/lake-store.js';
-import { isS3Uri, openStorage } from '../storage/open-storage.js';
+import { writeFileAtomic, type LakeStore } from '../lake/lake-store.js';
+import { openLake } from '../lake/open-lake.js';
 import { buildRunEvent, createFileLineageEmitter, type LineageEmitter } from '../lineage/openlineage.js';
 import type { Logger } from '../logger.js';
 import type { SilverMeta } from '../silver/silver-step.js';
@@ -81,12 +79,6 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
   }
   const startedAt = now();
   const runId = newRunId(startedAt);
-  const lakeUri = o.lakeDir ?? spec.lake.uri;
-  const lakeRoot = isS3Uri(lakeUri)
-    ? lakeUri
-    : o.lakeDir
-      ? path.resolve(o.lakeDir)
-      : path.resolve(baseDir, lakeUri);
   // A command-line source is relative to the current directory; make it absolute so every other relative path
   // (lake, warehouse data, caches) still resolves against the spec file's directory.
   const sourceUri =
@@ -97,18 +89,7 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
         : path.resolve(o.sourceUri);
   const objectStore = o.objectStore ?? loadConfig().objectStore;
   const logger = o.logger.child({ runId, pipeline: pipeline.metadata.name });
-  const storage = openStorage(lakeRoot, { baseDir, spec: spec.lake.s3, env: objectStore, logger });
-  const lake = createLakeStore({
-    root: lakeRoot,
-    dataset: spec.source.dataset,
-    storage,
-    workDir:
-      o.workDir ??
-      path.join(
-        os.tmpdir(),
-        `medallion-lake-${crypto.createHash('sha256').update(lakeRoot).digest('hex').slice(0, 12)}`,
-      ),
-  });
+  const lake = openLake(o.loaded, { lakeUri: o.lakeDir, objectStore, workDir: o.workDir, logger });
   const lineage = o.lineage ?? createFileLineageEmitter(lake.lineageDir(runId));
   const results: StepOutcome[] = [];
   let error: RunSummary['error'];
