@@ -185,7 +185,11 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
   });
   // Degraded runs committed too; a failed one may have left the lake mid-change for the next run to finish.
   if (summary.status !== 'Failed')
-    summary.lakeGc = await collectAfterRun(lake, { retain: spec.lake.retainVersions, logger });
+    summary.lakeGc = await collectAfterRun(lake, {
+      retain: spec.lake.retainVersions,
+      graceMs: spec.lake.gcGraceHours * 3600_000,
+      logger,
+    });
   const json = JSON.stringify(summary, null, 2) + '\n';
   await lake.syncLineage(runId);
   await lake.writeRunRecord(runId, json);

@@ -63,6 +63,25 @@ describe('lake gc after a run', () => {
     expect(again.lakeGc?.removed).toEqual([]);
   });
 
+  it('spec.lake.gcGraceHours sets the grace period', async () => {
+    const spec = fs.readFileSync(f.specFile, 'utf8');
+    fs.writeFileSync(
+      f.specFile,
+      spec.replace('lake: { uri: ./lake }', 'lake: { uri: ./lake, gcGraceHours: 4 }'),
+    );
+    try {
+      const s = await f.run();
+      expect(s.lakeGc?.graceMs).toBe(4 * HOUR);
+      expect([...s.lakeGc!.removed].sort()).toEqual([
+        'bronze-part bronze/online_retail/parts/zz-young-lost-race/',
+        `staging ${youngStaging()}`,
+      ]);
+      expect(fs.existsSync(youngPart())).toBe(false);
+    } finally {
+      fs.writeFileSync(f.specFile, spec);
+    }
+  });
+
   it('a failing housekeeping is a warning, never a failed run', async () => {
     // A staging entry gc cannot stat: a dangling symlink makes the collector throw.
     fs.symlinkSync(ds('no-such-target'), ds('_staging/zz-dangling'));
