@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { isMedallionError } from '../runner/errors.js';
 import type { ProductSearch } from '../runner/search/product-search-types.js';
+import type { ObjectStoreEnv } from '../runner/config.js';
 import type { ApiKeyStore } from './auth/api-keys.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import type { JwtVerifier } from './auth/jwt.js';
@@ -58,6 +59,8 @@ interface AppDeps {
   readiness?: () => Promise<Record<string, boolean>>;
   /** Where the built console is (default: dist/console beside the API). */
   consoleDir?: string;
+  /** The object store of s3:// lakes (the console's silver report reads quarantine samples from them). */
+  objectStore?: ObjectStoreEnv;
 }
 
 /** PostgreSQL "undefined table": the warehouse exists but nothing was loaded into this schema yet. */
@@ -233,7 +236,13 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   registerAdminRoutes(app, { apiKeys: deps.apiKeys });
   // The web console (api/console): its page and assets, and the reads only it needs.
   registerConsole(app, deps.consoleDir ? { dir: deps.consoleDir } : {});
-  registerConsoleRunRoutes(app, { runs: deps.runs, silver: createSilverReportReader() });
+  registerConsoleRunRoutes(app, {
+    runs: deps.runs,
+    silver: createSilverReportReader({
+      ...(deps.objectStore ? { objectStore: deps.objectStore } : {}),
+      logger: deps.logger,
+    }),
+  });
   registerConsoleKpiRoutes(app, {
     insights: createInsightRepository({ pool: deps.pool, schema: deps.schema, cache }),
   });

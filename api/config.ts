@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ObjectStoreEnv } from '../runner/config.js';
 import { ConfigError } from '../runner/errors.js';
 
 /**
@@ -25,6 +26,10 @@ const EnvSchema = z.object({
   KUBECONFIG: z.string().optional(),
   KUBERNETES_SERVICE_HOST: z.string().optional(),
   MEDALLION_API_NAMESPACE: z.string().optional(),
+  AWS_ENDPOINT_URL_S3: z.string().min(1).optional(),
+  AWS_ENDPOINT_URL: z.string().min(1).optional(),
+  AWS_REGION: z.string().min(1).optional(),
+  AWS_DEFAULT_REGION: z.string().min(1).optional(),
 });
 
 export type Role = 'viewer' | 'operator' | 'admin';
@@ -51,6 +56,8 @@ export interface ApiConfig {
   kube: { kubeconfig: string } | { inCluster: true } | undefined;
   /** Namespace to list runs in (all namespaces when unset). */
   namespace: string | undefined;
+  /** Where an s3:// lake is (AWS_ENDPOINT_URL(_S3), AWS_REGION), to read runs' silver versions from it. */
+  objectStore: ObjectStoreEnv;
   /** The raw environment for the warehouse resolution (DATABASE_URL or the spec's urlFromEnv). */
   env: Readonly<Record<string, string | undefined>>;
 }
@@ -108,6 +115,10 @@ export function loadApiConfig(
         ? ({ inCluster: true } as const)
         : undefined,
     namespace: flags.namespace ?? e.MEDALLION_API_NAMESPACE,
+    objectStore: Object.freeze({
+      endpoint: e.AWS_ENDPOINT_URL_S3 ?? e.AWS_ENDPOINT_URL,
+      region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION,
+    }),
     env,
   });
 }

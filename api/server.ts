@@ -100,6 +100,7 @@ export async function startApiServer(options: {
       apiKeys: createApiKeyStore({ pool: connection.pool, schema: spec.schema }),
       rateLimitPerMinute: config.rateLimitPerMinute,
       cacheTtlMs: config.cacheTtlMs,
+      objectStore: config.objectStore,
       ...(kube
         ? {
             readiness: async () => {

@@ -1,7 +1,13 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
+import type { ObjectStoreEnv } from '../../runner/config.js';
 import { quoteLiteral } from '../../runner/engine/sql-quote.js';
+import type { Logger } from '../../runner/logger.js';
+import { isS3Uri, openStorage } from '../../runner/storage/open-storage.js';
+import type { Storage } from '../../runner/storage/storage.js';
 
 export interface SilverCountsView {
   bronze_rows: number;
@@ -77,29 +83,86 @@ const plain = (v: unknown): string | number | null =>
         ? Number(v)
         : String(v);
 
+/** A silver version found in a lake: its `_meta.json`, and its quarantine file as a local path to read. */
+interface FoundVersion {
+  meta: string;
+  /** A local quarantine.parquet (downloaded from object storage), or undefined when the version has none. */
+  quarantine(): Promise<{ file: string; done(): Promise<void> } | undefined>;
+}
+
+const VERSION_META = /^silver\/([^/]+)\/versions\/([^/]+)\/_meta\.json$/;
+
 /**
- * Reads a run's silver version from a local lake: `_meta.json` (counts by rule and line type) and the first rows of
- * quarantine.parquet per rule. Returns undefined when the lake or the version is not on this machine (a cluster's lake
- * volume, an object store, or a version pruned by retainVersions).
+ * Reads a run's silver version from its lake: `_meta.json` (counts by rule and line type) and the first rows of
+ * quarantine.parquet per rule. A local lake is read in place; an s3:// lake through the runner's storage adapter
+ * (AWS_ENDPOINT_URL_S3 / AWS_REGION and the standard credential chain). Returns undefined when the version is out of
+ * reach (a cluster's lake volume, an unreachable object store, or a version pruned by retainVersions).
  */
-export function createSilverReportReader(options: { samplesPerRule?: number } = {}) {
+export function createSilverReportReader(
+  options: { samplesPerRule?: number; objectStore?: ObjectStoreEnv; logger?: Logger } = {},
+) {
   const perRule = options.samplesPerRule ?? 5;
   let db: Promise<DuckDBInstance> | undefined;
-  const findVersion = (lake: string, runId: string): string | undefined => {
+  const stores = new Map<string, Storage>();
+  const findLocal = (lake: string, runId: string): FoundVersion | undefined => {
     const silver = path.join(lake, 'silver');
     if (!path.isAbsolute(lake) || !fs.existsSync(silver)) return undefined;
     for (const dataset of fs.readdirSync(silver)) {
       const dir = path.join(silver, dataset, 'versions', runId);
-      if (fs.existsSync(path.join(dir, '_meta.json'))) return dir;
+      if (!fs.existsSync(path.join(dir, '_meta.json'))) continue;
+      const file = path.join(dir, 'quarantine.parquet');
+      return {
+        meta: fs.readFileSync(path.join(dir, '_meta.json'), 'utf8'),
+        quarantine: () =>
+          Promise.resolve(fs.existsSync(file) ? { file, done: () => Promise.resolve() } : undefined),
+      };
     }
     return undefined;
+  };
+  const findInStorage = async (uri: string, runId: string): Promise<FoundVersion | undefined> => {
+    let storage = stores.get(uri);
+    if (!storage) {
+      storage = openStorage(uri, {
+        baseDir: '/',
+        env: options.objectStore ?? { endpoint: undefined, region: undefined },
+        ...(options.logger ? { logger: options.logger } : {}),
+      });
+      stores.set(uri, storage);
+    }
+    const s = storage;
+    try {
+      const objects = await s.list('silver/');
+      const metaKey = objects.find((o) => VERSION_META.exec(o.key)?.[2] === runId)?.key;
+      if (!metaKey) return undefined;
+      const opened = await s.open(metaKey);
+      if (!opened) return undefined;
+      const chunks: Buffer[] = [];
+      for await (const chunk of opened.stream) chunks.push(chunk as Buffer);
+      const parquetKey = metaKey.replace(/_meta\.json$/, 'quarantine.parquet');
+      const hasQuarantine = objects.some((o) => o.key === parquetKey);
+      return {
+        meta: Buffer.concat(chunks).toString('utf8'),
+        async quarantine() {
+          if (!hasQuarantine) return undefined;
+          const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'medallion-silver-report-'));
+          const file = path.join(dir, 'quarantine.parquet');
+          await pipeline(await s.createReadStream(parquetKey), fs.createWriteStream(file));
+          return { file, done: () => fs.promises.rm(dir, { recursive: true, force: true }) };
+        },
+      };
+    } catch (e) {
+      options.logger?.warn({ err: e, lake: uri, runId }, 'silver report: the lake is out of reach');
+      return undefined;
+    }
   };
   return {
     async read(lake: string | null, runId: string): Promise<Omit<SilverReport, 'source'> | undefined> {
       if (!lake || runId.includes('/') || runId.includes('..')) return undefined;
-      const dir = findVersion(lake.replace(/^file:\/\//, ''), runId);
-      if (!dir) return undefined;
-      const meta = JSON.parse(fs.readFileSync(path.join(dir, '_meta.json'), 'utf8')) as {
+      const found = isS3Uri(lake)
+        ? await findInStorage(lake, runId)
+        : findLocal(lake.replace(/^file:\/\//, ''), runId);
+      if (!found) return undefined;
+      const meta = JSON.parse(found.meta) as {
         counts?: {
           bronzeRows: number;
           silverRows: number;
@@ -119,8 +182,10 @@ export function createSilverReportReader(options: { samplesPerRule?: number } = 
         quarantine_by_rule: c.quarantineByRule,
         line_types: c.lineTypes,
       };
-      const file = path.join(dir, 'quarantine.parquet');
-      if (c.quarantined === 0 || !fs.existsSync(file)) return { counts, samples: [] };
+      if (c.quarantined === 0) return { counts, samples: [] };
+      const local = await found.quarantine();
+      if (!local) return { counts, samples: [] };
+      const file = local.file;
       db ??= DuckDBInstance.create(':memory:', { threads: '1' });
       const connection = await (await db).connect();
       try {
@@ -139,6 +204,7 @@ export function createSilverReportReader(options: { samplesPerRule?: number } = 
         return { counts, samples: [...byRule.values()] };
       } finally {
         connection.closeSync();
+        await local.done();
       }
     },
     close(): void {

@@ -16,6 +16,7 @@ import { runSilverStep } from '../silver/silver-step.js';
 import { STEP_NAMES, type StepName } from '../spec/pipeline-spec.js';
 import type { LoadedSpec } from '../spec/load-spec.js';
 import type { ProgressReporter } from './progress.js';
+import { collectAfterRun } from './lake-housekeeping.js';
 import { newRunId } from './run-id.js';
 import {
   runStatus,
@@ -182,6 +183,13 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
     lake,
     error,
   });
+  // Degraded runs committed too; a failed one may have left the lake mid-change for the next run to finish.
+  if (summary.status !== 'Failed')
+    summary.lakeGc = await collectAfterRun(lake, {
+      retain: spec.lake.retainVersions,
+      graceMs: spec.lake.gcGraceHours * 3600_000,
+      logger,
+    });
   const json = JSON.stringify(summary, null, 2) + '\n';
   await lake.syncLineage(runId);
   await lake.writeRunRecord(runId, json);

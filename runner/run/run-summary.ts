@@ -38,6 +38,8 @@ export interface RunSummary {
   enrichment?: EnrichmentReport | null;
   lineage: { inputs: DatasetRef[]; outputs: DatasetRef[] };
   lake: string;
+  /** Housekeeping after a successful run: orphans older than the grace period that were deleted. */
+  lakeGc?: { graceMs: number; removed: string[]; deletedBytes: number; warning?: string };
   error?: { code: string; message: string; hint?: string };
 }
 
@@ -158,5 +160,8 @@ export function formatSummaryTable(s: RunSummary): string {
     out.push(`enrichment: ${p('currency', e.currency)}, ${p('country', e.country)}${coverage}`);
   }
   out.push(`lake ${s.lake}`);
+  if (s.lakeGc?.removed.length)
+    out.push(`lake gc: removed ${s.lakeGc.removed.length} orphans (${s.lakeGc.deletedBytes} bytes)`);
+  if (s.lakeGc?.warning) out.push(`lake gc skipped: ${s.lakeGc.warning}`);
   return out.join('\n');
 }

@@ -167,6 +167,14 @@ export const LakeSchema = z
       .describe(
         'How many published versions of each silver/gold layer to keep; older ones are deleted after a publish.',
       ),
+    gcGraceHours: z
+      .number()
+      .min(1)
+      .max(720)
+      .default(6)
+      .describe(
+        'After every run that does not fail, orphans (unreferenced bronze parts and layer versions, staging of killed runs) older than this are deleted; keep it above the longest run, whose uncommitted work is younger.',
+      ),
   })
   .strict()
   .prefault({})

@@ -36,6 +36,16 @@ const QUEUE_SIZE = 4;
 const statusOf = (e: unknown): number | undefined =>
   (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 const nameOf = (e: unknown): string => (e as { name?: string }).name ?? '';
+const attemptsOf = (e: unknown): number =>
+  (e as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
+/** S3's throttling answers (503 SlowDown and kin): the SDK retries them with its longer throttling backoff. */
+const THROTTLING = new Set([
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+]);
 
 /** S3 (or an S3-compatible server): conditional writes make putIfAbsent and putIfMatch atomic on the server. */
 export function createS3Storage(o: S3StorageOptions): Storage {
@@ -72,9 +82,11 @@ export function createS3Storage(o: S3StorageOptions): Storage {
           ? 'The credentials were refused: check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or the credentials Secret, the profile, the IRSA role) and the bucket policy.'
           : name === 'CredentialsProviderError'
             ? 'No credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, or web identity (IRSA).'
-            : status === undefined
-              ? `The object store did not answer: check the endpoint (${o.endpoint ?? 'AWS'}) and the network.`
-              : 'The object store refused the request; it was retried where retrying helps.';
+            : THROTTLING.has(name) || status === 429
+              ? `The object store kept throttling (${name || status}) and the request was retried ${attemptsOf(e) - 1} times with backoff: raise spec.lake.s3.maxAttempts, lower the request rate (fewer concurrent runs on the bucket or prefix), or run again later.`
+              : status === undefined
+                ? `The object store did not answer: check the endpoint (${o.endpoint ?? 'AWS'}) and the network.`
+                : 'The object store refused the request; it was retried where retrying helps.';
     const msg = e instanceof S3ServiceException || status ? `${name} (HTTP ${status})` : (e as Error).message;
     return new StorageError(`cannot ${op} ${where}: ${msg}`, { cause: e, hint });
   };

@@ -45,6 +45,8 @@ export async function buildTestApp(options: {
   /** Product search on Typesense instead of the warehouse's PostgreSQL full-text search. */
   typesense?: { url: string; apiKey: string; timeoutSeconds?: number };
   consoleDir?: string;
+  /** The object store of s3:// lakes (AWS_ENDPOINT_URL_S3 / AWS_REGION in the real API). */
+  objectStore?: { endpoint: string | undefined; region: string | undefined };
 }): Promise<TestApp> {
   const pool = new pg.Pool({ connectionString: options.url, max: 8 });
   const logLines: string[] = [];
@@ -79,6 +81,7 @@ export async function buildTestApp(options: {
     rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
     cacheTtlMs: options.cacheTtlMs ?? 5_000,
     ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}),
+    ...(options.objectStore ? { objectStore: options.objectStore } : {}),
   });
   await app.ready();
   return {

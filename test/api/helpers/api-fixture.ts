@@ -26,10 +26,11 @@ export interface ApiFixture {
  * A real PostgreSQL loaded by the real CLI (`medallion run`, DATABASE_URL set) from the bundled five-day sample:
  * the first run ingests three days; the second adds two more while the FX API is unreachable, so it ends Degraded
  * with the currency breaker open. Both runs are recorded in run_history by the recorder the CLI calls. `env` adds
- * variables to both runs (TYPESENSE_URL and TYPESENSE_API_KEY send the search step to Typesense).
+ * variables to both runs (TYPESENSE_URL and TYPESENSE_API_KEY send the search step to Typesense); `lakeUri` puts the
+ * lake elsewhere (an s3:// lake, with the AWS variables in `env`).
  */
 export async function startApiFixture(
-  options: { steps?: string[]; env?: Record<string, string> } = {},
+  options: { steps?: string[]; env?: Record<string, string>; lakeUri?: string } = {},
 ): Promise<ApiFixture> {
   const pg = await startTestPostgres();
   const providers = await startStandInProviders();
@@ -42,7 +43,8 @@ export async function startApiFixture(
   const cli = async (env: Record<string, string>) => {
     const out: string[] = [];
     const err: string[] = [];
-    const code = await main(['run', '-f', pipeline.specFile, '-q'], {
+    const lake = options.lakeUri ? ['--lake', options.lakeUri] : [];
+    const code = await main(['run', '-f', pipeline.specFile, ...lake, '-q'], {
       out: (t) => out.push(t),
       err: (t) => err.push(t),
       env: { MEDALLION_LOG_LEVEL: 'silent', DATABASE_URL: pg.url, ...options.env, ...env },
