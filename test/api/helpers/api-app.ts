@@ -49,6 +49,11 @@ export async function buildTestApp(options: {
   objectStore?: { endpoint: string | undefined; region: string | undefined };
 }): Promise<TestApp> {
   const pool = new pg.Pool({ connectionString: options.url, max: 8 });
+  // An idle client cut by the server (a test stopping its PostgreSQL while the pool drains) is re-emitted on the pool;
+  // unhandled, it would crash the test process. Queries still see their own errors.
+  pool.on('error', (error) =>
+    logLines.push(JSON.stringify({ level: 50, msg: 'idle client error', err: error.message })),
+  );
   const logLines: string[] = [];
   const logger: Logger = pino(
     {
