@@ -14,7 +14,8 @@ interface Silver {
 
 /**
  * GET /api/v1/runs/{id}/silver through the real API and PostgreSQL, for runs (the real CLI) whose lake is in S3
- * (SeaweedFS): the report comes from the lake, as for a local lake, and reconciles with the silver step.
+ * (SeaweedFS): the report comes from the lake, as for a local lake, and reconciles with the silver step. The warehouse
+ * and search steps of those runs read silver and gold from S3 too: the same facts and product documents as locally.
  */
 describe('console silver report, lake on S3', () => {
   let s3: SeaweedFs;
@@ -30,7 +31,7 @@ describe('console silver report, lake on S3', () => {
     // The SDK's standard chain reads these (runs and API alike), as in a Pod with a credentials Secret.
     process.env.AWS_ACCESS_KEY_ID = s3.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
-    const steps = ['bronze', 'silver', 'gold', 'warehouse'];
+    const steps = ['bronze', 'silver', 'gold', 'warehouse', 'search'];
     onS3 = await startApiFixture({ steps, env: s3.env, lakeUri: 's3://lake/console' });
     local = await startApiFixture({ steps });
     tS3 = await buildTestApp({
@@ -77,5 +78,23 @@ describe('console silver report, lake on S3', () => {
       expect(s.counts).toEqual(fromLocal[i]!.counts);
       expect(s.samples).toEqual(fromLocal[i]!.samples);
     }
+  }, 60_000);
+
+  it('loads the warehouse and the product search from an S3 lake exactly as from a local one', async () => {
+    const get = async (t: TestApp, url: string) =>
+      (await t.app.inject({ url, headers: { authorization: `Bearer ${viewer}` } })).json() as {
+        data: unknown;
+      };
+    for (const url of [
+      '/api/v1/kpis/summary',
+      '/api/v1/products/search?q=lanturn&limit=50',
+      '/api/v1/products/search?q=christmas&limit=100',
+    ]) {
+      const fromS3 = (await get(tS3, url)).data;
+      expect(fromS3, url).toBeTruthy();
+      expect(fromS3, url).toEqual((await get(tLocal, url)).data);
+    }
+    const found = (await get(tS3, '/api/v1/products/search?q=lanturn&limit=50')).data as { hits: unknown[] };
+    expect(found.hits.length).toBeGreaterThan(0);
   }, 60_000);
 });
