@@ -7,7 +7,7 @@ import { downloadPrefix, uploadDir } from './transfer.js';
 
 export type Layer = 'silver' | 'gold';
 
-interface LayerVersion<M = Record<string, unknown>> {
+export interface LayerVersion<M = Record<string, unknown>> {
   version: string;
   /** Local directory of the version's files (in place on a local lake, a downloaded copy from object storage). */
   dir: string;
@@ -106,6 +106,12 @@ export interface LakeStore {
   current<M>(layer: Layer): Promise<LayerVersion<M> | undefined>;
   versions(layer: Layer): Promise<string[]>;
   version<M>(layer: Layer, version: string): Promise<LayerVersion<M> | undefined>;
+  /**
+   * Local paths of one table of a version, for the engine to read: the partition files its meta lists (downloaded
+   * once from object storage), or the version's single `<table>.parquet`. Empty when the table has no rows.
+   * Every reader of a layer's table goes through here (issue "Incremental runs": silver is partitioned).
+   */
+  tableFiles(layer: Layer, version: LayerVersion, table: string): Promise<string[]>;
   /**
    * Stores the staged directory as a new version, then moves CURRENT from `expected` to it by compare-and-swap.
    * When a concurrent run moved CURRENT first, `replace(theirs)` decides: true retries on top of theirs, false
@@ -269,6 +275,11 @@ export function createLakeStore(options: {
       return out;
     },
     head,
+    async tableFiles(_layer, v, table) {
+      // Contract stub: the unpartitioned layout. The partitioned silver replaces this (runner/lake/partitions.ts).
+      const file = path.join(v.dir, `${table}.parquet`);
+      return (await fs.stat(file).catch(() => undefined)) ? [file] : [];
+    },
     async current<M>(layer: Layer) {
       const h = await head<M>(layer);
       return h ? version<M>(layer, h.version) : undefined;

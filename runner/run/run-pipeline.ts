@@ -58,6 +58,8 @@ export interface RunOptions {
   countriesUrl?: string | undefined;
   /** AWS_ENDPOINT_URL(_S3) / AWS_REGION from the config module; read from it when absent. */
   objectStore?: ObjectStoreEnv;
+  /** Rebuild every partition from bronze (`--full-refresh`). */
+  fullRefresh?: boolean;
   /** Local scratch of an object-storage lake (MEDALLION_WORK_DIR); a per-lake temp directory when absent. */
   workDir?: string | undefined;
 }
@@ -124,6 +126,7 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
         countriesUrl: o.countriesUrl,
       },
       objectStore,
+      fullRefresh: o.fullRefresh ?? false,
     };
     for (const step of steps) {
       current = step;

@@ -2,6 +2,7 @@ import type { Registry } from 'prom-client';
 import type { ObjectStoreEnv } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { LakeStore } from '../lake/lake-store.js';
+import type { TouchedPartitions } from '../lake/partitions.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
 import type { GoldKpis } from '../gold/gold-step.js';
 import type { QualityReport, SilverCounts } from '../quality/assess-quality.js';
@@ -53,6 +54,8 @@ export interface SilverDetails {
   version?: string;
   dir?: string;
   enrichment?: SilverEnrichment | null;
+  /** The business-date partitions this run recomputed (runner/lake/partitions.ts). */
+  partitions?: TouchedPartitions;
 }
 
 export interface GoldDetails {
@@ -61,6 +64,7 @@ export interface GoldDetails {
   superseded?: boolean;
   version?: string;
   kpis?: GoldKpis;
+  partitions?: TouchedPartitions;
 }
 
 /** The warehouse and search steps report what they touched; only people and logs read it. */
@@ -71,6 +75,7 @@ export interface WarehouseDetails {
   migrations?: unknown;
   load?: unknown;
   error?: { code: string; message: string; cause?: string } | undefined;
+  partitions?: TouchedPartitions;
 }
 
 export interface SearchDetails {
@@ -113,6 +118,8 @@ export interface StepContext {
   enrichment: EnrichmentContext;
   /** AWS_ENDPOINT_URL(_S3) and AWS_REGION from the config module, for s3:// sources and lakes. */
   objectStore: ObjectStoreEnv;
+  /** `medallion run --full-refresh`: rebuild every partition from bronze instead of only the ones new data touches. */
+  fullRefresh: boolean;
 }
 
 /** What the silver step needs to ask the enrichment providers; the values come from the config module and the CLI. */
