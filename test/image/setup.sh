@@ -29,8 +29,9 @@ CACHE="${MEDALLION_CACHE:-$HOME/.cache/medallion}/image"
 IMAGE="${MEDALLION_IMAGE:-localhost/medallion:test}"
 BASE="localhost/medallion-base/node:20-bookworm-slim"
 
-log() { printf '[setup-image] %s\n' "$*" >&2; }
 started=$(date +%s)
+# Seconds since the start on every line: the CI log shows where the time goes (docs/benchmarks.md).
+log() { printf '[setup-image +%ss] %s\n' "$(($(date +%s) - started))" "$*" >&2; }
 
 need=()
 # containerd and the CNI plugins: the real node of kubelet.image-test.ts.
@@ -48,6 +49,13 @@ if ((${#need[@]})); then
 fi
 
 mkdir -p "$CACHE/storage" "$CACHE/work"
+# One build at a time per cache root: CI starts test/image/prepare.sh in the background and test:image then asks
+# again; the second caller waits here, then finds everything built.
+exec {lock}>"$CACHE/.setup.lock"
+if ! flock -n "$lock"; then
+  log "waiting for another build of the image (a background test/image/prepare.sh?)"
+  flock "$lock"
+fi
 # rlimits for containers and build steps: no higher than this shell's hard limits (root here lacks
 # CAP_SYS_RESOURCE, so runc may not raise them), and nproc no higher than kernel.pid_max (runc's prlimit on the
 # container's first process is refused above it on these machines).
@@ -60,7 +68,11 @@ PID_MAX="$(cat /proc/sys/kernel/pid_max)"
 # - runc, not crun: crun refuses this machine's hybrid cgroup v1/v2 layout;
 # - the rlimits above: podman's defaults (nofile and nproc raised to 1048576) are refused here;
 # - storage of its own, so the tests neither see nor touch other images on the machine.
-cat >"$CACHE/containers.conf" <<EOF
+# The run root holds the storage's locks and mount state: one per graph root, so a second cache root (a cold
+# measurement with MEDALLION_CACHE=/tmp/...) never shares it with the default one.
+RUNROOT=/run/medallion-image-storage
+[[ "$CACHE" = "$HOME/.cache/medallion/image" ]] || RUNROOT+="-$(printf '%s' "$CACHE" | sha256sum | cut -c1-12)"
+cat >"$CACHE/containers.conf.tmp" <<EOF
 [containers]
 default_ulimits = ["nofile=$NOFILE:$NOFILE", "nproc=$NPROC:$NPROC"]
 [engine]
@@ -68,19 +80,21 @@ runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 EOF
-cat >"$CACHE/storage.conf" <<EOF
+mv "$CACHE/containers.conf.tmp" "$CACHE/containers.conf"
+cat >"$CACHE/storage.conf.tmp" <<EOF
 [storage]
 driver = "overlay"
 graphroot = "$CACHE/storage"
-runroot = "/run/medallion-image-storage"
+runroot = "$RUNROOT"
 EOF
+mv "$CACHE/storage.conf.tmp" "$CACHE/storage.conf"
 export CONTAINERS_CONF="$CACHE/containers.conf" CONTAINERS_STORAGE_CONF="$CACHE/storage.conf"
 
 if [[ "${MEDALLION_IMAGE_FRESH:-}" = 1 ]]; then
   log "fresh: removing cached images, layers and the base tarball"
   buildah rm --all >/dev/null 2>&1 || true
   podman rmi --all --force >/dev/null 2>&1 || true
-  rm -f "$CACHE/base-rootfs.tar"
+  rm -f "$CACHE"/base-rootfs*.tar "$CACHE/base.key" "$CACHE/image.key"
 fi
 
 # --- Node.js and npm, from the npm registry (the only place these machines fetch Node.js from) -------------------
@@ -101,14 +115,17 @@ fetch_node() {
 }
 
 # --- The base image: Debian bookworm minbase, slimmed like the Docker Official Images, plus Node.js ------------------
+# Cached keyed by its inputs (the versions and this recipe): base-rootfs-<key>.tar and base.key ("<key> <image id>").
+image_id() { podman image inspect --format '{{.Id}}' "$1" 2>/dev/null || true; }
 make_base() {
-  if podman image exists "$BASE"; then
-    log "cached base: $BASE"
+  if [[ -s "$CACHE/base.key" && "$(cat "$CACHE/base.key")" = "$BASE_KEY $(image_id "$BASE")" ]]; then
+    log "cached base: $BASE ($BASE_KEY)"
     return 0
   fi
   fetch_node
-  local node="$CACHE/node-$NODE_VERSION" tar="$CACHE/base-rootfs.tar"
+  local node="$CACHE/node-$NODE_VERSION" tar="$CACHE/base-rootfs-$BASE_KEY.tar"
   if [[ ! -f "$tar" ]]; then
+    find "$CACHE" -maxdepth 1 -name 'base-rootfs*.tar' -delete # older recipes' tarballs
     log "mmdebstrap bookworm minbase (this machine's apt sources)"
     # The host's apt sources: these machines reach Debian only through their configured mirror.
     local sources=()
@@ -138,8 +155,13 @@ make_base() {
   log "importing the base as $BASE"
   podman import --quiet --change "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
     --change "ENV NODE_VERSION=$NODE_VERSION" --change 'CMD ["node"]' "$tar" "$BASE" >/dev/null
+  echo "$BASE_KEY $(image_id "$BASE")" >"$CACHE/base.key"
 }
 
+BASE_KEY="$({
+  echo "$NODE_VERSION $NODE_SHA256 $NPM_VERSION"
+  declare -f fetch_node make_base
+} | sha256sum | cut -c1-16)"
 make_base
 
 # --- The image, from the Dockerfile as it is ---------------------------------------------------------------------
@@ -147,20 +169,51 @@ make_base
 # the CA and an npmrc naming it is bind-mounted over /usr/local/etc (npm's global config directory, $PREFIX/etc;
 # empty in the base) for the RUN steps only. A mount over an existing directory leaves nothing in any layer, where a
 # new mount point would leave an empty stub behind (the tests check the image for both).
-CA_FILE="${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}"
-mounts=()
-if [[ -s "$CA_FILE" ]]; then
-  rm -rf "$CACHE/build-npmrc"
-  mkdir -p "$CACHE/build-etc"
-  printf 'cafile=/usr/local/etc/build-ca.crt\n' >"$CACHE/build-etc/npmrc"
-  cp "$CA_FILE" "$CACHE/build-etc/build-ca.crt"
-  mounts=(--volume "$CACHE/build-etc:/usr/local/etc:ro")
+#
+# The npm cache: the host's (~/.npm, filled by the host's own `npm ci` of the same lockfile) is mounted as an overlay
+# (`:O`: reads from the host, writes go to a throw-away upper layer) at /usr/local/etc/npm-cache, named by the same
+# npmrc. Both `npm ci` steps then take the tarballs from it (npm checks each against the lockfile's integrity hash)
+# instead of the network, and the deps stage's `npm cache clean --force` empties only the overlay. The mount point
+# is inside the /usr/local/etc mount, so it too leaves nothing in the layers. The Dockerfile is unchanged.
+
+# The build's inputs: everything a COPY from the context names, the Dockerfile, .dockerignore, the base and this
+# script. When they match image.key ("<key> <image id>"), the image is already built: no buildah run at all.
+image_key() {
+  local srcs
+  mapfile -t srcs < <(awk '$1 == "COPY" && $2 !~ /^--/ { for (i = 2; i < NF; i++) print $i }' Dockerfile)
+  {
+    echo "$BASE_KEY $IMAGE"
+    sha256sum Dockerfile .dockerignore test/image/setup.sh
+    find "${srcs[@]}" -type f -print0 | sort -z | xargs -0 sha256sum
+  } | sha256sum | cut -c1-16
+}
+IMAGE_KEY="$(image_key)"
+if [[ -s "$CACHE/image.key" && "$(cat "$CACHE/image.key")" = "$IMAGE_KEY $(image_id "$IMAGE")" ]]; then
+  log "cached image, inputs unchanged ($IMAGE_KEY): $IMAGE"
+  echo "$IMAGE"
+  exit 0
 fi
-log "buildah bud $IMAGE"
+
+CA_FILE="${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}"
+rm -rf "$CACHE/build-npmrc" "$CACHE/build-etc"
+mkdir -p "$CACHE/build-etc/npm-cache"
+printf 'cache=/usr/local/etc/npm-cache\n' >"$CACHE/build-etc/npmrc"
+if [[ -s "$CA_FILE" ]]; then
+  printf 'cafile=/usr/local/etc/build-ca.crt\n' >>"$CACHE/build-etc/npmrc"
+  cp "$CA_FILE" "$CACHE/build-etc/build-ca.crt"
+fi
+mounts=(--volume "$CACHE/build-etc:/usr/local/etc:ro")
+NPM_CACHE="$(npm config get cache 2>/dev/null || echo "$HOME/.npm")"
+[[ -d "$NPM_CACHE/_cacache" ]] && mounts+=(--volume "$NPM_CACHE:/usr/local/etc/npm-cache:O")
+log "buildah bud $IMAGE ($IMAGE_KEY)"
 # --layers: unchanged steps (npm ci when package-lock.json is unchanged) come from the layer cache.
+# --jobs 2: the build and deps stages (one `npm ci` each) and the runtime stage's apt-get run side by side.
 # buildah does not read default_ulimits; the same rlimits are passed explicitly.
-buildah bud --layers --pull=never --network=host --isolation=oci \
+# Each output line gets the seconds since the start, so the CI log shows which step takes the time.
+buildah bud --layers --jobs 2 --pull=never --network=host --isolation=oci \
   --ulimit "nofile=$NOFILE:$NOFILE" --ulimit "nproc=$NPROC:$NPROC" \
-  --build-arg "NODE_IMAGE=$BASE" "${mounts[@]}" -t "$IMAGE" -f Dockerfile . >&2
+  --build-arg "NODE_IMAGE=$BASE" "${mounts[@]}" -t "$IMAGE" -f Dockerfile . 2>&1 |
+  while IFS= read -r line; do printf '+%ss %s\n' "$(($(date +%s) - started))" "$line"; done >&2
+echo "$IMAGE_KEY $(image_id "$IMAGE")" >"$CACHE/image.key"
 log "done in $(($(date +%s) - started)) s: $IMAGE ($(podman image inspect --format '{{.Size}}' "$IMAGE") bytes)"
 echo "$IMAGE"

@@ -72,6 +72,19 @@ if have_built; then
   link_assets
   exit 0
 fi
+# One build at a time per cache: test/image/prepare.sh may be building these in the background (CI starts it early)
+# while a test group asks for them; the second caller waits here and then finds them built.
+mkdir -p "$CACHE/k8s"
+exec {lock}>"$CACHE/k8s/.build.lock"
+if ! flock -n "$lock"; then
+  log "waiting for another build of the control plane's binaries (a background test/image/prepare.sh?)"
+  flock "$lock"
+fi
+if have_built; then
+  log "cached: $BIN"
+  link_assets
+  exit 0
+fi
 
 command -v go >/dev/null || { log "Go >= 1.25 is required to build the test control plane"; exit 1; }
 mkdir -p "$BIN" "$SRC/kubernetes" "$SRC/etcd"
@@ -141,11 +154,12 @@ build_kubernetes() {
     local pkg=k8s.io/component-base/version
     local ldflags="-s -w -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
     ldflags+=" -X $pkg.gitTreeState=clean -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION"
-    for name in "${missing[@]}"; do
-      log "go build $name"
-      "${BUILD[@]}" -ldflags="$ldflags" -o "$BIN/$name.tmp" "k8s.io/kubernetes/cmd/$name"
-      mv "$BIN/$name.tmp" "$BIN/$name"
-    done
+    # One `go build` for all of them: the packages they share compile once and the links run side by side.
+    log "go build ${missing[*]}"
+    rm -rf "$BIN/.new" && mkdir "$BIN/.new"
+    "${BUILD[@]}" -ldflags="$ldflags" -o "$BIN/.new/" "${missing[@]/#/k8s.io/kubernetes/cmd/}"
+    for name in "${missing[@]}"; do mv "$BIN/.new/$name" "$BIN/$name"; done
+    rmdir "$BIN/.new"
   )
 }
 
