@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Builds the Medallion image from the repository's Dockerfile, unchanged, with buildah, and prints the image name on
 # stdout (progress on stderr). Everything it makes is cached outside the repository:
-#   ~/.cache/medallion/image/          containers.conf and storage.conf for these tests, the Node.js tarball, the base
-#                                      image's root filesystem tarball
+#   ~/.cache/medallion/image/          containers.conf and storage.conf for these tests, Node.js, the base image's
+#                                      root filesystem tarball (base-rootfs-<key>.tar), base.key and image.key (the
+#                                      inputs' hashes the base and the image were made from, with their image IDs)
 #   ~/.cache/medallion/image/storage/  the container storage (base image, build layers, the built image)
+# With image.key unchanged it returns at once; test/image/prepare.sh runs it early in CI, in the background, and a
+# lock on the cache makes a second caller wait for that run.
 #
 # No registry is reachable from these machines (no Docker Hub), so the Dockerfile's base, node:20-bookworm-slim, is
 # made here the way that image is made: Debian bookworm minbase (mmdebstrap, merged /usr, the docker-slim dpkg
@@ -207,7 +210,7 @@ NPM_CACHE="$(npm config get cache 2>/dev/null || echo "$HOME/.npm")"
 [[ -d "$NPM_CACHE/_cacache" ]] && mounts+=(--volume "$NPM_CACHE:/usr/local/etc/npm-cache:O")
 log "buildah bud $IMAGE ($IMAGE_KEY)"
 # --layers: unchanged steps (npm ci when package-lock.json is unchanged) come from the layer cache.
-# --jobs 2: the build and deps stages (one `npm ci` each) and the runtime stage's apt-get run side by side.
+# --jobs 2: the build and deps stages (one `npm ci` each) run side by side; the runtime stage follows.
 # buildah does not read default_ulimits; the same rlimits are passed explicitly.
 # Each output line gets the seconds since the start, so the CI log shows which step takes the time.
 buildah bud --layers --jobs 2 --pull=never --network=host --isolation=oci \
