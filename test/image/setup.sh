@@ -183,7 +183,8 @@ make_base
 # script. When they match image.key ("<key> <image id>"), the image is already built: no buildah run at all.
 image_key() {
   local srcs
-  mapfile -t srcs < <(awk '$1 == "COPY" && $2 !~ /^--/ { for (i = 2; i < NF; i++) print $i }' Dockerfile)
+  # COPY sources from the context (not --from a stage; flags such as --chown skipped).
+  mapfile -t srcs < <(awk '$1 == "COPY" && !/--from=/ { for (i = 2; i < NF; i++) if ($i !~ /^--/) print $i }' Dockerfile)
   {
     echo "$BASE_KEY $IMAGE"
     sha256sum Dockerfile .dockerignore test/image/setup.sh
