@@ -10,11 +10,9 @@ const RECENT = 5;
 export const statusCommand: PluginCommand['run'] = async (_values, [name], ctx) => {
   const kube = ctx.kube();
   const now = ctx.now();
-  const [pipelines, runs, schedules] = await Promise.all([
-    name ? getPipeline(kube, name).then((p) => [p]) : listPipelines(kube),
-    listRuns(kube),
-    listSchedules(kube),
-  ]);
+  // Pipelines first: when the CRDs are missing the error names pipelines.medallion.dev, whatever the timing.
+  const pipelines = name ? [await getPipeline(kube, name)] : await listPipelines(kube);
+  const [runs, schedules] = await Promise.all([listRuns(kube), listSchedules(kube)]);
   const rows = pipelines
     .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
     .map((p) => pipelineStatusRow(p, runs, schedules, now));
