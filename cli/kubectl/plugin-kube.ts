@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { ApiException, ApiextensionsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { createKubeClient } from '../../operator/kube/client-node-adapter.js';
 import { KubeError, type Collection, type KubeClient } from '../../operator/kube/kube-client.js';
 import { MedallionError, UsageError } from '../../runner/errors.js';
@@ -19,8 +19,11 @@ export interface PluginKube {
     pod: string,
     opts: { container: string; tailLines?: number; insecureSkipTLSVerifyBackend?: boolean },
   ): Promise<string>;
-  /** The openAPIV3Schema properties of a CRD's `spec`, to tell which fields the installed operator knows. */
-  crdSpecFields(crdName: string): Promise<string[]>;
+  /**
+   * Whether the apiserver keeps `spec.<field>` of this PipelineRun: a server-side dry-run create, so an older CRD's
+   * pruning shows without creating anything and with no more rights than the create itself (no CRD read).
+   */
+  keepsSpecField(body: { metadata: { name: string }; spec: object }, field: string): Promise<boolean>;
 }
 
 /** Merges the files the way kubectl does: for each name (cluster, user, context) the first file that sets it wins. */
@@ -73,7 +76,7 @@ export function connectKube(config: PluginConfig): PluginKube {
   const namespace = config.namespace ?? kc.getContextObject(kc.currentContext)?.namespace ?? 'default';
   const client = createKubeClient(kc, { fieldManager: PLUGIN_FIELD_MANAGER });
   const core = kc.makeApiClient(CoreV1Api);
-  const ext = kc.makeApiClient(ApiextensionsV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
   const server = cluster.server;
   return {
     server,
@@ -94,18 +97,25 @@ export function connectKube(config: PluginConfig): PluginKube {
           throw apiError(e, `log of pod ${namespace}/${pod}`);
         }
       }),
-    crdSpecFields: (crdName) =>
+    keepsSpecField: (body, field) =>
       guard(server, async () => {
-        let crd;
+        const [group, version] = GROUP_VERSION.split('/') as [string, string];
+        let echoed: { spec?: Record<string, unknown> };
         try {
-          crd = await ext.readCustomResourceDefinition({ name: crdName });
+          echoed = (await custom.createNamespacedCustomObject({
+            group,
+            version,
+            plural: 'pipelineruns',
+            namespace,
+            body,
+            dryRun: 'All',
+            fieldManager: PLUGIN_FIELD_MANAGER,
+          })) as typeof echoed;
         } catch (e) {
-          if (e instanceof ApiException && e.code === 404) throw crdsMissing(crdName);
-          throw apiError(e, `get customresourcedefinition ${crdName}`);
+          if (e instanceof ApiException && e.code === 404) throw crdsMissing('pipelineruns.medallion.dev');
+          throw apiError(e, `dry-run create pipelineruns/${body.metadata.name}`);
         }
-        const version = crd.spec.versions.find((v) => v.name === GROUP_VERSION.split('/')[1]);
-        const spec = version?.schema?.openAPIV3Schema?.properties?.spec;
-        return Object.keys(spec?.properties ?? {});
+        return echoed.spec?.[field] !== undefined;
       }),
   };
 }

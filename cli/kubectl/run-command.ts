@@ -66,16 +66,6 @@ async function createRun(
   const steps = parseSteps(values.steps as string | undefined);
   const kube = ctx.kube();
   await getPipeline(kube, pipeline);
-  if (partitions) {
-    // Older operators' CRDs have no spec.partitions; the apiserver would prune the field and run everything.
-    const fields = await kube.crdSpecFields('pipelineruns.medallion.dev');
-    if (!fields.includes('partitions')) {
-      throw new MedallionError(
-        'OPERATOR_OUTDATED',
-        `the PipelineRun CRD in this cluster has no spec.partitions: backfills need a newer Medallion operator`,
-      );
-    }
-  }
   const stamp = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const name = boundedName([pipeline, partitions ? 'backfill' : 'run', stamp]);
   const collection = kube.collection('pipelineruns');
@@ -93,6 +83,14 @@ async function createRun(
       ...(partitions ? { partitions } : {}),
     },
   };
+  // Older operators' CRDs have no spec.partitions: the apiserver would prune the field and the run would process
+  // everything. A dry run shows that first.
+  if (partitions && !(await kube.keepsSpecField(body, 'partitions'))) {
+    throw new MedallionError(
+      'OPERATOR_OUTDATED',
+      `the PipelineRun CRD in this cluster has no spec.partitions: backfills need a newer Medallion operator`,
+    );
+  }
   await kube.client.create(collection, body);
   const created = await kube.client.get<KubeObject>(collection, name);
   ctx.io.out(

@@ -348,14 +348,28 @@ describe('kubectl medallion against a real control plane', () => {
     // This checks the plugin against both operator generations, whichever CRD this branch generates.
     delete specProps.partitions;
     expect((await api.call('PUT', crdPath, crd)).status).toBe(200);
+    // The apiserver takes a moment to prune with a new schema; a dry-run create shows what it keeps.
+    const partitionsKept = async () => {
+      const dry = await api.call('POST', `${GROUP}/namespaces/${ns}/pipelineruns?dryRun=All`, {
+        apiVersion: 'medallion.dev/v1alpha1',
+        kind: 'PipelineRun',
+        metadata: { name: 'dry' },
+        spec: { pipelineRef: { name: 'retail' }, partitions: { from: '2011-01-01', to: '2011-01-02' } },
+      });
+      return (dry.body.spec as Obj | undefined)?.partitions !== undefined;
+    };
+    await waitFor('spec.partitions to be pruned', async () => ((await partitionsKept()) ? undefined : true));
+    const before = ((await api.call('GET', `${GROUP}/namespaces/${ns}/pipelineruns`)).body.items as Obj[])
+      .length;
     const old = await plugin(['backfill', 'retail', '--from', '2011-03-01', '--to', '2011-03-31', '-n', ns]);
     expect(old.code).toBe(1);
     expect(old.err).toBe(
       'error [OPERATOR_OUTDATED]: the PipelineRun CRD in this cluster has no spec.partitions: backfills need a newer Medallion operator\n' +
         'hint: Upgrade the Medallion operator and its CRDs (helm upgrade medallion charts/medallion).',
     );
-    const before = ((await api.call('GET', `${GROUP}/namespaces/${ns}/pipelineruns`)).body.items as Obj[])
-      .length;
+    const count = async () =>
+      ((await api.call('GET', `${GROUP}/namespaces/${ns}/pipelineruns`)).body.items as Obj[]).length;
+    expect(await count()).toBe(before); // nothing was created
 
     specProps.partitions = {
       type: 'object',
@@ -365,16 +379,7 @@ describe('kubectl medallion against a real control plane', () => {
     updated.spec.versions[0]!.schema.openAPIV3Schema.properties.spec.properties.partitions =
       specProps.partitions;
     expect((await api.call('PUT', crdPath, updated)).status).toBe(200);
-    // The apiserver takes a moment to prune with the new schema; a dry-run create shows when the field is kept.
-    await waitFor('spec.partitions to be served', async () => {
-      const dry = await api.call('POST', `${GROUP}/namespaces/${ns}/pipelineruns?dryRun=All`, {
-        apiVersion: 'medallion.dev/v1alpha1',
-        kind: 'PipelineRun',
-        metadata: { name: 'dry' },
-        spec: { pipelineRef: { name: 'retail' }, partitions: { from: '2011-01-01', to: '2011-01-02' } },
-      });
-      return (dry.body.spec as Obj | undefined)?.partitions ? true : undefined;
-    });
+    await waitFor('spec.partitions to be served', async () => ((await partitionsKept()) ? true : undefined));
     const created = await json(['backfill', 'retail', '--from', '2011-03-01', '--to', '2011-03-31']);
     const name = (created.metadata as { name: string }).name;
     expect(name).toMatch(/^retail-backfill-/);
