@@ -1,8 +1,8 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -263,6 +263,42 @@ describe('kubectl medallion against a real control plane', () => {
     expect(unknown.err).toBe(
       `error [NOT_FOUND]: pipeline "retial" not found in namespace ${ns}\nhint: Pipelines in ${ns}: retail. Use -n NAMESPACE for another namespace.`,
     );
+  });
+
+  it('kubectl finds the plugin on PATH by its name and hands it the arguments', async () => {
+    // What `npm i -g` does: a kubectl-medallion link to the bin in a directory on PATH.
+    const pathDir = mkdtempSync(join(tmpdir(), 'kubectl-plugins-'));
+    symlinkSync(BIN, join(pathDir, 'kubectl-medallion'));
+    const kubectl = (args: string[]) =>
+      new Promise<Result>((resolve) => {
+        execFile(
+          join(inject('k8sBinDir'), 'kubectl'),
+          args,
+          {
+            env: {
+              PATH: `${pathDir}:${dirname(process.execPath)}:/usr/bin:/bin`,
+              KUBECONFIG: cp.kubeconfig,
+              HOME: tmpdir(),
+            },
+          },
+          (error, stdout, stderr) =>
+            resolve({
+              code: error ? Number(error.code ?? 1) : 0,
+              out: stdout.trimEnd(),
+              err: stderr.trimEnd(),
+            }),
+        );
+      });
+    const list = await kubectl(['plugin', 'list']);
+    expect(list.out).toContain(join(pathDir, 'kubectl-medallion'));
+    const runs = await kubectl(['medallion', 'runs', 'retail', '-n', ns, '-o', 'json']);
+    expect(runs.code, runs.err).toBe(0);
+    expect((JSON.parse(runs.out) as { items: Obj[] }).items.map((r) => (r.metadata as Obj).name)).toContain(
+      'nightly-1',
+    );
+    const bad = await kubectl(['medallion', 'cancel']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('error [USAGE]: cancel needs RUN');
   });
 
   it('run creates a PipelineRun the operator starts; runs lists it; cancel stops it through spec.cancelled', async () => {
