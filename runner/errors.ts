@@ -42,6 +42,10 @@ export type ErrorCode =
   | 'KUBE_API'
   | 'CRON_INVALID'
   | 'CRD_SCHEMA'
+  // The kubectl plugin (cli/kubectl): the cluster cannot be reached, lacks the CRDs, or runs an older operator.
+  | 'KUBE_UNREACHABLE'
+  | 'CRDS_MISSING'
+  | 'OPERATOR_OUTDATED'
   // The read API's client errors (api/errors.ts); their HTTP status is in api/error-table.ts.
   | 'BAD_REQUEST'
   | 'INVALID_CURSOR'
@@ -87,6 +91,9 @@ const DEFAULT_HINTS: Partial<Record<ErrorCode, string>> = {
   KUBE_API: 'Check the cluster connection and the RBAC rules of the service account.',
   CRON_INVALID:
     'Fix spec.schedule: five cron fields or a macro such as @daily; spec.timeZone is an IANA name.',
+  KUBE_UNREACHABLE: 'Check --kubeconfig, --context and that the cluster is up (kubectl cluster-info).',
+  CRDS_MISSING: 'Install the Medallion operator and its CRDs: helm install medallion charts/medallion.',
+  OPERATOR_OUTDATED: 'Upgrade the Medallion operator and its CRDs (helm upgrade medallion charts/medallion).',
   CRD_SCHEMA: 'The zod schema cannot be expressed as a Kubernetes structural schema; see operator/crd-gen.',
   INTERNAL:
     'This is unexpected: rerun with MEDALLION_LOG_LEVEL=debug and report the command, its output and the logs.',

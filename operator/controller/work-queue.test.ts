@@ -4,6 +4,16 @@ import { createWorkQueue } from './work-queue.js';
 const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
 
 describe('createWorkQueue', () => {
+  it("waits for a delay beyond setTimeout's 24.8-day limit instead of running the key at once", async () => {
+    const seen: string[] = [];
+    const q = createWorkQueue({ concurrency: 1, handler: async (key) => void seen.push(key) });
+    q.addAfter('yearly', 40 * 86_400_000);
+    q.addAfter('soon', 5);
+    await tick(40);
+    expect(seen).toEqual(['soon']);
+    await q.stop();
+  });
+
   it('holds keys until startAfter settles (caches synced), then processes each once', async () => {
     const seen: string[] = [];
     let open!: () => void;

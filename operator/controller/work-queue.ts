@@ -28,6 +28,9 @@ export interface WorkQueue {
   stop(): Promise<void>;
 }
 
+/** The longest delay setTimeout honours. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export function createWorkQueue(opts: WorkQueueOptions): WorkQueue {
   const queue: string[] = [];
   const queued = new Set<string>();
@@ -63,10 +66,15 @@ export function createWorkQueue(opts: WorkQueueOptions): WorkQueue {
     if (stopped) return;
     const existing = timers.get(key);
     if (existing) clearTimeout(existing);
-    const t = setTimeout(() => {
-      timers.delete(key);
-      add(key);
-    }, ms);
+    // setTimeout fires after 1 ms for delays over 2^31-1 ms (24.8 days, e.g. a yearly schedule), which made such a
+    // key spin; capped, the key is merely reconciled early and requeues itself for the rest of the wait.
+    const t = setTimeout(
+      () => {
+        timers.delete(key);
+        add(key);
+      },
+      Math.min(ms, MAX_TIMER_MS),
+    );
     t.unref();
     timers.set(key, t);
   };

@@ -14,7 +14,7 @@ import {
   type SecurityAuthentication,
   type V1ConfigMap,
 } from '@kubernetes/client-node';
-import { FIELD_MANAGER } from '../core/names.js';
+import { FIELD_MANAGER as OPERATOR_FIELD_MANAGER } from '../core/names.js';
 import {
   KubeError,
   collectionUrlPath,
@@ -89,6 +89,8 @@ interface ListPage {
 interface KubeClientOptions {
   /** Objects per list request; lists are paged so no single response holds a whole large collection. */
   pageSize?: number;
+  /** Field manager of writes; the kubectl plugin writes as itself, not as the operator. */
+  fieldManager?: string;
 }
 
 /**
@@ -121,6 +123,7 @@ function sharedAgentAuth(kc: KubeConfig): SecurityAuthentication {
 
 export function createKubeClient(kc: KubeConfig, options: KubeClientOptions = {}): KubeClient {
   const pageSize = options.pageSize ?? 500;
+  const FIELD_MANAGER = options.fieldManager ?? OPERATOR_FIELD_MANAGER;
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig: no current cluster');
   const configuration = createConfiguration({
