@@ -170,11 +170,14 @@ describe('concurrency slots with kube-controller-manager', () => {
     for (let done = 0; done < 20; done++) {
       // The 3 oldest unfinished runs hold the slots, the others wait for one.
       const expected = order.slice(done, done + 3).sort();
-      const view = await waitFor(`runs ${expected.join(', ')} Running`, async () => {
+      // (Also until the operator has seen every run: the first ones start while the later ones are being created.)
+      const later = (v: RunView[]) => v.filter((x) => order.indexOf(x.name) >= done + 3);
+      const view = await waitFor(`runs ${expected.join(', ')} Running, the later ones waiting`, async () => {
         const v = await runs(ns);
-        return JSON.stringify(named(v, 'Running')) === JSON.stringify(expected) ? v : undefined;
+        const settled = later(v).every((r) => r.phase === 'Pending' && r.reason === 'WaitingForSlot');
+        return settled && JSON.stringify(named(v, 'Running')) === JSON.stringify(expected) ? v : undefined;
       });
-      for (const r of view.filter((x) => order.indexOf(x.name) >= done + 3))
+      for (const r of later(view))
         expect([r.name, r.phase, r.reason]).toEqual([r.name, 'Pending', 'WaitingForSlot']);
       for (const name of expected) if (!started.includes(name)) started.push(name);
       if (done === 0) {
