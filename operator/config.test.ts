@@ -35,6 +35,18 @@ describe('parseOperatorConfig', () => {
     );
   });
 
+  it('reads the cluster-wide run cap from the flag or MEDALLION_MAX_CONCURRENT_RUNS; unset is unlimited', () => {
+    expect(parseOperatorConfig([], {}).maxConcurrentRuns).toBeUndefined();
+    expect(parseOperatorConfig([], { MEDALLION_MAX_CONCURRENT_RUNS: '3' }).maxConcurrentRuns).toBe(3);
+    expect(
+      parseOperatorConfig(['--max-concurrent-runs', '5'], { MEDALLION_MAX_CONCURRENT_RUNS: '3' })
+        .maxConcurrentRuns,
+    ).toBe(5);
+    expect(() => parseOperatorConfig([], { MEDALLION_MAX_CONCURRENT_RUNS: '0' })).toThrow(
+      /--max-concurrent-runs \(or MEDALLION_MAX_CONCURRENT_RUNS\): /,
+    );
+  });
+
   it('knows it runs in a pod from KUBERNETES_SERVICE_HOST', () => {
     expect(parseOperatorConfig([], { KUBERNETES_SERVICE_HOST: '10.0.0.1' })).toMatchObject({
       inCluster: true,

@@ -21,6 +21,8 @@ export interface OperatorConfig {
   /** One port serves /metrics, /healthz and /readyz. */
   port: number;
   concurrency: number;
+  /** Cluster-wide cap on PipelineRuns running at once; unlimited when unset. */
+  maxConcurrentRuns?: number;
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -35,6 +37,8 @@ Options:
   --lease-namespace NS    namespace of the leader-election Lease (MEDALLION_LEASE_NAMESPACE, default: default)
   --port N                port of /metrics, /healthz and /readyz (MEDALLION_OPERATOR_PORT, default 8080)
   --concurrency N         reconciles at once per controller (default 4)
+  --max-concurrent-runs N PipelineRuns running at once cluster-wide; more wait Pending (WaitingForSlot)
+                          in creation order (MEDALLION_MAX_CONCURRENT_RUNS, default: unlimited)
 
 Step Jobs of Pipelines with s3:// URIs (the spec's own settings win):
   MEDALLION_STEP_S3_ENDPOINT            S3 endpoint, passed as AWS_ENDPOINT_URL_S3
@@ -61,6 +65,7 @@ const ConfigSchema = z.object({
   leaseNamespace: nonEmpty.default('default'),
   port: integer(0, 65535).default(8080),
   concurrency: integer(1, 1000).default(4),
+  maxConcurrentRuns: integer(1, 100000).optional(),
   logLevel: z.enum(LOG_LEVELS).default('info'),
   identity: nonEmpty.optional(),
   s3Endpoint: z
@@ -79,6 +84,7 @@ const SOURCES: Record<string, string> = {
   leaseNamespace: '--lease-namespace (or MEDALLION_LEASE_NAMESPACE)',
   port: '--port (or MEDALLION_OPERATOR_PORT)',
   concurrency: '--concurrency',
+  maxConcurrentRuns: '--max-concurrent-runs (or MEDALLION_MAX_CONCURRENT_RUNS)',
   logLevel: 'MEDALLION_LOG_LEVEL',
   identity: 'POD_NAME',
   s3Endpoint: 'MEDALLION_STEP_S3_ENDPOINT',
@@ -99,6 +105,7 @@ export function parseOperatorConfig(argv: string[], env: NodeJS.ProcessEnv): Ope
         'lease-namespace': { type: 'string' },
         port: { type: 'string' },
         concurrency: { type: 'string' },
+        'max-concurrent-runs': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -115,6 +122,7 @@ export function parseOperatorConfig(argv: string[], env: NodeJS.ProcessEnv): Ope
     leaseNamespace: values['lease-namespace'] ?? fromEnv('MEDALLION_LEASE_NAMESPACE'),
     port: values.port ?? fromEnv('MEDALLION_OPERATOR_PORT'),
     concurrency: values.concurrency,
+    maxConcurrentRuns: values['max-concurrent-runs'] ?? fromEnv('MEDALLION_MAX_CONCURRENT_RUNS'),
     logLevel: fromEnv('MEDALLION_LOG_LEVEL'),
     identity: fromEnv('POD_NAME'),
     s3Endpoint: fromEnv('MEDALLION_STEP_S3_ENDPOINT'),
@@ -147,6 +155,7 @@ export function parseOperatorConfig(argv: string[], env: NodeJS.ProcessEnv): Ope
     identity: c.identity ?? `${hostname()}-${process.pid}`,
     port: c.port,
     concurrency: c.concurrency,
+    ...(c.maxConcurrentRuns !== undefined ? { maxConcurrentRuns: c.maxConcurrentRuns } : {}),
     logLevel: c.logLevel,
   });
 }

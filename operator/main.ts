@@ -67,6 +67,7 @@ export async function runOperator(config: OperatorConfig, deps: OperatorDeps = {
         defaultImage: config.stepImage,
         s3Defaults: config.stepS3,
         concurrency: config.concurrency,
+        ...(config.maxConcurrentRuns !== undefined ? { maxConcurrentRuns: config.maxConcurrentRuns } : {}),
         ...(config.namespace ? { namespace: config.namespace } : {}),
       });
       void operator.synced.then(() => (synced = true));

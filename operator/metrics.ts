@@ -112,6 +112,25 @@ export function createOperatorMetrics() {
       labelNames: ['namespace', 'schedule', 'pipeline'] as const,
       registers: [registry],
     }),
+    runsWaiting: new Gauge({
+      name: 'medallion_runs_waiting',
+      help: 'PipelineRuns held Pending, by reason: WaitingForSlot (over a concurrency cap) or Suspended (spec.suspend).',
+      labelNames: ['namespace', 'pipeline', 'reason'] as const,
+      registers: [registry],
+    }),
+    slotWaitOldest: new Gauge({
+      name: 'medallion_run_slot_wait_oldest_seconds',
+      help: 'How long the oldest PipelineRun waiting for a concurrency slot has waited (since its creation).',
+      labelNames: ['namespace', 'pipeline'] as const,
+      registers: [registry],
+    }),
+    slotWait: new Histogram({
+      name: 'medallion_run_slot_wait_seconds',
+      help: "Time from a PipelineRun's creation until it took a concurrency slot (runs that waited for one).",
+      labelNames: ['namespace', 'pipeline'] as const,
+      buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400],
+      registers: [registry],
+    }),
     scheduleMissed: new Counter({
       name: 'medallion_schedule_missed_runs_total',
       help: 'Schedule times that produced no run, by reason: starting_deadline_exceeded or concurrency_forbid.',

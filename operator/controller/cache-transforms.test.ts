@@ -124,6 +124,13 @@ describe('informer cache transforms', () => {
       status: { succeeded: 1 },
     });
     expect(job).toEqual({ metadata: { name: 'j', namespace: 'shop' }, status: { succeeded: 1 } });
+    // A suspended Job keeps spec.suspend (Kueue's and the run's to move), nothing else of its spec.
+    const held = trimJob({
+      metadata: { name: 'j', namespace: 'shop' },
+      spec: { suspend: true, template: { spec: { containers: [{ name: 'step' }] } } },
+      status: {},
+    });
+    expect(held).toEqual({ metadata: { name: 'j', namespace: 'shop' }, spec: { suspend: true }, status: {} });
     const terminated = { exitCode: 0, message: '{"v":1}' };
     const pod = trimPod({
       metadata: { name: 'p', namespace: 'shop', labels: { 'job-name': 'j' } },

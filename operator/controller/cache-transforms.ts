@@ -44,11 +44,13 @@ export function trimRun<T extends KubeObject>(o: T): T {
   return out;
 }
 
-/** Jobs: metadata and status (the pod template, with its env and args, is the operator's own and not re-read). */
+/**
+ * Jobs: metadata, status and spec.suspend (the pod template, with its env and args, is the operator's own and not
+ * re-read; suspend is Kueue's and the run's to move).
+ */
 export function trimJob<T extends KubeObject>(o: T): T {
-  const { spec: _spec, ...rest } = stripMetadata(o) as T & { spec?: unknown };
-  void _spec;
-  return rest as T;
+  const { spec, ...rest } = stripMetadata(o) as T & { spec?: { suspend?: boolean } };
+  return (spec?.suspend === true ? { ...rest, spec: { suspend: true } } : rest) as T;
 }
 
 /** Pods: metadata and the step container's terminated state (its report). */

@@ -8,9 +8,17 @@ import type { ObservedJob } from '../run/observed-job.js';
 import { reconcileRun } from '../run/reconcile-run.js';
 import type { StepS3Defaults } from '../run/step-job.js';
 import { INDEX } from './cache-indexes.js';
+import type { HeldReason, SlotTracker } from './slot-tracker.js';
 import { isTrimmed } from './cache-transforms.js';
 import type { Informer, KubeObject } from './informer.js';
-import { collection, createIfAbsent, deleteIfPresent, recordEvent, writeStatus } from './kube-writes.js';
+import {
+  collection,
+  createIfAbsent,
+  deleteIfPresent,
+  mergePatch,
+  recordEvent,
+  writeStatus,
+} from './kube-writes.js';
 
 /** Adapter around reconcileRun: reads the caches, executes the actions, writes the status. */
 
@@ -25,6 +33,7 @@ interface RunHandlerDeps {
   logger: Logger;
   now: () => Date;
   metrics?: OperatorMetrics;
+  slots?: SlotTracker;
 }
 
 interface JobLike extends KubeObject {
@@ -34,6 +43,7 @@ interface JobLike extends KubeObject {
     deletionTimestamp?: string;
     ownerReferences?: { uid: string }[];
   };
+  spec?: { suspend?: boolean };
   status?: ObservedJob['status'];
 }
 
@@ -63,6 +73,9 @@ function terminationReport(pods: PodLike[], job: string): { message?: string; te
   return { terminated };
 }
 
+const reasonOf = (s: PipelineRunObject['status']) =>
+  s?.conditions?.find((c) => c.type === 'Succeeded')?.reason;
+
 /** Equal as the apiserver would store them (undefined fields dropped), so unchanged status is not rewritten. */
 export const sameJson = (a: unknown, b: unknown) =>
   isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
@@ -85,6 +98,7 @@ export function createRunHandler(deps: RunHandlerDeps) {
           name: j.metadata.name,
           labels: j.metadata.labels ?? {},
           deleting: j.metadata.deletionTimestamp !== undefined,
+          suspended: j.spec?.suspend === true,
           status: j.status ?? {},
           ...(report.message !== undefined ? { terminationMessage: report.message } : {}),
           reportPending: !report.terminated,
@@ -92,11 +106,16 @@ export function createRunHandler(deps: RunHandlerDeps) {
       });
 
     const now = deps.now();
-    let result = reconcileRun(
-      { run, pipeline, defaultImage: deps.defaultImage, s3Defaults: deps.s3Defaults ?? {} },
-      observed,
-      now,
-    );
+    // Decided (and reserved) before the first await, so parallel workers never hand out one slot twice.
+    const slot = observed.length === 0 ? deps.slots?.decide(run, pipeline) : undefined;
+    const desired = () => ({
+      run,
+      pipeline,
+      defaultImage: deps.defaultImage,
+      s3Defaults: deps.s3Defaults ?? {},
+      ...(slot ? { slot } : {}),
+    });
+    let result = reconcileRun(desired(), observed, now);
     if (isTrimmed(run) && !sameJson(run.status ?? {}, result.status)) {
       // The cache holds a finished run's status in brief: decide and write from the whole object.
       const whole = await deps.client.get<PipelineRunObject & KubeObject>(
@@ -105,11 +124,7 @@ export function createRunHandler(deps: RunHandlerDeps) {
       );
       if (!whole) return {};
       run = whole;
-      result = reconcileRun(
-        { run, pipeline, defaultImage: deps.defaultImage, s3Defaults: deps.s3Defaults ?? {} },
-        observed,
-        now,
-      );
+      result = reconcileRun(desired(), observed, now);
     }
     for (const a of result.actions) {
       if (a.type === 'createConfigMap') {
@@ -117,6 +132,11 @@ export function createRunHandler(deps: RunHandlerDeps) {
       } else if (a.type === 'createJob') {
         await createIfAbsent(deps.client, collection('batch/v1', ns, 'jobs'), a.job);
         log.info({ job: a.job.metadata.name }, 'created step job');
+      } else if (a.type === 'suspendJob') {
+        await mergePatch(deps.client, collection('batch/v1', ns, 'jobs'), a.name, {
+          spec: { suspend: a.suspend },
+        });
+        log.info({ job: a.name, suspend: a.suspend }, 'set step job suspend');
       } else if (a.type === 'deleteJob') {
         await deleteIfPresent(deps.client, collection('batch/v1', ns, 'jobs'), a.name);
         log.info({ job: a.name }, 'deleted step job');
@@ -129,10 +149,21 @@ export function createRunHandler(deps: RunHandlerDeps) {
       if (deps.metrics) {
         const labels = { namespace: ns, pipeline: run.spec.pipelineRef.name };
         recordRunTransition(deps.metrics, labels, finishedInTransition(run.status, result.status));
+        const waited = reasonOf(run.status) === 'WaitingForSlot';
+        const created = Date.parse(run.metadata.creationTimestamp ?? '');
+        if (waited && !run.status?.startTime && result.status.startTime && !Number.isNaN(created))
+          deps.metrics.slotWait.observe(labels, Math.max(0, (now.getTime() - created) / 1000));
       }
       if (result.status.phase !== run.status?.phase)
         log.info({ phase: result.status.phase }, 'run phase changed');
     }
+    const reason = reasonOf(result.status);
+    deps.slots?.noteHeld(
+      run,
+      result.status.phase === 'Pending' && (reason === 'WaitingForSlot' || reason === 'Suspended')
+        ? (reason as HeldReason)
+        : undefined,
+    );
     // Events describe transitions that are stored: after a 409 the retry recomputes them, so they are sent once.
     for (const e of events)
       await recordEvent(deps.client, run, e, now).catch((err: unknown) =>

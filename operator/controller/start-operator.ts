@@ -9,6 +9,7 @@ import { keyOf, startInformer, type Informer, type InformerOptions, type KubeObj
 import { createPipelineHandler } from './pipeline-handler.js';
 import { createRunHandler } from './run-handler.js';
 import { createScheduleHandler } from './schedule-handler.js';
+import { createSlotTracker } from './slot-tracker.js';
 import { createWorkQueue, type WorkQueue } from './work-queue.js';
 import type { StepS3Defaults } from '../run/step-job.js';
 
@@ -27,6 +28,8 @@ interface OperatorOptions {
   namespace?: string;
   /** Global cap on concurrent reconciles per controller. */
   concurrency?: number;
+  /** Cluster-wide cap on PipelineRuns running at once (unlimited when unset); runs over it wait for a slot. */
+  maxConcurrentRuns?: number;
   now?: () => Date;
   metrics?: OperatorMetrics;
 }
@@ -42,6 +45,8 @@ export interface RunningOperator {
 type Owned = KubeObject & {
   metadata: { ownerReferences?: { kind: string; name: string; controller?: boolean }[] };
 };
+
+const TERMINAL = new Set(['Succeeded', 'Degraded', 'Failed', 'Cancelled']);
 
 const controllerOwner = (o: Owned, kind: string) =>
   o.metadata.ownerReferences?.find((r) => r.kind === kind && r.controller)?.name;
@@ -79,8 +84,11 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
   const runs = inform<PipelineRunObject & KubeObject>(
     watched(crd, 'pipelineruns'),
     (key) => {
+      slots.noteSeen(key);
       enqueueRun(key);
       const run = runs.get(key);
+      // A finished or deleted run frees its slot: the runs waiting for one try again, in queue order.
+      if (!run || TERMINAL.has(String(run.status?.phase))) for (const k of slots.released(key)) enqueueRun(k);
       const owner = run && controllerOwner(run as Owned, 'PipelineSchedule');
       if (owner) enqueueSchedule(`${nsOf(key)}/${owner}`);
       if (run) enqueuePipeline(`${nsOf(key)}/${run.spec.pipelineRef.name}`);
@@ -101,6 +109,11 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
     },
     { transform: stripMetadata },
   );
+  const slots = createSlotTracker({
+    runs,
+    pipelines,
+    ...(opts.maxConcurrentRuns !== undefined ? { clusterMax: opts.maxConcurrentRuns } : {}),
+  });
   // A deleted Job is gone from the cache by the time its key arrives: remember whose it was.
   const jobRun = new Map<string, string>();
   const jobs = inform<Owned>(
@@ -149,6 +162,7 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
         logger,
         now,
         ...(opts.metrics ? { metrics: opts.metrics } : {}),
+        slots,
       }),
     ),
     onError: onQueueError('pipelineRun'),
@@ -193,6 +207,7 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
         opts.metrics?.queueDepth.set({ controller: 'pipelinerun' }, runQueue.depth());
         opts.metrics?.queueDepth.set({ controller: 'pipelineschedule' }, scheduleQueue.depth());
         opts.metrics?.queueDepth.set({ controller: 'pipeline' }, pipelineQueue.depth());
+        if (opts.metrics) slots.updateMetrics(opts.metrics, now());
       }, 1000).unref()
     : undefined;
 

@@ -6,6 +6,8 @@ export interface ObservedJob {
   labels: Record<string, string>;
   /** metadata.deletionTimestamp is set: already being deleted. */
   deleting?: boolean;
+  /** spec.suspend is true: the Job controller keeps (or takes) its Pods away until it is false. */
+  suspended?: boolean;
   status: {
     active?: number;
     succeeded?: number;

@@ -7,10 +7,12 @@ import { isActive, jobAttempt, jobOutcome, type ObservedJob } from './observed-j
 import {
   buildSpecConfigMap,
   buildStepJob,
+  KUEUE_QUEUE_LABEL,
   type ConfigMapManifest,
   type JobManifest,
   type StepS3Defaults,
 } from './step-job.js';
+import type { SlotDecision } from './run-slots.js';
 import { parseTerminationMessage } from './termination-message.js';
 
 /**
@@ -24,6 +26,7 @@ export type RunAction =
   | { type: 'createConfigMap'; configMap: ConfigMapManifest }
   | { type: 'createJob'; job: JobManifest }
   | { type: 'deleteJob'; name: string }
+  | { type: 'suspendJob'; name: string; suspend: boolean }
   | EventAction;
 
 interface RunDesired {
@@ -34,6 +37,8 @@ interface RunDesired {
   defaultImage: string;
   /** Endpoint, region and credentials Secret for s3:// Pipelines that name none (the operator's settings). */
   s3Defaults?: StepS3Defaults;
+  /** The concurrency-slot decision for a run that has not started; undefined when no cap applies. */
+  slot?: SlotDecision;
 }
 
 export interface RunResult {
@@ -77,7 +82,10 @@ export function reconcileRun(desired: RunDesired, observedJobs: ObservedJob[], n
       status.completionTime ??= nowIso;
       delete status.currentStep;
     }
-    if (phase !== prev.phase) event(phase === 'Failed' ? 'Warning' : 'Normal', reason, message);
+    const prevReason = prev.conditions?.find((c) => c.type === 'Succeeded')?.reason;
+    // Also a new reason in the same phase (Running → Suspended → Running, Pending → WaitingForSlot).
+    if (phase !== prev.phase || reason !== prevReason)
+      event(phase === 'Failed' ? 'Warning' : 'Normal', reason, message);
   };
   const result = (): RunResult => {
     const soonest = wake.length ? Math.max(0, Math.min(...wake) - now.getTime()) : undefined;
@@ -104,6 +112,20 @@ export function reconcileRun(desired: RunDesired, observedJobs: ObservedJob[], n
     return result();
   }
   const plan = pipeline.spec.steps.filter((s) => requested.includes(s));
+  const queue = run.metadata.labels?.[KUEUE_QUEUE_LABEL];
+  // A run stored before the CRD had the field reads as not suspended.
+  const suspend = run.spec.suspend === true;
+  // Started = took a slot: its status says so, or a Job exists whose status write was lost (409, crash).
+  if (!prev.startTime && observedJobs.length === 0 && !run.spec.cancelled) {
+    if (suspend) {
+      setPhase('Pending', 'Suspended', 'suspended through spec.suspend: it takes no slot until resumed');
+      return result();
+    }
+    if (desired.slot && !desired.slot.admit) {
+      setPhase('Pending', 'WaitingForSlot', desired.slot.message);
+      return result();
+    }
+  }
   // Copies: the previous status belongs to the informer cache and must not change under its other readers.
   const steps: StepStatus[] = plan.map((name) => {
     const known = prev.steps?.find((s) => s.name === name);
@@ -138,12 +160,21 @@ export function reconcileRun(desired: RunDesired, observedJobs: ObservedJob[], n
     return result();
   }
   wake.push(runDeadline);
+  // A run's own suspend moves its Jobs' spec.suspend; a Kueue-queued run's Jobs are Kueue's to un-suspend.
+  if (queue === undefined) {
+    for (const j of observedJobs.filter(isActive)) {
+      if (Boolean(j.suspended) !== suspend) actions.push({ type: 'suspendJob', name: j.name, suspend });
+    }
+  }
 
   const start = (step: StepStatus, attempt: number) => {
     if (attempt === 1 && steps.every((s) => s.attempts === 0)) {
       actions.push({ type: 'createConfigMap', configMap: buildSpecConfigMap(run, pipeline) });
     }
-    const job = buildStepJob(run, pipeline, step.name, attempt, desired.defaultImage, desired.s3Defaults);
+    const job = buildStepJob(run, pipeline, step.name, attempt, desired.defaultImage, desired.s3Defaults, {
+      suspend: suspend || queue !== undefined,
+      ...(queue !== undefined ? { queueName: queue } : {}),
+    });
     actions.push({ type: 'createJob', job });
     Object.assign(step, { phase: 'Running', attempts: attempt, jobName: job.metadata.name });
     step.startTime ??= nowIso;
@@ -187,9 +218,10 @@ export function reconcileRun(desired: RunDesired, observedJobs: ObservedJob[], n
       Date.parse(job.status.startTime ?? step.startTime ?? nowIso) + run.spec.timeouts.stepSeconds * 1000;
     let failure: string | undefined;
     if (outcome.state === 'running') {
-      if (now.getTime() < stepDeadline) {
+      // A suspended Job's clock stops (Kubernetes restarts its startTime and activeDeadlineSeconds on resume).
+      if (job.suspended || now.getTime() < stepDeadline) {
         Object.assign(step, { phase: 'Running', attempts: attempt, jobName: job.name });
-        wake.push(stepDeadline);
+        if (!job.suspended) wake.push(stepDeadline);
         break;
       }
       if (!job.deleting) actions.push({ type: 'deleteJob', name: job.name });
@@ -235,6 +267,14 @@ export function reconcileRun(desired: RunDesired, observedJobs: ObservedJob[], n
     if (degraded.length)
       setPhase('Degraded', 'Degraded', `completed with warnings in ${degraded.join(', ')}`);
     else setPhase('Succeeded', 'Succeeded', `all ${steps.length} steps succeeded`);
+  } else if (suspend) {
+    setPhase('Running', 'Suspended', `suspended through spec.suspend at step ${status.currentStep}`);
+  } else if (queue !== undefined && observedJobs.some((j) => isActive(j) && j.suspended)) {
+    setPhase(
+      'Running',
+      'WaitingForAdmission',
+      `step ${status.currentStep} waits for Kueue to admit its Job (queue ${queue})`,
+    );
   } else {
     setPhase('Running', 'Running', `step ${status.currentStep} is running`);
   }

@@ -2,6 +2,9 @@ import { stringify } from 'yaml';
 import { LABELS, boundedName, labelValue } from '../core/names.js';
 import { ownerReference, type PipelineObject, type PipelineRunObject } from '../core/resources.js';
 
+/** Kueue's label: Jobs carrying it are admitted (un-suspended) by Kueue's job integration. */
+export const KUEUE_QUEUE_LABEL = 'kueue.x-k8s.io/queue-name';
+
 /** Builds the Kubernetes objects of one run: the pipeline-spec snapshot ConfigMap and one Job per step attempt. */
 
 const SPEC_MOUNT = '/etc/medallion';
@@ -157,10 +160,12 @@ export function buildStepJob(
   attempt: number,
   defaultImage: string,
   s3Defaults: StepS3Defaults = {},
+  admission: { suspend?: boolean; queueName?: string } = {},
 ): JobManifest {
   const job = pipeline.spec.job;
   const labels = {
     ...runLabels(run),
+    ...(admission.queueName !== undefined ? { [KUEUE_QUEUE_LABEL]: admission.queueName } : {}),
     [LABELS.component]: 'step',
     [LABELS.step]: step,
     [LABELS.attempt]: String(attempt),
@@ -221,6 +226,8 @@ export function buildStepJob(
     spec: {
       // Retries are the operator's (a new Job per attempt, with its own backoff and status), not the Job's.
       backoffLimit: 0,
+      // Created suspended for Kueue (or a suspended run): the Job controller makes no Pod until it is false.
+      ...(admission.suspend ? { suspend: true } : {}),
       activeDeadlineSeconds: run.spec.timeouts.stepSeconds,
       template: {
         metadata: { labels },

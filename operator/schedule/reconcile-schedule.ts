@@ -124,7 +124,7 @@ function buildRun(schedule: PipelineScheduleObject, scheduled: Date): PipelineRu
       annotations: { [ANNOTATIONS.scheduledTime]: k8sTime(scheduled) },
       ownerReferences: [ownerReference(schedule)],
     },
-    spec: { pipelineRef: spec.pipelineRef, ...spec.runOverrides, cancelled: false },
+    spec: { pipelineRef: spec.pipelineRef, ...spec.runOverrides, cancelled: false, suspend: false },
   };
 }
 

@@ -113,9 +113,15 @@ export const PipelineRunSpecSchema = withCel(
         z.boolean().default(false).describe('Set to true to cancel the run: active Jobs are deleted.'),
         { rule: 'self || !oldSelf', message: 'a cancelled run cannot be resumed; create a new PipelineRun' },
       ),
+      suspend: z
+        .boolean()
+        .default(false)
+        .describe(
+          'Hold the run: before it starts it takes no slot and creates no Job (Pending, reason Suspended); once started, its step Jobs are suspended. Set back to false to let it start or go on.',
+        ),
     })
     .strict()
-    .describe('Desired state of one pipeline run. Only cancelled may change after creation.'),
+    .describe('Desired state of one pipeline run. Only cancelled and suspend may change after creation.'),
   {
     rule: 'self.pipelineRef == oldSelf.pipelineRef',
     message: 'pipelineRef is immutable',

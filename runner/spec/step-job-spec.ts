@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConcurrencySchema } from './concurrency-spec.js';
 import { DNS_LABEL, QuantitySchema, withCel } from './kubernetes-schema.js';
 
 /**
@@ -135,6 +136,6 @@ export const StepJobSchema = z
   .describe('How the operator runs each step as a Kubernetes Job.');
 
 /** The Pipeline resource's fields that only Kubernetes uses, added to the runner's spec by the CRD. */
-export const KUBERNETES_ONLY_SPEC_FIELDS = { job: StepJobSchema } as const;
+export const KUBERNETES_ONLY_SPEC_FIELDS = { job: StepJobSchema, concurrency: ConcurrencySchema } as const;
 
 export type StepJob = z.infer<typeof StepJobSchema>;

@@ -18,6 +18,7 @@ describe('Prometheus alerts', () => {
         'MedallionQualityBelowThreshold',
         'MedallionReconcileErrorsRising',
         'MedallionRunFailed',
+        'MedallionRunWaitingForSlot',
         'MedallionScheduledRunMissed',
       ].sort(),
     );

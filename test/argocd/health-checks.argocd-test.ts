@@ -114,7 +114,14 @@ describe('Argo CD health checks (Lua 5.1)', () => {
       'Progressing',
       'Suspended',
     ]);
-    expect([...statuses('PipelineRun')].sort()).toEqual(['Degraded', 'Healthy', 'Progressing', 'Unknown']);
+    // Suspended: spec.suspend (reason Suspended), before or after the run started.
+    expect([...statuses('PipelineRun')].sort()).toEqual([
+      'Degraded',
+      'Healthy',
+      'Progressing',
+      'Suspended',
+      'Unknown',
+    ]);
   });
 
   it.each([

@@ -30,8 +30,8 @@ export const OPERATOR_NEEDS = expand([
   // core/resources.ts ownerReference(): blockOwnerDeletion on Jobs/ConfigMaps (owner: run) and runs (owner:
   // schedule) needs update on the owner's finalizers where OwnerReferencesPermissionEnforcement is on (OpenShift).
   ['medallion.dev', ['pipelineschedules/finalizers', 'pipelineruns/finalizers'], ['update']],
-  // run-handler.ts: createJob, deleteJob (cancel, timeouts); informer on Jobs.
-  ['batch', ['jobs'], ['list', 'watch', 'create', 'delete']],
+  // run-handler.ts: createJob, deleteJob (cancel, timeouts), suspendJob (merge patch spec.suspend); informer on Jobs.
+  ['batch', ['jobs'], ['list', 'watch', 'create', 'patch', 'delete']],
   // start-operator.ts: Pods are watched for the step container's termination message (run-handler.ts).
   ['', ['pods'], ['list', 'watch']],
   // run-handler.ts createConfigMap (the spec snapshot); kube-writes.ts recordEvent.

@@ -155,6 +155,11 @@ describe('operator Deployment', () => {
     ).toBe('etl');
   });
 
+  it('caps the runs running at once cluster-wide only when told to (0: unlimited)', () => {
+    expect(envOf(get([])).MEDALLION_MAX_CONCURRENT_RUNS).toBeUndefined();
+    expect(envOf(get(['--set', 'operator.maxConcurrentRuns=5'])).MEDALLION_MAX_CONCURRENT_RUNS).toBe('5');
+  });
+
   it('gives step Jobs the chart image unless told otherwise', () => {
     expect(
       envOf(get(['--set', 'image.repository=r.example/m', '--set', 'image.tag=1.2.3'])).MEDALLION_STEP_IMAGE,

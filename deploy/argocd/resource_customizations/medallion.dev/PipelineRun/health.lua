@@ -2,6 +2,8 @@
 -- Pending, Running -> Progressing; Succeeded -> Healthy; Degraded (completed with data-quality or enrichment
 -- warnings; its data was published) -> Healthy, the message starts with "Degraded"; Failed -> Degraded; Cancelled ->
 -- Degraded (the run did not complete and never resumes; a PostSync hook run that was cancelled must fail the sync).
+-- A Pending or Running run whose Succeeded condition has the reason Suspended (spec.suspend) -> Suspended; waiting for
+-- a concurrency slot (WaitingForSlot) or for Kueue to admit its Job (WaitingForAdmission) stays Progressing.
 -- Lua 5.1 (Argo CD runs gopher-lua) with only the base and table libraries: no string.*, math.*, os.*, io.*.
 local hs = { status = "Progressing", message = "Waiting for the operator to start the run" }
 
@@ -22,10 +24,14 @@ if generation ~= nil and (status.observedGeneration == nil or status.observedGen
 end
 
 local detail = ""
+local reason = nil
 if status.conditions ~= nil then
   for _, condition in ipairs(status.conditions) do
-    if condition.type == "Succeeded" and condition.message ~= nil and condition.message ~= "" then
-      detail = ": " .. condition.message
+    if condition.type == "Succeeded" then
+      reason = condition.reason
+      if condition.message ~= nil and condition.message ~= "" then
+        detail = ": " .. condition.message
+      end
     end
   end
 end
@@ -45,5 +51,13 @@ if health == nil then
   return hs
 end
 hs.status = health
+if health == "Progressing" and reason == "Suspended" then
+  hs.status = "Suspended"
+end
+local held = { Suspended = true, WaitingForSlot = true, WaitingForAdmission = true }
+if health == "Progressing" and reason ~= nil and held[reason] then
+  hs.message = status.phase .. " (" .. reason .. ")" .. detail
+  return hs
+end
 hs.message = status.phase .. detail
 return hs
