@@ -61,7 +61,7 @@ describe('lake gc', () => {
     expect(r.deletedBytes).toBeGreaterThan(0);
     expect((await collectLakeGarbage(lake(), { retain: 5, graceMs: 0 })).orphans).toEqual([]);
     expect(JSON.parse(fs.readFileSync(ds('bronze/online_retail/manifest.json'), 'utf8'))).toEqual(before);
-    const [n] = await f.query(`SELECT count(*) AS n FROM '${f.silverFile('sales_lines')}'`);
+    const [n] = await f.query(`SELECT count(*) AS n FROM ${await f.silverTable('sales_lines')}`);
     expect(Number(n!.n)).toBeGreaterThan(0);
     const again = await f.run();
     expect(again.steps.bronze!.note).toBe('no new files');
