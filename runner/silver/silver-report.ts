@@ -54,15 +54,25 @@ export async function readPartitionCounts(ctx: StepContext): Promise<Map<string,
   return out;
 }
 
-/** The files a partitioned COPY wrote under `<dir>/pkey=<key>/`, by partition key (one file per partition). */
-export async function stagedPartitionFiles(dir: string): Promise<Map<string, string>> {
+/**
+ * The files a partitioned COPY wrote under `<dir>/pkey=<key>/`, by partition key. DuckDB may flush a large
+ * partition in several files; they are merged into one, since a partition's table is one immutable file.
+ */
+export async function stagedPartitionFiles(ctx: StepContext, dir: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const d of await fs.readdir(dir).catch(() => [] as string[])) {
     if (!d.startsWith('pkey=')) continue;
-    const files = (await fs.readdir(path.join(dir, d))).filter((f) => f.endsWith('.parquet'));
-    if (files.length !== 1)
-      throw new Error(`silver: partition ${d} was written as ${files.length} files, expected 1`);
-    out.set(decodeURIComponent(d.slice('pkey='.length)), path.join(dir, d, files[0]!));
+    const files = (await fs.readdir(path.join(dir, d)))
+      .filter((f) => f.endsWith('.parquet'))
+      .map((f) => path.join(dir, d, f));
+    let file = files[0]!;
+    if (files.length > 1) {
+      file = path.join(dir, d, 'merged.parquet');
+      await ctx.engine.run(
+        `COPY (SELECT * FROM read_parquet([${files.map(quoteLiteral).join(', ')}])) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION zstd)`,
+      );
+    }
+    out.set(decodeURIComponent(d.slice('pkey='.length)), file);
   }
   return out;
 }

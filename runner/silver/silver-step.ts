@@ -291,7 +291,7 @@ async function silverAttempt(ctx: StepContext): Promise<StepResult<SilverDetails
     await engine.run(countriesSql(path.join(staging, 'countries.parquet')));
     await engine.run(fxRatesSql(path.join(staging, 'fx_rates.parquet')));
     const staged = new Map<StagedTable, Map<string, string>>();
-    for (const t of PARTITIONED_TABLES) staged.set(t, await stagedPartitionFiles(dirOf(t)));
+    for (const t of PARTITIONED_TABLES) staged.set(t, await stagedPartitionFiles(ctx, dirOf(t)));
     await auditWritten(ctx, staged, rebuiltCounts, staging, enrichment);
 
     const prefix = partsPrefix('silver', dataset);
