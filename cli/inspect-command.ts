@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { createSqlEngine } from '../runner/engine/sql-engine.js';
 import { quoteLiteral } from '../runner/engine/sql-quote.js';
 import { UsageError } from '../runner/errors.js';
@@ -7,6 +6,9 @@ import { openLake } from '../runner/lake/open-lake.js';
 import { loadSpec } from '../runner/spec/load-spec.js';
 import { EXIT, noteIgnoredFields, type CliIo } from './cli-io.js';
 import type { CommandContext, OptionValues } from './command.js';
+
+/** Silver tables stored by business-date partition: without rows they have no files, yet exist. */
+const PARTITIONED = new Set(['sales_lines', 'quarantine', 'duplicates']);
 
 export async function inspectCommand(
   args: OptionValues,
@@ -54,14 +56,22 @@ export async function inspectCommand(
   }
   const limit = Number(args.limit ?? 20);
   if (!Number.isInteger(limit) || limit < 0) throw new UsageError('--limit must be a whole number');
-  const file = path.join(version.dir, `${args.table}.parquet`);
+  // Through tableFiles: a partitioned silver table is one file per business date (downloaded once from S3).
+  const files = await lake.tableFiles(layer, version, args.table);
+  const notFound = (): UsageError =>
+    new UsageError(`table "${String(args.table)}" not found in ${layer} version ${version.version}`);
+  if (files.length === 0 && !(layer === 'silver' && PARTITIONED.has(args.table))) throw notFound();
   const engine = await createSqlEngine({ memoryLimit: '512MB', tempDir: lake.tempDir(), logger });
   try {
-    const rows = await engine
-      .all(`SELECT * FROM read_parquet(${quoteLiteral(file)}) LIMIT ${limit}`)
-      .catch(() => {
-        throw new UsageError(`table "${args.table}" not found in ${layer} version ${version.version}`);
-      });
+    // A partitioned table without rows has no files at all.
+    const rows =
+      files.length === 0
+        ? []
+        : await engine
+            .all(`SELECT * FROM read_parquet([${files.map(quoteLiteral).join(', ')}]) LIMIT ${limit}`)
+            .catch(() => {
+              throw notFound();
+            });
     if (args.json) io.out(JSON.stringify(rows, null, 2));
     else printTable(io, rows);
   } finally {

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { ObjectStoreEnv } from '../../runner/config.js';
 import { quoteLiteral } from '../../runner/engine/sql-quote.js';
+import { createLakeStore, type LakeStore } from '../../runner/lake/lake-store.js';
 import type { Logger } from '../../runner/logger.js';
 import { isS3Uri, openStorage } from '../../runner/storage/open-storage.js';
 import type { Storage } from '../../runner/storage/storage.js';
@@ -83,18 +83,24 @@ const plain = (v: unknown): string | number | null =>
         ? Number(v)
         : String(v);
 
-/** A silver version found in a lake: its `_meta.json`, and its quarantine file as a local path to read. */
+/** A silver version found in a lake: its `_meta.json`, and its quarantine files as local paths to read. */
 interface FoundVersion {
   meta: string;
-  /** A local quarantine.parquet (downloaded from object storage), or undefined when the version has none. */
-  quarantine(): Promise<{ file: string; done(): Promise<void> } | undefined>;
+  /** The version's quarantine partition files (downloaded from object storage); none when it has no rows. */
+  quarantine(): Promise<{ files: string[]; done(): Promise<void> }>;
+}
+
+/** A silver table's files through the lake's tableFiles, as every reader of a partitioned table must. */
+async function quarantineFiles(lake: LakeStore, runId: string): Promise<string[]> {
+  const v = await lake.version('silver', runId);
+  return v ? lake.tableFiles('silver', v, 'quarantine') : [];
 }
 
 const VERSION_META = /^silver\/([^/]+)\/versions\/([^/]+)\/_meta\.json$/;
 
 /**
  * Reads a run's silver version from its lake: `_meta.json` (counts by rule and line type) and the first rows of
- * quarantine.parquet per rule. A local lake is read in place; an s3:// lake through the runner's storage adapter
+ * its quarantine (one file per business-date partition) per rule. A local lake is read in place; an s3:// lake through the runner's storage adapter
  * (AWS_ENDPOINT_URL_S3 / AWS_REGION and the standard credential chain). Returns undefined when the version is out of
  * reach (a cluster's lake volume, an unreachable object store, or a version pruned by retainVersions).
  */
@@ -110,11 +116,13 @@ export function createSilverReportReader(
     for (const dataset of fs.readdirSync(silver)) {
       const dir = path.join(silver, dataset, 'versions', runId);
       if (!fs.existsSync(path.join(dir, '_meta.json'))) continue;
-      const file = path.join(dir, 'quarantine.parquet');
+      const store = createLakeStore({ root: lake, dataset });
       return {
         meta: fs.readFileSync(path.join(dir, '_meta.json'), 'utf8'),
-        quarantine: () =>
-          Promise.resolve(fs.existsSync(file) ? { file, done: () => Promise.resolve() } : undefined),
+        quarantine: async () => ({
+          files: await quarantineFiles(store, runId),
+          done: () => Promise.resolve(),
+        }),
       };
     }
     return undefined;
@@ -132,22 +140,26 @@ export function createSilverReportReader(
     const s = storage;
     try {
       const objects = await s.list('silver/');
-      const metaKey = objects.find((o) => VERSION_META.exec(o.key)?.[2] === runId)?.key;
+      const found = objects.map((o) => VERSION_META.exec(o.key)).find((m) => m?.[2] === runId);
+      const metaKey = found?.[0];
       if (!metaKey) return undefined;
       const opened = await s.open(metaKey);
       if (!opened) return undefined;
       const chunks: Buffer[] = [];
       for await (const chunk of opened.stream) chunks.push(chunk as Buffer);
-      const parquetKey = metaKey.replace(/_meta\.json$/, 'quarantine.parquet');
-      const hasQuarantine = objects.some((o) => o.key === parquetKey);
       return {
         meta: Buffer.concat(chunks).toString('utf8'),
         async quarantine() {
-          if (!hasQuarantine) return undefined;
+          // A scratch work directory: the lake store downloads the version and its partition files into it.
           const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'medallion-silver-report-'));
-          const file = path.join(dir, 'quarantine.parquet');
-          await pipeline(await s.createReadStream(parquetKey), fs.createWriteStream(file));
-          return { file, done: () => fs.promises.rm(dir, { recursive: true, force: true }) };
+          const done = () => fs.promises.rm(dir, { recursive: true, force: true });
+          try {
+            const store = createLakeStore({ root: uri, dataset: found[1]!, storage: s, workDir: dir });
+            return { files: await quarantineFiles(store, runId), done };
+          } catch (e) {
+            await done();
+            throw e;
+          }
         },
       };
     } catch (e) {
@@ -184,13 +196,15 @@ export function createSilverReportReader(
       };
       if (c.quarantined === 0) return { counts, samples: [] };
       const local = await found.quarantine();
-      if (!local) return { counts, samples: [] };
-      const file = local.file;
+      if (local.files.length === 0) {
+        await local.done();
+        return { counts, samples: [] };
+      }
       db ??= DuckDBInstance.create(':memory:', { threads: '1' });
       const connection = await (await db).connect();
       try {
         const reader = await connection.runAndReadAll(
-          `SELECT rule_id, ${SAMPLE_COLUMNS.join(', ')} FROM read_parquet(${quoteLiteral(file)})
+          `SELECT rule_id, ${SAMPLE_COLUMNS.join(', ')} FROM read_parquet([${local.files.map(quoteLiteral).join(', ')}])
            QUALIFY row_number() OVER (PARTITION BY rule_id ORDER BY source_file, source_line) <= ${perRule}
            ORDER BY rule_id, source_file, source_line`,
         );

@@ -1,10 +1,11 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { ObjectInfo } from '../storage/storage.js';
+import { readText, type ObjectInfo } from '../storage/storage.js';
+import { partsPrefix as layerPartsPrefix, referencedKeys } from './partition-files.js';
 import type { BronzeManifest, LakeStore, Layer } from './lake-store.js';
 
 export interface Orphan {
-  kind: 'bronze-part' | 'layer-version' | 'staging';
+  kind: 'bronze-part' | 'layer-version' | 'partition-file' | 'staging';
   /** A key prefix in the lake, or a local directory for staging. */
   location: string;
   bytes: number;
@@ -22,8 +23,8 @@ export const DEFAULT_GC_GRACE_MS = 6 * 60 * 60 * 1000;
 
 /**
  * Finds what no commit references: bronze parts no manifest entry names (lost races, killed runs), layer versions
- * that are neither CURRENT nor in its published history, and staging left by killed runs, all older than the grace
- * period. Deletes them unless `dryRun` (the default). `medallion lake gc` wires this to the CLI.
+ * that are neither CURRENT nor in its published history, partition files no remaining version references, and
+ * staging left by killed runs, all older than the grace period. Deletes them unless `dryRun` (the default). `medallion lake gc` wires this to the CLI.
  */
 export async function collectLakeGarbage(
   lake: LakeStore,
@@ -78,8 +79,32 @@ export async function collectLakeGarbage(
       ...(head?.history ?? []),
       ...(head ? names.filter((n) => n <= head.version).slice(-o.retain) : []),
     ]);
-    for (const [name, objects] of all)
+    const staying: string[] = [];
+    for (const [name, objects] of all) {
+      const before = orphans.length;
       if (!kept.has(name)) consider('layer-version', `${prefix}${name}/`, objects);
+      if (orphans.length === before) staying.push(name);
+    }
+    // Partition files are shared between versions: one goes only when no version that stays references it (kept
+    // ones, and young ones a run in flight may still publish), and only after the grace period.
+    const metas = await Promise.all(
+      staying.map(async (n) => {
+        const r = await readText(lake.storage, `${prefix}${n}/_meta.json`);
+        return r ? (JSON.parse(r.text) as unknown) : undefined;
+      }),
+    );
+    const pp = layerPartsPrefix(layer, ds);
+    const referenced = new Set(metas.flatMap((m) => referencedKeys(m, pp)));
+    for (const obj of await lake.storage.list(pp)) {
+      if (referenced.has(obj.key) || now - obj.lastModified.getTime() < grace) continue;
+      orphans.push({
+        kind: 'partition-file',
+        location: obj.key,
+        bytes: obj.size,
+        ageMs: now - obj.lastModified.getTime(),
+      });
+      removers.push(() => lake.deletePartitionFiles([obj.key]));
+    }
   }
 
   const stagingRoot = path.join(lake.workDir, '_staging');

@@ -1,9 +1,11 @@
+import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ConflictError, LakeError } from '../errors.js';
 import { createLocalStorage } from '../storage/local-storage.js';
 import { joinKey, readText, type Storage } from '../storage/storage.js';
-import { downloadPrefix, uploadDir } from './transfer.js';
+import { partsPrefix, tablePartitionKeys, unreferencedKeys } from './partition-files.js';
+import { downloadFile, downloadPrefix, inParallel, uploadDir } from './transfer.js';
 
 export type Layer = 'silver' | 'gold';
 
@@ -111,11 +113,20 @@ export interface LakeStore {
    * once from object storage), or the version's single `<table>.parquet`. Empty when the table has no rows.
    * Every reader of a layer's table goes through here (issue "Incremental runs": silver is partitioned).
    */
-  tableFiles(layer: Layer, version: LayerVersion, table: string): Promise<string[]>;
+  tableFiles(layer: Layer, version: LayerVersion<unknown>, table: string): Promise<string[]>;
+  /** Local paths of immutable partition files (keys relative to the lake root), downloaded once into the cache. */
+  partitionFiles(keys: string[]): Promise<string[]>;
+  /** Stores staged files at their partition keys (a rename locally; an upload, kept as the cached copy, on S3). */
+  storePartitionFiles(files: { local: string; key: string }[]): Promise<void>;
+  /** Deletes partition files nothing references (a discarded or failed run's own files). */
+  deletePartitionFiles(keys: string[]): Promise<void>;
+  /** Whether every key exists: a version built on shared files may only publish while they are all there. */
+  partitionFilesExist(keys: string[]): Promise<boolean>;
   /**
    * Stores the staged directory as a new version, then moves CURRENT from `expected` to it by compare-and-swap.
    * When a concurrent run moved CURRENT first, `replace(theirs)` decides: true retries on top of theirs, false
-   * drops this version and leaves theirs. Prunes the versions that fall out of the last `retain` published.
+   * drops this version and leaves theirs. Prunes the versions that fall out of the last `retain` published, and the
+   * partition files they referenced that no retained version references.
    */
   publishLayer<M>(
     layer: Layer,
@@ -194,6 +205,46 @@ export function createLakeStore(options: {
     }
     for (const o of await storage.list(`${key}/`)) await storage.delete(o.key);
   };
+
+  const keyCache = (key: string): string => cacheDir('files', ...key.split('/'));
+
+  /** A partition file as a local path: in place on a local lake, else downloaded once (it never changes). */
+  const materialiseFile = async (key: string): Promise<string> => {
+    if (local) return storage.localPath(key)!;
+    const file = keyCache(key);
+    if (await fs.stat(file).catch(() => undefined)) return file;
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.${Date.now()}.partial`;
+    await downloadFile(storage, key, tmp);
+    await fs.rename(tmp, file);
+    return file;
+  };
+
+  const partitionFiles = async (keys: string[]): Promise<string[]> => {
+    const out: string[] = new Array<string>(keys.length);
+    await inParallel(
+      keys.map((k, i) => [k, i] as const),
+      async ([k, i]) => {
+        out[i] = await materialiseFile(k);
+      },
+    );
+    return out;
+  };
+
+  const deletePartitionFiles = async (keys: string[]): Promise<void> => {
+    await inParallel(keys, async (k) => {
+      await storage.delete(k);
+      if (!local) await fs.rm(keyCache(k), { force: true });
+    });
+    if (local) {
+      // Empty business_date=… directories of deleted files go too (never one a writer just filled).
+      for (const dir of new Set(keys.map((k) => path.dirname(storage.localPath(k)!))))
+        await fs.rmdir(dir).catch(() => undefined);
+    }
+  };
+
+  const metaOf = async (layer: Layer, v: string): Promise<unknown> =>
+    (await readJson<unknown>(layerKey(layer, 'versions', v, '_meta.json')))?.value;
 
   const version = async <M>(layer: Layer, v: string): Promise<LayerVersion<M> | undefined> => {
     const meta = await readJson<M>(layerKey(layer, 'versions', v, '_meta.json'));
@@ -276,9 +327,34 @@ export function createLakeStore(options: {
     },
     head,
     async tableFiles(_layer, v, table) {
-      // Contract stub: the unpartitioned layout. The partitioned silver replaces this (runner/lake/partitions.ts).
+      // A partitioned table lists its files in the meta's partition map; a whole table (gold, silver's lookup
+      // tables, versions written before partitioning) is one <table>.parquet in the version directory.
+      const keys = tablePartitionKeys(v.meta, table);
+      if (keys.length > 0) return partitionFiles(keys);
       const file = path.join(v.dir, `${table}.parquet`);
       return (await fs.stat(file).catch(() => undefined)) ? [file] : [];
+    },
+    partitionFiles,
+    async storePartitionFiles(files) {
+      await inParallel(files, async (f) => {
+        if (local) {
+          const target = storage.localPath(f.key)!;
+          await fs.mkdir(path.dirname(target), { recursive: true });
+          await fs.rename(f.local, target);
+          return;
+        }
+        await storage.put(f.key, createReadStream(f.local));
+        await fs.mkdir(path.dirname(keyCache(f.key)), { recursive: true });
+        await fs.rename(f.local, keyCache(f.key));
+      });
+    },
+    deletePartitionFiles,
+    async partitionFilesExist(keys) {
+      let ok = true;
+      await inParallel(keys, async (k) => {
+        if (ok && !(await storage.stat(k))) ok = false;
+      });
+      return ok;
     },
     async current<M>(layer: Layer) {
       const h = await head<M>(layer);
@@ -301,8 +377,19 @@ export function createLakeStore(options: {
           : await storage.putIfAbsent(cur, pointer);
         if (r.ok) {
           // Only versions that were published and fell out of the window: never a concurrent run's in-flight one.
-          for (const old of expected?.history ?? []) {
-            if (!history.includes(old)) await removePrefix(layerKey(layer, 'versions', old));
+          // Their partition files go only when no retained version shares them (the version directory goes first:
+          // a crash in between leaves unreferenced files, which `lake gc` finds).
+          const dropped = (expected?.history ?? []).filter((old) => !history.includes(old));
+          if (dropped.length > 0) {
+            const droppedMetas = await Promise.all(dropped.map((d) => metaOf(layer, d)));
+            const retainedMetas = [
+              meta,
+              ...(await Promise.all(history.filter((h) => h !== v).map((h) => metaOf(layer, h)))),
+            ];
+            for (const old of dropped) await removePrefix(layerKey(layer, 'versions', old));
+            await deletePartitionFiles(
+              unreferencedKeys(droppedMetas, retainedMetas, partsPrefix(layer, dataset)),
+            );
           }
           return { published: true, dir: local ? storage.localPath(key)! : cached, attempts: attempt };
         }

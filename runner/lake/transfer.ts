@@ -7,7 +7,7 @@ import type { Storage } from '../storage/storage.js';
 /** Files uploaded at a time: enough to hide request latency, few enough to keep memory flat. */
 const PARALLEL = 4;
 
-async function inParallel<T>(items: T[], fn: (item: T) => Promise<void>): Promise<void> {
+export async function inParallel<T>(items: T[], fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(PARALLEL, items.length) }, async () => {
@@ -49,4 +49,9 @@ export async function downloadPrefix(storage: Storage, prefix: string, dir: stri
     await fs.mkdir(path.dirname(file), { recursive: true });
     await pipeline(await storage.createReadStream(o.key), createWriteStream(file));
   });
+}
+
+/** Streams one object to a local file (its directory must exist). */
+export async function downloadFile(storage: Storage, key: string, file: string): Promise<void> {
+  await pipeline(await storage.createReadStream(key), createWriteStream(file));
 }

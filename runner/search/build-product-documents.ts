@@ -1,19 +1,17 @@
-import path from 'node:path';
 import type { SqlEngine } from '../engine/sql-engine.js';
 import type { ProductDocument } from './product-search-types.js';
 import { productDocumentsSql } from './product-documents-sql.js';
 
-/** Reads the product documents of a published gold version and the silver version it was built from. */
+/**
+ * Reads the product documents of a published gold version and the silver version it was built from, given their
+ * files (`lake.tableFiles`). No sales lines or no top products means no product to index.
+ */
 export const buildProductDocuments = async (
   engine: SqlEngine,
-  dirs: { silverDir: string; goldDir: string },
+  files: { salesLines: string[]; topProducts: string[] },
 ): Promise<ProductDocument[]> => {
-  const rows = await engine.all(
-    productDocumentsSql({
-      topProducts: path.join(dirs.goldDir, 'top_products.parquet'),
-      salesLines: path.join(dirs.silverDir, 'sales_lines.parquet'),
-    }),
-  );
+  if (files.salesLines.length === 0 || files.topProducts.length === 0) return [];
+  const rows = await engine.all(productDocumentsSql(files));
   return rows.map((r) => ({
     stockCode: String(r.stock_code),
     description: String(r.description),

@@ -10,9 +10,12 @@ const UNCATEGORISED = 'Uncategorised';
  * Description and category are gold's (the most frequent description); price statistics and countries come from
  * the silver sale lines gold was built from. Ordered by stock code so batches are deterministic.
  */
-export const productDocumentsSql = (files: { topProducts: string; salesLines: string }): string => `
+const parquet = (files: string[]): string => `read_parquet([${files.map(quoteLiteral).join(', ')}])`;
+
+/** `files` lists each table's Parquet files (silver's sales lines are one file per business-date partition). */
+export const productDocumentsSql = (files: { topProducts: string[]; salesLines: string[] }): string => `
   WITH s AS (
-    SELECT stock_code, unit_price, country FROM read_parquet(${quoteLiteral(files.salesLines)}) WHERE line_type = 'sale'),
+    SELECT stock_code, unit_price, country FROM ${parquet(files.salesLines)} WHERE line_type = 'sale'),
   p AS (
     SELECT stock_code, CAST(min(unit_price) AS DOUBLE) AS price_min, CAST(max(unit_price) AS DOUBLE) AS price_max,
            round(CAST(avg(unit_price) AS DOUBLE), 4) AS price_avg,
@@ -23,5 +26,5 @@ export const productDocumentsSql = (files: { topProducts: string; salesLines: st
          p.price_min, p.price_max, p.price_avg, p.countries,
          CAST(t.revenue AS DOUBLE) AS revenue, CAST(t.rank AS INTEGER) AS revenue_rank,
          CAST(t.units AS BIGINT) AS quantity
-  FROM read_parquet(${quoteLiteral(files.topProducts)}) t JOIN p USING (stock_code)
+  FROM ${parquet(files.topProducts)} t JOIN p USING (stock_code)
   ORDER BY t.stock_code`;

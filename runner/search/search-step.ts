@@ -78,7 +78,10 @@ export const createSearchStepRunner =
             ? 'no published silver and gold versions to index; run the silver and gold steps first'
             : `gold ${gold.version} was built from an older silver than ${silver.version}; run the gold step first`,
         );
-      const docs = await buildProductDocuments(ctx.engine, { silverDir: silver.dir, goldDir: gold.dir });
+      const docs = await buildProductDocuments(ctx.engine, {
+        salesLines: await ctx.lake.tableFiles('silver', silver, 'sales_lines'),
+        topProducts: await ctx.lake.tableFiles('gold', gold, 'top_products'),
+      });
       documents = docs.length;
       ctx.progress.step(
         'search',

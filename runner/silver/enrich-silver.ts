@@ -18,15 +18,20 @@ export interface SilverEnrichment {
  * loads the answers as temp tables (enrich_rates, enrich_countries, enrich_categories) for the silver SQL to join.
  * Disabled enrichment loads empty tables, so the enriched columns exist and are null. Outages never throw.
  */
-export async function enrichSilverLines(ctx: StepContext): Promise<SilverEnrichment | null> {
+export async function enrichSilverLines(
+  ctx: StepContext,
+  /** Business dates and countries of the partitions this run did not recompute: the lookup tables cover all. */
+  kept: { dates: string[]; countries: string[] } = { dates: [], countries: [] },
+): Promise<SilverEnrichment | null> {
   const { engine, spec } = ctx;
   let result: EnrichmentResult | undefined;
   if (spec.enrichment.enabled) {
     const sql = enrichmentInputSql();
     const values = async (q: string): Promise<string[]> => (await engine.all(q)).map((r) => String(r.v));
+    const union = (a: string[], b: string[]): string[] => [...new Set([...a, ...b])].sort();
     const [dates, countries, descriptions] = [
-      await values(sql.dates),
-      await values(sql.countries),
+      union(await values(sql.dates), kept.dates),
+      union(await values(sql.countries), kept.countries),
       await values(sql.descriptions),
     ];
     const enrichment = createEnrichment({

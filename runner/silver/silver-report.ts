@@ -1,4 +1,5 @@
 import path from 'node:path';
+import fs from 'node:fs/promises';
 import { quoteLiteral } from '../engine/sql-quote.js';
 import type { QualityReport, SilverCounts } from '../quality/assess-quality.js';
 import type { SilverDetails, StepContext, StepResult } from '../run/step-types.js';
@@ -8,56 +9,123 @@ import { LINE_TYPES } from './silver-rules.js';
 
 /** Counting, auditing and reporting of the silver step (silver-step.ts). */
 
-export const SILVER_FILES = [
-  'sales_lines.parquet',
-  'quarantine.parquet',
-  'duplicates.parquet',
-  'countries.parquet',
-  'fx_rates.parquet',
-];
+/** Tables stored one file per business-date partition; `_rows` is silver's own store of the partition's sources. */
+export const PARTITIONED_TABLES = ['sales_lines', 'quarantine', 'duplicates', '_rows'] as const;
+export type StagedTable = (typeof PARTITIONED_TABLES)[number];
+/** Small lookup tables, whole in every version directory. */
+export const WHOLE_FILES = ['countries.parquet', 'fx_rates.parquet'];
 
-export async function readCounts(ctx: StepContext): Promise<SilverCounts> {
-  const [input] = await ctx.engine.all(inputCountsSql());
-  const rows = await ctx.engine.all(outcomeCountsSql());
-  const lineTypes: Record<string, number> = Object.fromEntries(LINE_TYPES.map((t) => [t, 0]));
-  const quarantineByRule: Record<string, number> = {};
-  let filledFields = 0;
-  for (const r of rows) {
+export interface PartitionCounts {
+  counts: SilverCounts;
+  countries: string[];
+}
+
+/** Counts of the recomputed partitions, from the classified rows (one query per kind, grouped by partition). */
+export async function readPartitionCounts(ctx: StepContext): Promise<Map<string, PartitionCounts>> {
+  const out = new Map<string, PartitionCounts>();
+  for (const r of await ctx.engine.all(inputCountsSql())) {
+    out.set(String(r.pkey), {
+      counts: {
+        bronzeRows: Number(r.bronze_rows),
+        duplicates: Number(r.duplicates),
+        silverRows: 0,
+        quarantined: 0,
+        quarantineByRule: {},
+        lineTypes: Object.fromEntries(LINE_TYPES.map((t) => [t, 0])),
+        filledFields: 0,
+      },
+      countries: ((r.countries as unknown[] | null) ?? []).map(String),
+    });
+  }
+  for (const r of await ctx.engine.all(outcomeCountsSql())) {
+    const c = out.get(String(r.pkey))!.counts;
     const outcome = String(r.outcome);
     const n = Number(r.n);
     if (outcome === 'duplicate') continue;
     if ((LINE_TYPES as readonly string[]).includes(outcome)) {
-      lineTypes[outcome] = n;
-      filledFields += Number(r.filled_fields);
-    } else quarantineByRule[outcome] = n;
+      c.lineTypes[outcome] = n;
+      c.silverRows += n;
+      c.filledFields += Number(r.filled_fields);
+    } else {
+      c.quarantineByRule[outcome] = n;
+      c.quarantined += n;
+    }
   }
-  const sum = (o: Record<string, number>): number => Object.values(o).reduce((a, b) => a + b, 0);
-  return {
-    bronzeRows: Number(input?.bronze_rows ?? 0),
-    duplicates: Number(input?.duplicates ?? 0),
-    silverRows: sum(lineTypes),
-    quarantined: sum(quarantineByRule),
-    quarantineByRule,
-    lineTypes,
-    filledFields,
-  };
+  return out;
 }
 
-/** Audit before publishing: the files on disk hold exactly the rows the counts say. */
+/**
+ * The files a partitioned COPY wrote under `<dir>/pkey=<key>/`, by partition key. DuckDB may flush a large
+ * partition in several files; they are merged into one, since a partition's table is one immutable file.
+ */
+export async function stagedPartitionFiles(ctx: StepContext, dir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const d of await fs.readdir(dir).catch(() => [] as string[])) {
+    if (!d.startsWith('pkey=')) continue;
+    const files = (await fs.readdir(path.join(dir, d)))
+      .filter((f) => f.endsWith('.parquet'))
+      .map((f) => path.join(dir, d, f));
+    let file = files[0]!;
+    if (files.length > 1) {
+      file = path.join(dir, d, 'merged.parquet');
+      await ctx.engine.run(
+        `COPY (SELECT * FROM read_parquet([${files.map(quoteLiteral).join(', ')}])) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION zstd)`,
+      );
+    }
+    out.set(decodeURIComponent(d.slice('pkey='.length)), file);
+  }
+  return out;
+}
+
+/** Expected rows of a table in a partition, from its counts. */
+export function expectedRows(table: StagedTable, c: SilverCounts): number {
+  return {
+    sales_lines: c.silverRows,
+    quarantine: c.quarantined,
+    duplicates: c.duplicates,
+    _rows: c.bronzeRows,
+  }[table];
+}
+
+/** Audit before publishing: every written file holds exactly the rows the counts say, and no partition is missing. */
 export async function auditWritten(
   ctx: StepContext,
-  staging: string,
-  c: SilverCounts,
+  staged: Map<StagedTable, Map<string, string>>,
+  counts: Map<string, PartitionCounts>,
+  versionDir: string,
   e: SilverEnrichment | null,
 ): Promise<void> {
-  const expected = [c.silverRows, c.quarantined, c.duplicates, e?.countries ?? 0, e?.rates ?? 0];
-  for (const [i, file] of SILVER_FILES.entries()) {
-    const [row] = await ctx.engine.all(
-      `SELECT count(*) AS n FROM read_parquet(${quoteLiteral(path.join(staging, file))})`,
-    );
-    if (Number(row?.n) !== expected[i]) {
-      throw new Error(`silver audit failed: ${file} holds ${String(row?.n)} rows, expected ${expected[i]}`);
+  const count = async (file: string): Promise<number> => {
+    const [row] = await ctx.engine.all(`SELECT count(*) AS n FROM read_parquet(${quoteLiteral(file)})`);
+    return Number(row?.n);
+  };
+  for (const table of PARTITIONED_TABLES) {
+    const files = staged.get(table)!;
+    // One scan per table (Parquet answers counts from its footers), not one query per partition.
+    const byFile = new Map<string, number>();
+    if (files.size > 0) {
+      const list = [...files.values()].map(quoteLiteral).join(', ');
+      for (const r of await ctx.engine.all(
+        `SELECT filename AS f, count(*) AS n FROM read_parquet([${list}], filename = true) GROUP BY 1`,
+      ))
+        byFile.set(String(r.f), Number(r.n));
     }
+    for (const [key, c] of counts) {
+      const want = expectedRows(table, c.counts);
+      const file = files.get(key);
+      const got = file ? (byFile.get(file) ?? 0) : 0;
+      if (got !== want)
+        throw new Error(`silver audit failed: ${table} partition ${key} holds ${got} rows, expected ${want}`);
+    }
+    for (const key of files.keys())
+      if (!counts.has(key))
+        throw new Error(`silver audit failed: ${table} wrote unexpected partition ${key}`);
+  }
+  const whole = [e?.countries ?? 0, e?.rates ?? 0];
+  for (const [i, file] of WHOLE_FILES.entries()) {
+    const got = await count(path.join(versionDir, file));
+    if (got !== whole[i])
+      throw new Error(`silver audit failed: ${file} holds ${got} rows, expected ${whole[i]}`);
   }
 }
 
@@ -69,7 +137,7 @@ export function result(
   started: number,
   inputs: StepResult['inputs'],
   outputs: StepResult['outputs'],
-  extra: Pick<SilverDetails, 'upToDate' | 'superseded' | 'version' | 'dir' | 'enrichment'>,
+  extra: Pick<SilverDetails, 'upToDate' | 'superseded' | 'version' | 'dir' | 'enrichment' | 'partitions'>,
   note?: string,
 ): StepResult<SilverDetails> {
   const c = meta.counts;

@@ -1,6 +1,7 @@
 import { quoteIdent, quoteLiteral } from '../engine/sql-quote.js';
 import type { PipelineSpec } from '../spec/pipeline-spec.js';
 import { ENRICHED_COLUMNS_SQL, ENRICHED_JOINS_SQL } from './enrichment-sql.js';
+import { UNKNOWN_PARTITION } from '../lake/partitions.js';
 import { AMOUNT_TYPE, PRICE_TYPE } from './silver-rules.js';
 
 /**
@@ -21,17 +22,47 @@ const RAW = [
 
 const RAW_FIELDS = RAW.map(([raw]) => raw);
 
-/** Selects the mapped source columns under canonical names; a column absent from every part reads as NULL. */
-export function sourceRowsSql(spec: PipelineSpec, available: Set<string>): string {
+/** A raw text field as a value: trimmed, and NULL when empty or listed in the source's nullValues. */
+function textValueSql(spec: PipelineSpec, raw: string): string {
+  const nulls = spec.source.options.nullValues;
+  return nulls.length === 0
+    ? `nullif(trim(${raw}), '')`
+    : `CASE WHEN trim(${raw}) IN (${nulls.map(quoteLiteral).join(', ')}) THEN NULL ELSE nullif(trim(${raw}), '') END`;
+}
+
+/**
+ * The business-date partition of a source row (runner/lake/partitions.ts): the day of its invoice date parsed as
+ * silver parses it, or UNKNOWN_PARTITION for malformed rows and dates that do not parse. A function of the raw
+ * fields only, so every copy of a duplicate line falls in the same partition.
+ */
+export function partitionKeySql(spec: PipelineSpec): string {
+  const ts = `try_strptime(${textValueSql(spec, 'invoice_date_raw')}, ${quoteLiteral(spec.source.timestampFormat)})`;
+  return `CASE WHEN malformed_reason IS NULL
+      THEN coalesce(strftime(CAST(${ts} AS DATE), '%Y-%m-%d'), ${quoteLiteral(UNKNOWN_PARTITION)})
+      ELSE ${quoteLiteral(UNKNOWN_PARTITION)} END`;
+}
+
+/**
+ * Selects the mapped source columns under canonical names (a column absent from every part reads as NULL), with
+ * the file checksum (which copy of a re-ingested file a row came from) and the row's partition key `pkey`.
+ */
+export function sourceRowsSql(
+  spec: PipelineSpec,
+  available: Set<string>,
+  from = 'bronze_visible',
+  view = 'src',
+): string {
   const cols = spec.source.columns;
   const mapped = RAW.map(
     ([raw, key]) => `${available.has(cols[key]) ? quoteIdent(cols[key]) : 'NULL::VARCHAR'} AS ${raw}`,
   );
-  return `CREATE OR REPLACE TEMP VIEW src AS
+  return `CREATE OR REPLACE TEMP VIEW ${view} AS
+    SELECT *, ${partitionKeySql(spec)} AS pkey FROM (
     SELECT _source_file AS source_file, _source_line AS source_line, _row_hash AS row_hash, _run_id AS ingest_run_id,
            _malformed_reason AS malformed_reason, _malformed_message AS malformed_message, _raw_record AS raw_record,
+           _file_sha256 AS file_sha256,
            ${mapped.join(',\n           ')}
-    FROM bronze_visible`;
+    FROM ${from})`;
 }
 
 /**
@@ -65,12 +96,8 @@ export function rankDuplicatesSql(): string {
 }
 
 export function normaliseSql(spec: PipelineSpec): string {
-  const nulls = spec.source.options.nullValues;
   // A value listed in nullValues (compared after trimming) is no value at all; so is an empty one.
-  const v = (raw: string): string =>
-    nulls.length === 0
-      ? `nullif(trim(${raw}), '')`
-      : `CASE WHEN trim(${raw}) IN (${nulls.map(quoteLiteral).join(', ')}) THEN NULL ELSE nullif(trim(${raw}), '') END`;
+  const v = (raw: string): string => textValueSql(spec, raw);
   // Three levels so that each field is trimmed and null-checked once, then parsed once.
   return `CREATE OR REPLACE TEMP VIEW normalised AS
     SELECT *,
@@ -88,7 +115,7 @@ export function normaliseSql(spec: PipelineSpec): string {
                   ELSE customer_id_txt END AS customer_id
       FROM (
         SELECT source_file, source_line, row_hash, ingest_run_id, malformed_reason, malformed_message, raw_record,
-               dup_rank, kept_source_file, kept_source_line, ${RAW_FIELDS.join(', ')},
+               dup_rank, kept_source_file, kept_source_line, pkey, ${RAW_FIELDS.join(', ')},
                upper(${v('invoice_no_raw')}) AS invoice_no,
                upper(${v('stock_code_raw')}) AS stock_code,
                ${v('description_raw')} AS description_txt,
@@ -154,7 +181,20 @@ export function classifiedViewSql(file: string): string {
   return `CREATE OR REPLACE TEMP VIEW classified AS SELECT * FROM read_parquet(${quoteLiteral(file)})`;
 }
 
-export function salesLinesSql(spec: PipelineSpec, target: string): string {
+/**
+ * Options of a COPY that writes one file per partition under `<dir>/pkey=<key>/`, without the `pkey` column (the
+ * step moves each file to its key in the lake). `keepKey` keeps the column in the files (the bronze-row store).
+ */
+export const partitionedCopy = (keepKey = false): string =>
+  `(FORMAT parquet, COMPRESSION zstd, PARTITION_BY (pkey)${keepKey ? ', WRITE_PARTITION_COLUMNS true' : ''}, FILENAME_PATTERN 'part_{i}')`;
+
+/** The rows of the recomputed partitions, written back partitioned: the next run rereads only the ones it touches. */
+export function rowStoreSql(dir: string): string {
+  return `COPY (SELECT * FROM src) TO ${quoteLiteral(dir)} ${partitionedCopy(true)}`;
+}
+
+/** Partitioned by `pkey` into `dir` (one file per business date). */
+export function salesLinesSql(spec: PipelineSpec, dir: string): string {
   // Time-zone conversion is costly per row and invoices share timestamps: convert each distinct one once.
   // Columns up to ingest_run_id are the original contract; enriched columns are appended (enrichment-sql.ts).
   return `COPY (
@@ -167,41 +207,44 @@ export function salesLinesSql(spec: PipelineSpec, target: string): string {
            CAST(s.quantity * s.unit_price AS ${AMOUNT_TYPE}) AS line_amount,
            tz.utc_ts AS invoice_ts, s.invoice_local_ts, CAST(s.invoice_local_ts AS DATE) AS business_date,
            s.customer_id, s.country, s.outcome AS line_type,
-           s.source_file, s.source_line, s.row_hash, s.ingest_run_id,${ENRICHED_COLUMNS_SQL}
+           s.source_file, s.source_line, s.row_hash, s.ingest_run_id,${ENRICHED_COLUMNS_SQL}, s.pkey
     FROM s JOIN tz ON tz.local_ts = s.invoice_local_ts${ENRICHED_JOINS_SQL}
-  ) TO ${quoteLiteral(target)} (FORMAT parquet, COMPRESSION zstd)`;
+  ) TO ${quoteLiteral(dir)} ${partitionedCopy()}`;
 }
 
-export function quarantineSql(target: string): string {
+export function quarantineSql(dir: string): string {
   return `COPY (
     SELECT outcome AS rule_id, message, source_file, source_line, row_hash, ingest_run_id,
            invoice_no_raw AS invoice_no, stock_code_raw AS stock_code, description_raw AS description,
            quantity_raw AS quantity, invoice_date_raw AS invoice_date, unit_price_raw AS unit_price,
-           customer_id_raw AS customer_id, country_raw AS country, raw_record
+           customer_id_raw AS customer_id, country_raw AS country, raw_record, pkey
     FROM classified
     WHERE outcome NOT IN ('duplicate', 'cancellation', 'adjustment', 'non_merchandise', 'stock_adjustment', 'zero_price', 'sale')
     ORDER BY source_file, source_line
-  ) TO ${quoteLiteral(target)} (FORMAT parquet, COMPRESSION zstd)`;
+  ) TO ${quoteLiteral(dir)} ${partitionedCopy()}`;
 }
 
 /** Each removed duplicate with the position of the copy that was kept. */
-export function duplicatesSql(target: string): string {
+export function duplicatesSql(dir: string): string {
   return `COPY (
-    SELECT source_file, source_line, row_hash, kept_source_file, kept_source_line
+    SELECT source_file, source_line, row_hash, kept_source_file, kept_source_line, pkey
     FROM classified WHERE outcome = 'duplicate'
     ORDER BY source_file, source_line
-  ) TO ${quoteLiteral(target)} (FORMAT parquet, COMPRESSION zstd)`;
+  ) TO ${quoteLiteral(dir)} ${partitionedCopy()}`;
 }
 
-/** Rows per outcome and, for silver rows, how many of the eight canonical fields hold a value. */
+/** Rows per partition and outcome and, for silver rows, how many of the eight canonical fields hold a value. */
 export function outcomeCountsSql(): string {
-  return `SELECT outcome, count(*) AS n, sum(
+  return `SELECT pkey, outcome, count(*) AS n, sum(
       (invoice_no IS NOT NULL)::INT + (stock_code IS NOT NULL)::INT + (description IS NOT NULL)::INT +
       (quantity IS NOT NULL)::INT + (invoice_local_ts IS NOT NULL)::INT + (unit_price IS NOT NULL)::INT +
       (customer_id IS NOT NULL)::INT + (country IS NOT NULL)::INT) AS filled_fields
-    FROM classified GROUP BY outcome ORDER BY outcome`;
+    FROM classified GROUP BY pkey, outcome ORDER BY pkey, outcome`;
 }
 
+/** Per partition: source rows, duplicates, and the distinct countries of its silver lines (for the enrichment). */
 export function inputCountsSql(): string {
-  return `SELECT count(*) AS bronze_rows, count(*) FILTER (WHERE outcome = 'duplicate') AS duplicates FROM classified`;
+  return `SELECT pkey, count(*) AS bronze_rows, count(*) FILTER (WHERE outcome = 'duplicate') AS duplicates,
+      list(DISTINCT country ORDER BY country) FILTER (WHERE outcome IN ('cancellation', 'adjustment', 'non_merchandise', 'stock_adjustment', 'zero_price', 'sale') AND country IS NOT NULL) AS countries
+    FROM classified GROUP BY pkey ORDER BY pkey`;
 }

@@ -13,7 +13,33 @@ import {
 import type { SilverDetails, StepContext, StepResult } from '../run/step-types.js';
 import { enrichSilverLines, type SilverEnrichment } from './enrich-silver.js';
 import { countriesSql, dropEnrichmentSql, fxRatesSql } from './enrichment-sql.js';
-import { auditWritten, readCounts, result, SILVER_FILES } from './silver-report.js';
+import type { ManifestEntry } from '../lake/lake-store.js';
+import { MAX_COMMIT_ATTEMPTS } from '../lake/lake-store.js';
+import {
+  describePartitions,
+  UNKNOWN_PARTITION,
+  type SilverPartition,
+  type TouchedPartitions,
+} from '../lake/partitions.js';
+import { partsPrefix, referencedKeys } from '../lake/partition-files.js';
+import {
+  auditWritten,
+  expectedRows,
+  PARTITIONED_TABLES,
+  readPartitionCounts,
+  result,
+  stagedPartitionFiles,
+  type StagedTable,
+} from './silver-report.js';
+import {
+  nextFileIndex,
+  nextPartitionMap,
+  planIncrement,
+  sumCounts,
+  type FileIndex,
+  type PartitionState,
+  type RebuiltPartition,
+} from './silver-partition-plan.js';
 import {
   classifiedViewSql,
   classifySql,
@@ -22,6 +48,7 @@ import {
   normaliseSql,
   quarantineSql,
   rankDuplicatesSql,
+  rowStoreSql,
   salesLinesSql,
   sourceRowsSql,
 } from './silver-sql.js';
@@ -35,10 +62,18 @@ export interface SilverMeta {
   status: 'Succeeded' | 'Degraded';
   /** Sources and counts of the enrichment this version was built with; null when enrichment is disabled. */
   enrichment: SilverEnrichment | null;
+  /** The partition map: per business date, the immutable files of sales_lines, quarantine and duplicates. */
+  partitions: Record<string, SilverPartition>;
+  /** Per partition: its stored source rows, counts and countries (what an incremental run needs). */
+  partitionState: Record<string, PartitionState>;
+  /** Per bronze file: the checksum it was read with and the partitions its rows fell in. */
+  files: FileIndex;
+  /** The partitions this version recomputed. */
+  touched: TouchedPartitions;
 }
 
 /** Bumped when silver's output columns change, so that older versions are rebuilt rather than read. */
-const SILVER_CONTRACT = 2;
+const SILVER_CONTRACT = 3;
 
 /** Anything in the spec that changes silver's output; a new fingerprint rebuilds silver even without new files. */
 function silverFingerprint(ctx: StepContext): string {
@@ -72,8 +107,49 @@ function emptyBronzeSql(): string {
   return `SELECT b.* FROM (SELECT ${cols} WHERE false) b`;
 }
 
-/** Silver: rebuilt from all visible bronze rows, audited, then published as a new version (or nothing). */
+const emptyPairs = `SELECT NULL::VARCHAR AS file, NULL::VARCHAR AS sha WHERE false`;
+const pairsSql = (files: ManifestEntry[]): string =>
+  files.length === 0
+    ? emptyPairs
+    : `SELECT * FROM (VALUES ${files.map((f) => `(${quoteLiteral(f.file)}, ${quoteLiteral(f.sha256)})`).join(', ')}) t(file, sha)`;
+
+/** The previous version, when this run may build on it (same settings, a partition map, not --full-refresh). */
+function baseVersion(ctx: StepContext, current: { meta: SilverMeta } | undefined, fingerprint: string) {
+  const m = current?.meta;
+  if (
+    ctx.fullRefresh ||
+    !m ||
+    m.fingerprint !== fingerprint ||
+    !m.partitions ||
+    !m.partitionState ||
+    !m.files
+  )
+    return undefined;
+  return m;
+}
+
+/**
+ * Silver: recomputes the business-date partitions that new or replaced bronze files touch (every partition on a
+ * full rebuild), audits them, then publishes a version whose partition map shares the untouched partitions' files
+ * with the previous version (or publishes nothing). A concurrent publish that pruned files this version shares
+ * sends the step round again on top of it.
+ */
 export async function runSilverStep(ctx: StepContext): Promise<StepResult<SilverDetails>> {
+  for (let attempt = 1; ; attempt++) {
+    const r = await silverAttempt(ctx);
+    if (r !== 'rebase') return r;
+    ctx.logger.warn(
+      { attempt },
+      'silver: a concurrent run pruned shared partition files; recomputing on its version',
+    );
+    if (attempt >= MAX_COMMIT_ATTEMPTS)
+      throw new ConflictError(
+        `silver lost ${attempt} publish races in a row to concurrent runs; nothing published`,
+      );
+  }
+}
+
+async function silverAttempt(ctx: StepContext): Promise<StepResult<SilverDetails> | 'rebase'> {
   const started = performance.now();
   const { lake, engine, spec, runId } = ctx;
   const manifest = await lake.readManifest();
@@ -95,6 +171,7 @@ export async function runSilverStep(ctx: StepContext): Promise<StepResult<Silver
   const current = await lake.head<SilverMeta>('silver');
   if (
     current &&
+    !ctx.fullRefresh &&
     current.meta.bronzeVersion === manifest.version &&
     current.meta.fingerprint === fingerprint
   ) {
@@ -107,35 +184,68 @@ export async function runSilverStep(ctx: StepContext): Promise<StepResult<Silver
       started,
       inputs,
       outputs,
-      { upToDate: true, version: current.version },
+      { upToDate: true, version: current.version, partitions: { full: false, keys: [] } },
       'up to date',
     );
   }
 
+  const base = baseVersion(ctx, current, fingerprint);
+  const full = base === undefined;
+  const plan = planIncrement(base?.files, manifest.files);
   const staging = await lake.stagingDir(runId, 'silver');
+  const partsDir = await lake.stagingDir(runId, 'silver-parts');
+  const rowsFile = path.join(lake.tempDir(), `${runId}-rows.parquet`);
+  const classifiedFile = path.join(lake.tempDir(), `${runId}-classified.parquet`);
+  const uploaded: string[] = [];
+  let published = false;
   try {
+    await fs.mkdir(lake.tempDir(), { recursive: true });
     const parts = await lake.bronzePartGlobs([
-      ...new Set(manifest.files.filter((f) => f.rows > 0).map((f) => f.part)),
+      ...new Set(plan.added.filter((f) => f.rows > 0).map((f) => f.part)),
     ]);
-    const visible = manifest.files
-      .map((f) => `(${quoteLiteral(f.file)}, ${quoteLiteral(f.sha256)})`)
-      .join(', ');
-    await engine.run(
-      `CREATE OR REPLACE TEMP TABLE manifest_files AS SELECT * FROM (VALUES ${visible}) t(file, sha)`,
-    );
-    // Only rows of files the manifest lists with their current checksum are visible (re-ingested files replace old rows).
-    // Header-only files leave no part at all (an empty batch is normal on a daily schedule): bronze is then an empty
-    // relation with only the lineage columns, and every mapped field reads as NULL.
-    await engine.run(`CREATE OR REPLACE TEMP VIEW bronze_visible AS
+    await engine.run(`CREATE OR REPLACE TEMP TABLE manifest_files AS ${pairsSql(manifest.files)}`);
+    await engine.run(`CREATE OR REPLACE TEMP TABLE new_files AS ${pairsSql(plan.added)}`);
+    // Only rows of files the manifest lists with their current checksum are visible (re-ingested files replace old
+    // rows). Header-only files leave no part at all: bronze is then an empty relation with only the lineage columns.
+    await engine.run(`CREATE OR REPLACE TEMP VIEW bronze_new AS
     ${parts.length === 0 ? emptyBronzeSql() : `SELECT b.* FROM read_parquet([${parts.map(quoteLiteral).join(', ')}], union_by_name = true) b`}
-    SEMI JOIN manifest_files m ON b._source_file = m.file AND b._file_sha256 = m.sha`);
-    const described = await engine.all(`DESCRIBE bronze_visible`);
+    SEMI JOIN new_files m ON b._source_file = m.file AND b._file_sha256 = m.sha`);
+    const described = await engine.all(`DESCRIBE bronze_new`);
     const available = new Set(described.map((r) => String(r.column_name)));
-    ctx.progress.step('silver', `normalising and classifying ${parts.length} bronze part(s)`);
-    const classifiedFile = path.join(lake.tempDir(), `${runId}-classified.parquet`);
+    await engine.run(sourceRowsSql(spec, available, 'bronze_new', 'src_new'));
+    // Which partitions each new file's rows fall in: the touched partitions, and the next file index.
+    const addedPartitions = new Map<string, string[]>();
+    for (const r of await engine.all(
+      `SELECT source_file AS f, file_sha256 AS s, list(DISTINCT pkey) AS p FROM src_new GROUP BY 1, 2`,
+    ))
+      addedPartitions.set(`${String(r.f)}\u0000${String(r.s)}`, (r.p as unknown[]).map(String));
+    const touched = [...new Set([...plan.removedFrom, ...[...addedPartitions.values()].flat()])].sort();
+    // The touched partitions' earlier rows (still visible ones only) plus the new rows: the full run's input,
+    // restricted to these partitions, since every copy of a line lies in the partition of its raw date.
+    const oldRows = full
+      ? []
+      : await lake.partitionFiles(
+          touched.flatMap((k) => (base.partitionState[k] ? [base.partitionState[k].rows.key] : [])),
+        );
+    const oldSql =
+      oldRows.length === 0
+        ? ''
+        : `SELECT o.* FROM read_parquet([${oldRows.map(quoteLiteral).join(', ')}]) o
+           SEMI JOIN manifest_files m ON o.source_file = m.file AND o.file_sha256 = m.sha UNION ALL BY NAME `;
+    ctx.progress.step(
+      'silver',
+      `${full ? 'full rebuild' : 'incremental'}: ${plan.added.length} new file(s), ${touched.length} partition(s)`,
+    );
+    await engine.run(
+      `COPY (${oldSql}SELECT * FROM src_new) TO ${quoteLiteral(rowsFile)} (FORMAT parquet, COMPRESSION zstd)`,
+    );
+    await engine.run(
+      `CREATE OR REPLACE TEMP VIEW src AS SELECT * FROM read_parquet(${quoteLiteral(rowsFile)})`,
+    );
+    const dirOf = (t: StagedTable): string => path.join(partsDir, t);
+    await engine.run(rowStoreSql(dirOf('_rows')));
     // Only the duplicate groups and the classified rows are materialised; the rest are views over them.
     for (const sql of [
-      sourceRowsSql(spec, available),
       duplicateGroupsSql(),
       rankDuplicatesSql(),
       normaliseSql(spec),
@@ -144,8 +254,14 @@ export async function runSilverStep(ctx: StepContext): Promise<StepResult<Silver
     ]) {
       await engine.run(sql);
     }
-    await engine.run(duplicatesSql(path.join(staging, SILVER_FILES[2]!)));
-    const counts = await readCounts(ctx);
+    await engine.run(duplicatesSql(dirOf('duplicates')));
+    const rebuiltCounts = await readPartitionCounts(ctx);
+    const touchedSet = new Set(touched);
+    const kept = Object.entries(base?.partitionState ?? {}).filter(([k]) => !touchedSet.has(k));
+    const counts = sumCounts([
+      ...kept.map(([, s]) => s.counts),
+      ...[...rebuiltCounts.values()].map((p) => p.counts),
+    ]);
     const quality = assessQuality(counts, spec.quality);
     const status = qualityStatus(quality);
     if (status === 'Failed') {
@@ -164,13 +280,39 @@ export async function runSilverStep(ctx: StepContext): Promise<StepResult<Silver
         `quality check failed: ${failed.join(', ')}; nothing published`,
       );
     }
-    // Once per run, never per row: distinct dates, countries and descriptions in, lookup tables out.
-    const enrichment = await enrichSilverLines(ctx);
-    await engine.run(salesLinesSql(spec, path.join(staging, SILVER_FILES[0]!)));
-    await engine.run(quarantineSql(path.join(staging, SILVER_FILES[1]!)));
-    await engine.run(countriesSql(path.join(staging, SILVER_FILES[3]!)));
-    await engine.run(fxRatesSql(path.join(staging, SILVER_FILES[4]!)));
-    await auditWritten(ctx, staging, counts, enrichment);
+    // Once per run, never per row: distinct dates, countries and descriptions in, lookup tables out. The lookup
+    // tables cover the kept partitions too (their dates and countries are in the meta), so they equal a full run's.
+    const enrichment = await enrichSilverLines(ctx, {
+      dates: kept.filter(([k, s]) => k !== UNKNOWN_PARTITION && s.counts.silverRows > 0).map(([k]) => k),
+      countries: kept.flatMap(([, s]) => s.countries),
+    });
+    await engine.run(salesLinesSql(spec, dirOf('sales_lines')));
+    await engine.run(quarantineSql(dirOf('quarantine')));
+    await engine.run(countriesSql(path.join(staging, 'countries.parquet')));
+    await engine.run(fxRatesSql(path.join(staging, 'fx_rates.parquet')));
+    const staged = new Map<StagedTable, Map<string, string>>();
+    for (const t of PARTITIONED_TABLES) staged.set(t, await stagedPartitionFiles(ctx, dirOf(t)));
+    await auditWritten(ctx, staged, rebuiltCounts, staging, enrichment);
+
+    const prefix = partsPrefix('silver', dataset);
+    const toStore: { local: string; key: string }[] = [];
+    const rebuilt: RebuiltPartition[] = [...rebuiltCounts].map(([key, p]) => {
+      const tables: RebuiltPartition['tables'] = {};
+      for (const t of PARTITIONED_TABLES) {
+        const local = staged.get(t)!.get(key);
+        if (!local) continue;
+        const fileKey = `${prefix}${t}/business_date=${key}/${runId}.parquet`;
+        toStore.push({ local, key: fileKey });
+        tables[t] = { key: fileKey, rows: expectedRows(t, p.counts) };
+      }
+      return { key, tables, counts: p.counts, countries: p.countries };
+    });
+    const map = nextPartitionMap(
+      base && { partitions: base.partitions, state: base.partitionState },
+      touched,
+      rebuilt,
+      runId,
+    );
     const stepStatus = enrichment?.degraded ? 'Degraded' : status;
     const meta: SilverMeta = {
       runId,
@@ -180,21 +322,38 @@ export async function runSilverStep(ctx: StepContext): Promise<StepResult<Silver
       quality,
       status: stepStatus,
       enrichment,
+      partitions: map.partitions,
+      partitionState: map.state,
+      files: nextFileIndex(base?.files, manifest.files, addedPartitions),
+      touched: { full, keys: touched },
     };
+    uploaded.push(...toStore.map((f) => f.key));
+    await lake.storePartitionFiles(toStore);
+    const own = new Set(uploaded);
+    let rebase = false;
     const outcome = await lake.publishLayer<SilverMeta>('silver', runId, staging, meta, {
       retain: spec.lake.retainVersions,
       expected: current,
-      // A concurrent run published first: ours replaces theirs only if built from a newer bronze manifest.
+      // A concurrent run published first: ours replaces theirs only if built from a newer bronze manifest, and
+      // only while every file it shares with older versions is still there (their publish may have pruned some).
       replace: async (theirs) => {
-        if (theirs.meta.bronzeVersion !== manifest.version)
-          return theirs.meta.bronzeVersion < manifest.version;
-        if (theirs.meta.fingerprint === fingerprint) return false;
-        throw new ConflictError(
-          `silver: concurrent run ${theirs.meta.runId} published version ${theirs.version} from the same bronze version ${manifest.version} with different silver settings; nothing published`,
-        );
+        if (theirs.meta.bronzeVersion === manifest.version) {
+          if (theirs.meta.fingerprint === fingerprint) return false;
+          throw new ConflictError(
+            `silver: concurrent run ${theirs.meta.runId} published version ${theirs.version} from the same bronze version ${manifest.version} with different silver settings; nothing published`,
+          );
+        }
+        if (theirs.meta.bronzeVersion > manifest.version) return false;
+        const shared = referencedKeys(meta, prefix).filter((k) => !own.has(k));
+        if (await lake.partitionFilesExist(shared)) return true;
+        rebase = true;
+        return false;
       },
     });
     if (!outcome.published) {
+      await lake.deletePartitionFiles(uploaded);
+      uploaded.length = 0;
+      if (rebase) return 'rebase';
       const theirs = outcome.current;
       const note = `superseded: concurrent run ${theirs.meta.runId} published silver version ${theirs.version} from bronze version ${theirs.meta.bronzeVersion} (this run built from ${manifest.version}); this run's version was discarded`;
       ctx.logger.warn({ theirs: theirs.version }, note);
@@ -206,14 +365,15 @@ export async function runSilverStep(ctx: StepContext): Promise<StepResult<Silver
         started,
         inputs,
         outputs,
-        { version: theirs.version, superseded: true },
+        { version: theirs.version, superseded: true, partitions: { full: false, keys: [] } },
         note,
       );
     }
+    published = true;
     const dir = outcome.dir;
     ctx.progress.step(
       'silver',
-      `published version ${runId}: ${counts.silverRows.toLocaleString('en-GB')} rows, ${counts.quarantined} quarantined, ${counts.duplicates} duplicates`,
+      `published version ${runId}: ${counts.silverRows.toLocaleString('en-GB')} rows, ${counts.quarantined} quarantined, ${counts.duplicates} duplicates; ${describePartitions(meta.touched)}`,
     );
     const note = enrichment?.degraded
       ? `enrichment degraded: ${enrichment.degradedReasons.join('; ')}`
@@ -226,15 +386,20 @@ export async function runSilverStep(ctx: StepContext): Promise<StepResult<Silver
       started,
       inputs,
       outputs,
-      { version: runId, dir, enrichment },
+      { version: runId, dir, enrichment, partitions: meta.touched },
       note,
     );
   } finally {
+    // A run that fails after uploading leaves no file behind (only its own, never shared ones).
+    if (!published && uploaded.length > 0) await lake.deletePartitionFiles(uploaded).catch(() => undefined);
     await lake.discardStaging(runId, 'silver');
+    await lake.discardStaging(runId, 'silver-parts');
     for (const sql of ['DROP VIEW IF EXISTS classified', ...dropEnrichmentSql()]) await engine.run(sql);
-    await fs.rm(path.join(lake.tempDir(), `${runId}-classified.parquet`), { force: true });
+    await fs.rm(classifiedFile, { force: true });
+    await fs.rm(rowsFile, { force: true });
     await engine.run('DROP TABLE IF EXISTS dup_groups');
-    for (const v of ['normalised', 'ranked', 'src', 'bronze_visible'])
+    for (const v of ['normalised', 'ranked', 'src', 'src_new', 'bronze_new'])
       await engine.run(`DROP VIEW IF EXISTS ${v}`);
+    for (const t of ['manifest_files', 'new_files']) await engine.run(`DROP TABLE IF EXISTS ${t}`);
   }
 }

@@ -54,7 +54,7 @@ afterAll(async () => {
 describe('product search routes on a real Typesense', () => {
   it('answers typo queries and category filters from the index the CLI built', async () => {
     const [row] = await f.pipeline.query(
-      `SELECT count(DISTINCT stock_code) AS n FROM read_parquet('${f.pipeline.silverFile('sales_lines')}') WHERE line_type = 'sale'`,
+      `SELECT count(DISTINCT stock_code) AS n FROM ${await f.pipeline.silverTable('sales_lines')} WHERE line_type = 'sale'`,
     );
     const all = await search(t, 'q=*&limit=1');
     expect(all.status).toBe(200);

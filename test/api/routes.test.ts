@@ -44,7 +44,7 @@ const all = async <T>(url: string): Promise<{ items: T[]; pages: number }> => {
   return { items, pages };
 };
 
-const silver = () => f.pipeline.silverFile('sales_lines');
+const silver = () => f.pipeline.silverTable('sales_lines');
 const gold = (table: string) => f.pipeline.goldFile(table);
 const q = quoteLiteral;
 
@@ -82,7 +82,7 @@ describe('sales lines', () => {
     async (_name, query, where) => {
       const expected = (
         await f.pipeline.query(
-          `SELECT row_hash FROM ${q(silver())} WHERE ${where} ORDER BY business_date, row_hash`,
+          `SELECT row_hash FROM ${await silver()} WHERE ${where} ORDER BY business_date, row_hash`,
         )
       ).map((r) => String(r.row_hash));
       expect(expected.length).toBeGreaterThan(0);
@@ -101,7 +101,7 @@ describe('sales lines', () => {
     ).data;
     const [row] = await f.pipeline.query(
       `SELECT invoice_no, quantity, CAST(unit_price AS VARCHAR) AS unit_price, CAST(line_amount AS VARCHAR) AS line_amount, country
-       FROM ${q(silver())} WHERE stock_code = '85123A' AND customer_id = '17850' ORDER BY business_date, row_hash LIMIT 1`,
+       FROM ${await silver()} WHERE stock_code = '85123A' AND customer_id = '17850' ORDER BY business_date, row_hash LIMIT 1`,
     );
     expect(line).toMatchObject({
       invoice_no: row!.invoice_no,
@@ -208,7 +208,7 @@ describe('KPIs equal the gold outputs', () => {
     const allDays = await f.pipeline.query(
       `SELECT country, sum(line_amount) AS revenue, count(DISTINCT invoice_no) AS orders,
          count(DISTINCT customer_id) AS customers, sum(quantity) AS units
-       FROM ${q(silver())} WHERE line_type = 'sale' GROUP BY country ORDER BY revenue DESC, country`,
+       FROM ${await silver()} WHERE line_type = 'sale' GROUP BY country ORDER BY revenue DESC, country`,
     );
     const whole = await get<Record<string, unknown>[]>('/api/v1/kpis/countries');
     expect(whole.data.map(norm)).toEqual(allDays.map(norm));
@@ -225,7 +225,7 @@ describe('KPIs equal the gold outputs', () => {
 describe('products', () => {
   it('lists every product once, in stock-code order, equal to the silver stock codes', async () => {
     const { items } = await all<{ stock_code: string }>('/api/v1/products?limit=97');
-    const expected = (await f.pipeline.query(`SELECT DISTINCT stock_code FROM ${q(silver())}`)).map((r) =>
+    const expected = (await f.pipeline.query(`SELECT DISTINCT stock_code FROM ${await silver()}`)).map((r) =>
       String(r.stock_code),
     );
     const codes = items.map((i) => i.stock_code);
@@ -237,7 +237,7 @@ describe('products', () => {
   it('gets one product with its sales, and 404 for an unknown one', async () => {
     const [row] = await f.pipeline.query(
       `SELECT sum(line_amount) AS revenue, sum(quantity) AS units, count(DISTINCT invoice_no) AS orders
-       FROM ${q(silver())} WHERE stock_code = '85123A' AND line_type = 'sale'`,
+       FROM ${await silver()} WHERE stock_code = '85123A' AND line_type = 'sale'`,
     );
     const { data } = await get<{ sales: Record<string, unknown> }>('/api/v1/products/85123A');
     expect([Number(data.sales.revenue).toFixed(2), data.sales.units, data.sales.orders]).toEqual([

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { pino } from 'pino';
+import { createLakeStore } from '../../runner/lake/lake-store.js';
 import { createProgressReporter } from '../../runner/run/progress.js';
 import { runPipeline, type RunOptions } from '../../runner/run/run-pipeline.js';
 import type { RunSummary } from '../../runner/run/run-summary.js';
@@ -33,7 +34,12 @@ export interface Fixture {
   /** The loopback stand-ins (started on first use). */
   providers(): Promise<StandInProviders>;
   query(sql: string): Promise<Record<string, unknown>[]>;
-  silverFile(table: string): string;
+  /** Files of a table of the current silver version, through the lake's tableFiles (as every reader must). */
+  silverFiles(table: string): Promise<string[]>;
+  /** A relation over a silver table for f.query (`SELECT … FROM ${await f.silverTable('sales_lines')}`). */
+  silverTable(table: string): Promise<string>;
+  /** The current silver version's directory (its meta and the whole lookup tables, not the partitioned ones). */
+  silverDir(): string;
   goldFile(table: string): string;
   cleanup(): void;
 }
@@ -62,6 +68,12 @@ ${specExtra}
       fs.readFileSync(path.join(lakeDir, layer, 'online_retail', 'CURRENT'), 'utf8'),
     ) as { version: string };
     return path.join(lakeDir, layer, 'online_retail', 'versions', pointer.version);
+  };
+  const silverFiles = async (t: string): Promise<string[]> => {
+    const lake = createLakeStore({ root: lakeDir, dataset: 'online_retail' });
+    const v = await lake.current<Record<string, unknown>>('silver');
+    if (!v) throw new Error('no silver version published');
+    return lake.tableFiles('silver', v, t);
   };
   let db: Awaited<ReturnType<typeof DuckDBInstance.create>> | undefined;
   let providers: Promise<StandInProviders> | undefined;
@@ -102,7 +114,15 @@ ${specExtra}
       }
     },
     providers: getProviders,
-    silverFile: (t) => path.join(current('silver'), `${t}.parquet`),
+    silverFiles,
+    async silverTable(t) {
+      const files = await silverFiles(t);
+      // read_parquet([]) fails: a table without rows has no files, so it reads as an empty relation.
+      return files.length === 0
+        ? '(SELECT NULL AS no_rows WHERE false)'
+        : `read_parquet([${files.map((f) => `'${f}'`).join(', ')}])`;
+    },
+    silverDir: () => current('silver'),
     goldFile: (t) => path.join(current('gold'), `${t}.parquet`),
     cleanup() {
       db?.closeSync();

@@ -13,9 +13,9 @@ const relaxed = '  quality: { minScore: 0.1, maxQuarantineRatio: 1 }';
 let f: Fixture;
 afterEach(() => f?.cleanup());
 
-const quarantine = (fx: Fixture) =>
+const quarantine = async (fx: Fixture) =>
   fx.query(
-    `SELECT source_file, CAST(source_line AS INT) AS line, rule_id, raw_record FROM '${fx.silverFile('quarantine')}' ORDER BY 1, 2`,
+    `SELECT source_file, CAST(source_line AS INT) AS line, rule_id, raw_record FROM ${await fx.silverTable('quarantine')} ORDER BY 1, 2`,
   );
 
 describe('bad input: clear errors, nothing lost', () => {
@@ -75,7 +75,9 @@ describe('bad input: clear errors, nothing lost', () => {
       quality: { score: s.quality!.score, failedChecks: expect.arrayContaining(['min_score']) },
     });
     expect(pointer()).toBe(before);
-    expect(await f.query(`SELECT count(*) AS n FROM '${f.silverFile('sales_lines')}'`)).toEqual([{ n: '3' }]);
+    expect(await f.query(`SELECT count(*) AS n FROM ${await f.silverTable('sales_lines')}`)).toEqual([
+      { n: '3' },
+    ]);
   });
 
   it('keeps unknown extra columns in bronze', async () => {
@@ -119,7 +121,7 @@ describe('bad input: clear errors, nothing lost', () => {
     const s2 = await f.run();
     expect(s2.steps.silver!.quarantined).toBe(0);
     const [gift] = await f.query(
-      `SELECT description FROM '${f.silverFile('sales_lines')}' WHERE stock_code = 'GIFT_0001_20'`,
+      `SELECT description FROM ${await f.silverTable('sales_lines')} WHERE stock_code = 'GIFT_0001_20'`,
     );
     expect(gift).toEqual({ description: 'Dotcomgiftshop Gift Voucher £20.00' });
   });
@@ -201,7 +203,9 @@ describe('bad input: clear errors, nothing lost', () => {
     expect(s.error?.hint).toMatch(/onChangedFile: reingest/);
     const pointer = JSON.parse(fs.readFileSync(path.join(f.lakeDir, 'silver/online_retail/CURRENT'), 'utf8'));
     expect(pointer.version).toBe(silverBefore);
-    expect(await f.query(`SELECT count(*) AS n FROM '${f.silverFile('sales_lines')}'`)).toEqual([{ n: '1' }]);
+    expect(await f.query(`SELECT count(*) AS n FROM ${await f.silverTable('sales_lines')}`)).toEqual([
+      { n: '1' },
+    ]);
 
     fs.appendFileSync(f.specFile, '');
     fs.writeFileSync(

@@ -40,13 +40,13 @@ describe('silver classification (hand-built fixture, one row per rule)', () => {
     f.write('a-day.csv', `${HEADER}\n${ROWS[0]![0]}\n`);
     summary = await f.run();
     const lines = await f.query(
-      `SELECT source_file, source_line, line_type AS o FROM '${f.silverFile('sales_lines')}'`,
+      `SELECT source_file, source_line, line_type AS o FROM ${await f.silverTable('sales_lines')}`,
     );
     const q = await f.query(
-      `SELECT source_file, source_line, rule_id AS o FROM '${f.silverFile('quarantine')}'`,
+      `SELECT source_file, source_line, rule_id AS o FROM ${await f.silverTable('quarantine')}`,
     );
     const d = await f.query(
-      `SELECT source_file, source_line, 'duplicate' AS o FROM '${f.silverFile('duplicates')}'`,
+      `SELECT source_file, source_line, 'duplicate' AS o FROM ${await f.silverTable('duplicates')}`,
     );
     for (const r of [...lines, ...q, ...d])
       if (r.source_file === 'b-day.csv') outcomeByLine.set(Number(r.source_line), String(r.o));
@@ -62,7 +62,7 @@ describe('silver classification (hand-built fixture, one row per rule)', () => {
 
   it('keeps the first copy of a duplicate by (file name, line) across files', async () => {
     const kept = await f.query(
-      `SELECT source_file, source_line FROM '${f.silverFile('sales_lines')}' WHERE invoice_no = '536365' AND description = 'WHITE HANGING HEART' ORDER BY 1, 2`,
+      `SELECT source_file, source_line FROM ${await f.silverTable('sales_lines')} WHERE invoice_no = '536365' AND description = 'WHITE HANGING HEART' ORDER BY 1, 2`,
     );
     expect(kept).toEqual([
       { source_file: 'a-day.csv', source_line: '2' },
@@ -70,7 +70,7 @@ describe('silver classification (hand-built fixture, one row per rule)', () => {
     ]);
     expect(summary.steps.silver!.duplicatesRemoved).toBe(2);
     const dups = await f.query(
-      `SELECT source_file, source_line, kept_source_file, kept_source_line FROM '${f.silverFile('duplicates')}' ORDER BY 1, 2`,
+      `SELECT source_file, source_line, kept_source_file, kept_source_line FROM ${await f.silverTable('duplicates')} ORDER BY 1, 2`,
     );
     expect(dups).toEqual([
       { source_file: 'b-day.csv', source_line: '2', kept_source_file: 'a-day.csv', kept_source_line: '2' },
@@ -82,7 +82,7 @@ describe('silver classification (hand-built fixture, one row per rule)', () => {
     const [r] =
       await f.query(`SELECT invoice_no, stock_code, description, quantity, unit_price, line_amount, customer_id, country,
         CAST(business_date AS VARCHAR) AS d, strftime(invoice_ts AT TIME ZONE 'UTC', '%H:%M') AS utc
-      FROM '${f.silverFile('sales_lines')}' WHERE source_file = 'a-day.csv'`);
+      FROM ${await f.silverTable('sales_lines')} WHERE source_file = 'a-day.csv'`);
     expect(r).toEqual({
       invoice_no: '536365',
       stock_code: '85123A',
@@ -96,18 +96,18 @@ describe('silver classification (hand-built fixture, one row per rule)', () => {
       utc: '08:26',
     });
     const [gift] = await f.query(
-      `SELECT stock_code FROM '${f.silverFile('sales_lines')}' WHERE invoice_no = '536376'`,
+      `SELECT stock_code FROM ${await f.silverTable('sales_lines')} WHERE invoice_no = '536376'`,
     );
     expect(gift).toEqual({ stock_code: 'GIFT_0001_20' });
     const [frame] = await f.query(
-      `SELECT description FROM '${f.silverFile('sales_lines')}' WHERE invoice_no = '536380'`,
+      `SELECT description FROM ${await f.silverTable('sales_lines')} WHERE invoice_no = '536380'`,
     );
     expect(frame).toEqual({ description: 'RECORD FRAME 7" SINGLE SIZE' });
   });
 
   it('quarantined rows keep their data, rule id and a message naming the problem', async () => {
     const rows = await f.query(
-      `SELECT source_line, rule_id, message, quantity, invoice_date FROM '${f.silverFile('quarantine')}' ORDER BY source_line`,
+      `SELECT source_line, rule_id, message, quantity, invoice_date FROM ${await f.silverTable('quarantine')} ORDER BY source_line`,
     );
     const byLine = new Map(rows.map((r) => [Number(r.source_line), r]));
     expect(byLine.get(3)?.message).toMatch(/missing required field: invoice_no/);

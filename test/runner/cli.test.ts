@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { createLakeStore } from '../../runner/lake/lake-store.js';
+import type { SilverMeta } from '../../runner/silver/silver-step.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
 import { createFixture, HEADER, type Fixture } from '../helpers/pipeline-fixture.js';
@@ -239,6 +241,41 @@ describe('medallion CLI', () => {
     expect(JSON.parse(old.out)).toHaveLength(1);
     expect(JSON.parse(cur.out)).toHaveLength(2);
     expect((await cli('inspect', '-f', f.specFile, '--table', 'kpis', '--version', 'nope')).code).toBe(2);
+  });
+
+  it('inspect reads the partitioned silver tables of the current and of an older kept version', async () => {
+    const lake = createLakeStore({ root: f.lakeDir, dataset: 'online_retail' });
+    const [older, current] = (await lake.versions('silver')).slice(-2) as [string, string];
+    const rows = async (table: string, version?: string): Promise<Record<string, unknown>[]> => {
+      const args = [
+        'inspect',
+        '-f',
+        f.specFile,
+        '--layer',
+        'silver',
+        '--table',
+        table,
+        '--limit',
+        '100000',
+        '--json',
+      ];
+      const r = await cli(...args, ...(version ? ['--version', version] : []));
+      expect(r.code, r.err).toBe(0);
+      return JSON.parse(r.out) as Record<string, unknown>[];
+    };
+    for (const [version, expected] of [
+      [older, (await lake.version<SilverMeta>('silver', older))!.meta],
+      [current, (await lake.version<SilverMeta>('silver', current))!.meta],
+    ] as const) {
+      const lines = await rows('sales_lines', version);
+      expect(lines).toHaveLength(expected.counts.silverRows);
+      expect(new Set(lines.map((l) => String(l.business_date).slice(0, 10)))).toEqual(
+        new Set(Object.keys(expected.partitions)),
+      );
+      expect(await rows('duplicates', version)).toHaveLength(expected.counts.duplicates);
+    }
+    expect((await rows('sales_lines')).length).toBeGreaterThan((await rows('sales_lines', older)).length);
+    expect((await cli('inspect', '-f', f.specFile, '--layer', 'silver', '--table', 'nope')).code).toBe(2);
   });
 
   it('the installed bin runs (compiled output)', () => {

@@ -91,15 +91,15 @@ describe('enrichment in the pipeline, full Online Retail data', () => {
   });
 
   it('silver lines and gold hold the same exact amounts, and every series adds up to them', async () => {
-    const lines = online.silverFile('sales_lines');
+    const lines = await online.silverTable('sales_lines');
     const [t] = await online.query(`SELECT
-      (SELECT CAST(sum(amount_eur) AS VARCHAR) FROM '${lines}' WHERE line_type = 'sale') AS silver_eur,
-      (SELECT CAST(sum(amount_usd) AS VARCHAR) FROM '${lines}' WHERE line_type = 'sale') AS silver_usd,
-      (SELECT count(*) FROM '${lines}' WHERE amount_eur IS NULL OR fx_rate_date > business_date) AS unconverted,
+      (SELECT CAST(sum(amount_eur) AS VARCHAR) FROM ${lines} WHERE line_type = 'sale') AS silver_eur,
+      (SELECT CAST(sum(amount_usd) AS VARCHAR) FROM ${lines} WHERE line_type = 'sale') AS silver_usd,
+      (SELECT count(*) FROM ${lines} WHERE amount_eur IS NULL OR fx_rate_date > business_date) AS unconverted,
       (SELECT CAST(revenue_eur AS VARCHAR) FROM '${online.goldFile('kpis')}') AS gold_eur,
       (SELECT CAST(sum(revenue_usd) AS VARCHAR) FROM '${online.goldFile('kpi_daily')}') AS daily_usd,
       (SELECT CAST(sum(revenue_eur) AS VARCHAR) FROM '${online.goldFile('country_monthly')}') AS country_eur,
-      (SELECT typeof(amount_eur) FROM '${lines}' LIMIT 1) AS type`);
+      (SELECT typeof(amount_eur) FROM ${lines} LIMIT 1) AS type`);
     expect(t).toEqual({
       silver_eur: asText(reference.eur),
       silver_usd: asText(reference.usd),
@@ -109,19 +109,19 @@ describe('enrichment in the pipeline, full Online Retail data', () => {
       country_eur: asText(reference.eur),
       type: 'DECIMAL(38,2)',
     });
-    const columns = (await online.query(`DESCRIBE SELECT * FROM '${lines}'`)).map((r) => r.column_name);
+    const columns = (await online.query(`DESCRIBE SELECT * FROM ${lines}`)).map((r) => r.column_name);
     expect(columns.slice(-4)).toEqual(['amount_eur', 'amount_usd', 'fx_rate_date', 'category']);
   });
 
   it('fx_rates holds the ECB day and exact rates used for each business date', async () => {
     const [t] = await online.query(`SELECT count(*) AS n,
         count(*) FILTER (WHERE ecb_date > business_date OR business_date - ecb_date > 7) AS bad,
-        (SELECT count(DISTINCT business_date) FROM '${online.silverFile('sales_lines')}') AS dates,
+        (SELECT count(DISTINCT business_date) FROM ${await online.silverTable('sales_lines')}) AS dates,
         any_value(typeof(gbp_per_eur)) AS type
-      FROM '${online.silverFile('fx_rates')}'`);
+      FROM ${await online.silverTable('fx_rates')}`);
     expect(t).toEqual({ n: t!.dates, bad: '0', dates: t!.dates, type: 'DECIMAL(18,6)' });
     const [sunday] = await online.query(
-      `SELECT CAST(ecb_date AS VARCHAR) AS d, CAST(gbp_per_eur AS VARCHAR) AS gbp FROM '${online.silverFile('fx_rates')}'
+      `SELECT CAST(ecb_date AS VARCHAR) AS d, CAST(gbp_per_eur AS VARCHAR) AS gbp FROM ${await online.silverTable('fx_rates')}
        WHERE business_date = DATE '2010-12-05'`,
     );
     // A Sunday takes the Friday rate, digit for digit as in eurofxref-hist.csv.
@@ -132,10 +132,10 @@ describe('enrichment in the pipeline, full Online Retail data', () => {
   });
 
   it('all 38 countries of the data are resolved to ISO codes or explicitly marked', async () => {
-    const rows = await online.query(`SELECT * FROM '${online.silverFile('countries')}' ORDER BY name`);
+    const rows = await online.query(`SELECT * FROM ${await online.silverTable('countries')} ORDER BY name`);
     expect(rows).toHaveLength(38);
     const [distinct] = await online.query(
-      `SELECT count(DISTINCT country) AS n FROM '${online.silverFile('sales_lines')}'`,
+      `SELECT count(DISTINCT country) AS n FROM ${await online.silverTable('sales_lines')}`,
     );
     expect(distinct!.n).toBe('38');
     for (const r of rows) {
@@ -194,7 +194,7 @@ describe('enrichment in the pipeline, full Online Retail data', () => {
     expect(fallback.enrichment!.degradedReasons).toHaveLength(2);
     expect(fallback.kpis!.revenueEur).toBe(asMoney(reference.eur));
     expect(fallback.kpis!.revenueUsd).toBe(asMoney(reference.usd));
-    const [n] = await offline.query(`SELECT count(*) AS n FROM '${offline.silverFile('countries')}'`);
+    const [n] = await offline.query(`SELECT count(*) AS n FROM ${await offline.silverTable('countries')}`);
     expect(n!.n).toBe('38');
   });
 });

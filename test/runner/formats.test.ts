@@ -40,9 +40,9 @@ describe('source formats: csv.gz, jsonl and parquet give the same silver as csv'
     const fx = others[format]!;
     const cols = '* EXCLUDE (ingest_run_id, source_file, source_line)';
     const [r] = await csv.query(`SELECT
-      (SELECT count(*) FROM '${fx.silverFile('sales_lines')}') - (SELECT count(*) FROM '${csv.silverFile('sales_lines')}') AS n,
-      (SELECT count(*) FROM (SELECT ${cols} FROM '${csv.silverFile('sales_lines')}' EXCEPT ALL SELECT ${cols} FROM '${fx.silverFile('sales_lines')}')) AS missing,
-      (SELECT count(*) FROM (SELECT ${cols} FROM '${fx.silverFile('sales_lines')}' EXCEPT ALL SELECT ${cols} FROM '${csv.silverFile('sales_lines')}')) AS extra`);
+      (SELECT count(*) FROM ${await fx.silverTable('sales_lines')}) - (SELECT count(*) FROM ${await csv.silverTable('sales_lines')}) AS n,
+      (SELECT count(*) FROM (SELECT ${cols} FROM ${await csv.silverTable('sales_lines')} EXCEPT ALL SELECT ${cols} FROM ${await fx.silverTable('sales_lines')})) AS missing,
+      (SELECT count(*) FROM (SELECT ${cols} FROM ${await fx.silverTable('sales_lines')} EXCEPT ALL SELECT ${cols} FROM ${await csv.silverTable('sales_lines')})) AS extra`);
     expect(r).toEqual({ n: '0', missing: '0', extra: '0' });
   });
 
@@ -57,7 +57,7 @@ describe('source formats: csv.gz, jsonl and parquet give the same silver as csv'
       const s = await fx.run();
       expect(s.steps.silver!.quarantineByRule).toEqual({ invalid_json: 2 });
       const q = await fx.query(
-        `SELECT CAST(source_line AS INT) AS l FROM '${fx.silverFile('quarantine')}' ORDER BY 1`,
+        `SELECT CAST(source_line AS INT) AS l FROM ${await fx.silverTable('quarantine')} ORDER BY 1`,
       );
       expect(q).toEqual([{ l: 2 }, { l: 3 }]);
     } finally {

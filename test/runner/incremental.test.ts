@@ -4,16 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GOLD_TABLES } from '../../runner/gold/gold-sql.js';
 import { createFixture, fullDataDir, type Fixture } from '../helpers/pipeline-fixture.js';
 
-/** Rows in one file and not the other, both ways, ignoring which run ingested a row. */
+/** Rows in one relation and not the other, both ways, ignoring which run ingested a row. */
 async function differences(f: Fixture, a: string, b: string): Promise<number> {
   const cols = `* EXCLUDE (ingest_run_id)`;
-  const hasRunId = (await f.query(`DESCRIBE SELECT * FROM '${a}'`)).some(
+  const hasRunId = (await f.query(`DESCRIBE SELECT * FROM ${a}`)).some(
     (r) => r.column_name === 'ingest_run_id',
   );
   const sel = hasRunId ? cols : '*';
   const [r] = await f.query(`SELECT
-    (SELECT count(*) FROM (SELECT ${sel} FROM '${a}' EXCEPT ALL SELECT ${sel} FROM '${b}')) +
-    (SELECT count(*) FROM (SELECT ${sel} FROM '${b}' EXCEPT ALL SELECT ${sel} FROM '${a}')) AS n`);
+    (SELECT count(*) FROM (SELECT ${sel} FROM ${a} EXCEPT ALL SELECT ${sel} FROM ${b})) +
+    (SELECT count(*) FROM (SELECT ${sel} FROM ${b} EXCEPT ALL SELECT ${sel} FROM ${a})) AS n`);
   return Number(r!.n);
 }
 
@@ -51,14 +51,14 @@ describe('incremental runs equal one full run', () => {
   it.each(['sales_lines', 'quarantine', 'duplicates', 'countries', 'fx_rates'])(
     'silver %s is identical',
     async (table) => {
-      const [n] = await once.query(`SELECT count(*) AS n FROM '${once.silverFile(table)}'`);
+      const [n] = await once.query(`SELECT count(*) AS n FROM ${await once.silverTable(table)}`);
       if (table !== 'quarantine') expect(Number(n!.n)).toBeGreaterThan(0);
-      expect(await differences(once, once.silverFile(table), twice.silverFile(table))).toBe(0);
+      expect(await differences(once, await once.silverTable(table), await twice.silverTable(table))).toBe(0);
     },
   );
 
   it.each(Object.keys(GOLD_TABLES))('gold %s is identical', async (table) => {
-    expect(await differences(once, once.goldFile(table), twice.goldFile(table))).toBe(0);
+    expect(await differences(once, `'${once.goldFile(table)}'`, `'${twice.goldFile(table)}'`)).toBe(0);
   });
 
   it('a run with no new files changes nothing', async () => {

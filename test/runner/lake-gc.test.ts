@@ -32,6 +32,13 @@ describe('lake gc', () => {
         recursive: true,
       },
     );
+    // A partition file a failed run uploaded but never published (the zz-orphan copy shares the real ones).
+    const day = fs.readdirSync(ds('silver/online_retail/parts/sales_lines'))[0]!;
+    const dayDir = ds('silver/online_retail/parts/sales_lines', day);
+    fs.copyFileSync(
+      path.join(dayDir, fs.readdirSync(dayDir)[0]!),
+      path.join(dayDir, 'zz-failed-run.parquet'),
+    );
     fs.mkdirSync(ds('_staging/20200101T000000000Z-dead/bronze'), { recursive: true });
     fs.writeFileSync(ds('_staging/20200101T000000000Z-dead/bronze/0.csv'), 'x');
   });
@@ -48,6 +55,7 @@ describe('lake gc', () => {
     expect(r.orphans.map((o) => [o.kind, path.basename(o.location)]).sort()).toEqual([
       ['bronze-part', 'zz-lost-race'],
       ['layer-version', 'zz-orphan'],
+      ['partition-file', 'zz-failed-run.parquet'],
       ['staging', '20200101T000000000Z-dead'],
     ]);
     expect(r.orphans.every((o) => o.bytes > 0)).toBe(true);
@@ -57,11 +65,11 @@ describe('lake gc', () => {
   it('deletes exactly the orphans; the published lake is untouched and the next run finds nothing to do', async () => {
     const before = JSON.parse(fs.readFileSync(ds('bronze/online_retail/manifest.json'), 'utf8')) as object;
     const r = await collectLakeGarbage(lake(), { retain: 5, graceMs: 0, dryRun: false });
-    expect(r.orphans).toHaveLength(3);
+    expect(r.orphans).toHaveLength(4);
     expect(r.deletedBytes).toBeGreaterThan(0);
     expect((await collectLakeGarbage(lake(), { retain: 5, graceMs: 0 })).orphans).toEqual([]);
     expect(JSON.parse(fs.readFileSync(ds('bronze/online_retail/manifest.json'), 'utf8'))).toEqual(before);
-    const [n] = await f.query(`SELECT count(*) AS n FROM '${f.silverFile('sales_lines')}'`);
+    const [n] = await f.query(`SELECT count(*) AS n FROM ${await f.silverTable('sales_lines')}`);
     expect(Number(n!.n)).toBeGreaterThan(0);
     const again = await f.run();
     expect(again.steps.bronze!.note).toBe('no new files');

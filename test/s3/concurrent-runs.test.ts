@@ -143,27 +143,31 @@ describe.each(['local', 's3'] as const)(`${N} concurrent runs on one %s lake`, (
     const gold = (await lake.current<{ silverVersion: string }>('gold'))!;
     expect(silver.meta.bronzeVersion).toBe(manifest.version);
     expect(gold.meta.silverVersion).toBe(silver.version);
-    for (const [layer, dir, table] of [
-      ['silver', silver.dir, 'sales_lines'],
-      ['silver', silver.dir, 'quarantine'],
-      ['silver', silver.dir, 'duplicates'],
-      ['gold', gold.dir, 'kpis'],
-      ['gold', gold.dir, 'kpi_daily'],
+    for (const [layer, version, table] of [
+      ['silver', silver, 'sales_lines'],
+      ['silver', silver, 'quarantine'],
+      ['silver', silver, 'duplicates'],
+      ['gold', gold, 'kpis'],
+      ['gold', gold, 'kpi_daily'],
     ] as const) {
-      const theirs = path.join(dir, `${table}.parquet`);
-      const ours = layer === 'silver' ? single.silverFile(table) : single.goldFile(table);
+      const files = await lake.tableFiles(layer, version, table);
+      const theirs =
+        files.length === 0
+          ? '(SELECT NULL AS no_rows WHERE false)'
+          : `read_parquet([${files.map((x) => `'${x}'`).join(', ')}])`;
+      const ours = layer === 'silver' ? await single.silverTable(table) : `'${single.goldFile(table)}'`;
       const cols =
         table === 'sales_lines' || table === 'duplicates' || table === 'quarantine'
           ? '* EXCLUDE (ingest_run_id)'
           : '*';
-      const has = (await single.query(`DESCRIBE SELECT * FROM '${ours}'`)).some(
+      const has = (await single.query(`DESCRIBE SELECT * FROM ${ours}`)).some(
         (r) => r.column_name === 'ingest_run_id',
       );
       const sel = has ? cols : '*';
       const [r] = await single.query(`SELECT
-        (SELECT count(*) FROM (SELECT ${sel} FROM '${ours}' EXCEPT ALL SELECT ${sel} FROM '${theirs}')) +
-        (SELECT count(*) FROM (SELECT ${sel} FROM '${theirs}' EXCEPT ALL SELECT ${sel} FROM '${ours}')) AS n,
-        (SELECT count(*) FROM '${theirs}') AS rows`);
+        (SELECT count(*) FROM (SELECT ${sel} FROM ${ours} EXCEPT ALL SELECT ${sel} FROM ${theirs})) +
+        (SELECT count(*) FROM (SELECT ${sel} FROM ${theirs} EXCEPT ALL SELECT ${sel} FROM ${ours})) AS n,
+        (SELECT count(*) FROM ${theirs}) AS rows`);
       expect(Number(r!.n), `${layer} ${table}`).toBe(0);
       if (table !== 'quarantine') expect(Number(r!.rows)).toBeGreaterThan(0);
     }

@@ -117,16 +117,19 @@ describe('full data, source and lake on S3', () => {
     ...Object.keys(GOLD_TABLES).map((t) => ['gold', t]),
   ])('%s %s is identical', async (layer, table) => {
     const v = (await lake.current(layer as 'silver' | 'gold'))!;
-    const theirs = path.join(v.dir, `${table}.parquet`);
-    const ours = layer === 'silver' ? f.silverFile(table) : f.goldFile(table);
-    const has = (await f.query(`DESCRIBE SELECT * FROM '${ours}'`)).some(
+    // Both sides through tableFiles: the S3 lake's partition files are downloaded into its cache once.
+    const files = await lake.tableFiles(layer as 'silver' | 'gold', v, table);
+    expect(files.length).toBeGreaterThan(0);
+    const theirs = `read_parquet([${files.map((x) => `'${x}'`).join(', ')}])`;
+    const ours = layer === 'silver' ? await f.silverTable(table) : `'${f.goldFile(table)}'`;
+    const has = (await f.query(`DESCRIBE SELECT * FROM ${ours}`)).some(
       (r) => r.column_name === 'ingest_run_id',
     );
     const sel = has ? '* EXCLUDE (ingest_run_id)' : '*';
     const [r] = await f.query(`SELECT
-        (SELECT count(*) FROM (SELECT ${sel} FROM '${ours}' EXCEPT ALL SELECT ${sel} FROM '${theirs}')) +
-        (SELECT count(*) FROM (SELECT ${sel} FROM '${theirs}' EXCEPT ALL SELECT ${sel} FROM '${ours}')) AS n,
-        (SELECT count(*) FROM '${ours}') AS rows`);
+        (SELECT count(*) FROM (SELECT ${sel} FROM ${ours} EXCEPT ALL SELECT ${sel} FROM ${theirs})) +
+        (SELECT count(*) FROM (SELECT ${sel} FROM ${theirs} EXCEPT ALL SELECT ${sel} FROM ${ours})) AS n,
+        (SELECT count(*) FROM ${ours}) AS rows`);
     expect(Number(r!.n)).toBe(0);
     if (table !== 'quarantine') expect(Number(r!.rows)).toBeGreaterThan(0);
   });

@@ -51,7 +51,7 @@ afterAll(async () => {
   lake?.pipeline.cleanup();
 });
 
-const silver = () => `read_parquet('${lake.pipeline.silverFile('sales_lines')}')`;
+const silver = () => lake.pipeline.silverTable('sales_lines');
 const gold = () => `read_parquet('${lake.pipeline.goldFile('top_products')}')`;
 
 describe('the search step on PostgreSQL', () => {
@@ -59,7 +59,7 @@ describe('the search step on PostgreSQL', () => {
     const expected = await lake.pipeline.query(`
       SELECT stock_code, min(unit_price)::DOUBLE AS lo, max(unit_price)::DOUBLE AS hi, sum(quantity)::BIGINT AS units,
              list_sort(list(DISTINCT country)) AS countries
-      FROM ${silver()} WHERE line_type = 'sale' GROUP BY stock_code ORDER BY stock_code`);
+      FROM ${await silver()} WHERE line_type = 'sale' GROUP BY stock_code ORDER BY stock_code`);
     expect(expected.length).toBeGreaterThan(1000);
     expect(indexed.length).toBe(expected.length);
     const byCode = new Map(indexed.map((d) => [d.stockCode, d]));
@@ -75,7 +75,7 @@ describe('the search step on PostgreSQL', () => {
     }
     // Fees, postage and vouchers never become products.
     const nonMerch = await lake.pipeline.query(
-      `SELECT DISTINCT stock_code FROM ${silver()} WHERE line_type = 'non_merchandise'`,
+      `SELECT DISTINCT stock_code FROM ${await silver()} WHERE line_type = 'non_merchandise'`,
     );
     expect(nonMerch.length).toBeGreaterThan(0);
     for (const row of nonMerch) expect(byCode.has(String(row.stock_code))).toBe(false);
@@ -126,11 +126,12 @@ describe('the search step on PostgreSQL', () => {
     expect(byCategory.found).toBe(Number(topCategory!.n));
     const france = await allHits({ country: 'France' });
     const [frenchProducts] = await lake.pipeline.query(
-      `SELECT count(DISTINCT stock_code) AS n FROM ${silver()} WHERE line_type = 'sale' AND country = 'France'`,
+      `SELECT count(DISTINCT stock_code) AS n FROM ${await silver()} WHERE line_type = 'sale' AND country = 'France'`,
     );
     expect(france.length).toBe(Number(frenchProducts!.n));
     const priced = await allHits({ minPrice: 1, maxPrice: 2.5 });
-    const [inRange] = await lake.pipeline.query(`SELECT count(*) AS n FROM (SELECT stock_code FROM ${silver()}
+    const [inRange] = await lake.pipeline
+      .query(`SELECT count(*) AS n FROM (SELECT stock_code FROM ${await silver()}
       WHERE line_type = 'sale' GROUP BY stock_code HAVING min(unit_price) >= 1 AND max(unit_price) <= 2.5)`);
     expect(priced.length).toBe(Number(inRange!.n));
     expect(priced.every((d) => d.priceMin >= 1 && d.priceMax <= 2.5)).toBe(true);
@@ -141,7 +142,7 @@ describe('the search step on PostgreSQL', () => {
     );
     const countries = await lake.pipeline
       .query(`SELECT country AS value, count(DISTINCT stock_code)::INT AS count
-      FROM ${silver()} WHERE line_type = 'sale' GROUP BY country`);
+      FROM ${await silver()} WHERE line_type = 'sale' GROUP BY country`);
     const sorted = (rows: Record<string, unknown>[]) =>
       rows
         .map((r) => ({ value: String(r.value), count: Number(r.count) }))
@@ -151,7 +152,7 @@ describe('the search step on PostgreSQL', () => {
     // Facets describe the filtered result: the categories of French products.
     const frenchCategories = await lake.pipeline
       .query(`SELECT coalesce(g.category, 'Uncategorised') AS value, count(*)::INT AS count
-      FROM ${gold()} g WHERE g.stock_code IN (SELECT stock_code FROM ${silver()} WHERE line_type = 'sale' AND country = 'France') GROUP BY 1`);
+      FROM ${gold()} g WHERE g.stock_code IN (SELECT stock_code FROM ${await silver()} WHERE line_type = 'sale' AND country = 'France') GROUP BY 1`);
     expect((await search.search(q({ country: 'France', limit: 1 }))).facets.category).toEqual(
       sorted(frenchCategories),
     );

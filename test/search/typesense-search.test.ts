@@ -60,7 +60,7 @@ const allHits = async (query: Partial<ProductSearchQuery>, limit = 100): Promise
   }
 };
 
-const silver = () => `read_parquet('${lake.pipeline.silverFile('sales_lines')}')`;
+const silver = () => lake.pipeline.silverTable('sales_lines');
 const gold = () => `read_parquet('${lake.pipeline.goldFile('top_products')}')`;
 /** Facet rows sorted as the contract orders them: count descending, then value. */
 const sorted = (rows: Record<string, unknown>[]) =>
@@ -90,7 +90,7 @@ describe('the search step on a real Typesense server', () => {
     const expected = await lake.pipeline.query(`
       SELECT stock_code, min(unit_price)::DOUBLE AS lo, max(unit_price)::DOUBLE AS hi, sum(quantity)::BIGINT AS units,
              list_sort(list(DISTINCT country)) AS countries
-      FROM ${silver()} WHERE line_type = 'sale' GROUP BY stock_code ORDER BY stock_code`);
+      FROM ${await silver()} WHERE line_type = 'sale' GROUP BY stock_code ORDER BY stock_code`);
     expect(expected.length).toBeGreaterThan(1000);
     expect(step.rowsOut).toBe(expected.length);
     expect((await api<{ num_documents: number }>(`/collections/${live}`)).num_documents).toBe(
@@ -109,7 +109,7 @@ describe('the search step on a real Typesense server', () => {
       ]);
     }
     const nonMerch = await lake.pipeline.query(
-      `SELECT DISTINCT stock_code FROM ${silver()} WHERE line_type = 'non_merchandise'`,
+      `SELECT DISTINCT stock_code FROM ${await silver()} WHERE line_type = 'non_merchandise'`,
     );
     expect(nonMerch.length).toBeGreaterThan(0);
     for (const row of nonMerch) expect(byCode.has(String(row.stock_code))).toBe(false);
@@ -153,7 +153,7 @@ describe('the search step on a real Typesense server', () => {
     );
     const countries = await lake.pipeline
       .query(`SELECT country AS value, count(DISTINCT stock_code)::INT AS count
-      FROM ${silver()} WHERE line_type = 'sale' GROUP BY country`);
+      FROM ${await silver()} WHERE line_type = 'sale' GROUP BY country`);
     expect(all.facets.category).toEqual(sorted(categories));
     expect(all.facets.country).toEqual(sorted(countries));
     // Every category and country as a filter (names with spaces, '&' and ',' reach the server in backticks).
@@ -163,7 +163,8 @@ describe('the search step on a real Typesense server', () => {
       expect((await search.search(q({ country: value, limit: 1 }))).found, value).toBe(count);
 
     const priced = await allHits({ minPrice: 1, maxPrice: 2.5 });
-    const [inRange] = await lake.pipeline.query(`SELECT count(*) AS n FROM (SELECT stock_code FROM ${silver()}
+    const [inRange] = await lake.pipeline
+      .query(`SELECT count(*) AS n FROM (SELECT stock_code FROM ${await silver()}
       WHERE line_type = 'sale' GROUP BY stock_code HAVING min(unit_price) >= 1 AND max(unit_price) <= 2.5)`);
     expect(priced.length).toBe(Number(inRange!.n));
     expect(priced.every((d) => d.priceMin >= 1 && d.priceMax <= 2.5)).toBe(true);
@@ -171,14 +172,14 @@ describe('the search step on a real Typesense server', () => {
     // Facets describe the filtered result: the categories of French products.
     const frenchCategories = await lake.pipeline
       .query(`SELECT coalesce(g.category, 'Uncategorised') AS value, count(*)::INT AS count
-      FROM ${gold()} g WHERE g.stock_code IN (SELECT stock_code FROM ${silver()} WHERE line_type = 'sale' AND country = 'France') GROUP BY 1`);
+      FROM ${gold()} g WHERE g.stock_code IN (SELECT stock_code FROM ${await silver()} WHERE line_type = 'sale' AND country = 'France') GROUP BY 1`);
     expect((await search.search(q({ country: 'France', limit: 1 }))).facets.category).toEqual(
       sorted(frenchCategories),
     );
     // All filters at once, against one independent query.
     const category = all.facets.category[0]!.value;
     const [combined] = await lake.pipeline.query(`SELECT count(*) AS n FROM (
-      SELECT s.stock_code FROM ${silver()} s JOIN ${gold()} g USING (stock_code)
+      SELECT s.stock_code FROM ${await silver()} s JOIN ${gold()} g USING (stock_code)
       WHERE s.line_type = 'sale' AND coalesce(g.category, 'Uncategorised') = '${category}'
       GROUP BY s.stock_code HAVING bool_or(s.country = 'France') AND min(s.unit_price) >= 0.5 AND max(s.unit_price) <= 5)`);
     const filtered = await search.search(q({ category, country: 'France', minPrice: 0.5, maxPrice: 5 }));

@@ -51,7 +51,7 @@ describe('the warehouse step in the runner', () => {
     });
     expect(summary.steps.warehouse?.status, JSON.stringify(summary.steps.warehouse)).toBe('Succeeded');
     const [silver] = await pipeline.query(
-      `SELECT count(*) AS n FROM '${pipeline.silverFile('sales_lines')}'`,
+      `SELECT count(*) AS n FROM ${await pipeline.silverTable('sales_lines')}`,
     );
     expect(summary.steps.warehouse?.rowsIn).toBe(Number(silver?.n));
     const psql = messages.find((m) => m.includes('connect with: '))?.split('connect with: ')[1];

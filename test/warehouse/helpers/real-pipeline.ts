@@ -19,7 +19,7 @@ export interface PipelineVersions {
 }
 
 const published = (pipeline: PipelineFixture): Fixture => ({
-  silverDir: path.dirname(pipeline.silverFile('sales_lines')),
+  silverDir: pipeline.silverDir(),
   goldDir: path.dirname(pipeline.goldFile('kpis')),
 });
 
