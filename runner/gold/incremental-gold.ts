@@ -73,6 +73,10 @@ const LINES_COLUMNS = [
 /** Columns a silver version written before enrichment lacks; they read as null. */
 const OPTIONAL = new Set(['amount_eur', 'amount_usd', 'category']);
 
+/** No sales lines, typed as silver writes them (DuckDB cannot read an empty list of files). */
+export const emptyLinesSql = (): string =>
+  `SELECT ${LINES_COLUMNS.map(([c, t]) => `NULL::${t} AS ${c}`).join(', ')} LIMIT 0`;
+
 const TEMP_TABLES = [
   ...PREAGGS.map((p) => `new_${p}`),
   'part_files',
@@ -87,8 +91,9 @@ const TEMP_VIEWS = [...PREAGGS.map((p) => `pa_${p}`), 'plines', 'slines'];
 async function linesView(engine: SqlEngine, name: string, partitions: LinesPartition[]): Promise<void> {
   const files = partitions.flatMap((p) => p.salesLinesFiles.map((f) => ({ f, key: p.key })));
   if (files.length === 0) {
-    const cols = LINES_COLUMNS.map(([c, t]) => `NULL::${t} AS ${c}`).join(', ');
-    await engine.run(`CREATE OR REPLACE TEMP VIEW ${name} AS SELECT ${cols}, NULL::VARCHAR AS part LIMIT 0`);
+    await engine.run(
+      `CREATE OR REPLACE TEMP VIEW ${name} AS SELECT *, NULL::VARCHAR AS part FROM (${emptyLinesSql()})`,
+    );
     return;
   }
   await engine.run('CREATE OR REPLACE TEMP TABLE part_files (file VARCHAR, part VARCHAR)');
@@ -141,7 +146,12 @@ export async function buildIncrementalGold(input: IncrementalGoldInput): Promise
     );
     const [span] = await engine.all('SELECT count(*) AS n FROM spanning');
     const spanningInvoices = Number(span?.n ?? 0);
-    if (spanParts.size > 0) await linesView(engine, 'slines', partitions.filter((p) => spanParts.has(p.key)));
+    if (spanParts.size > 0)
+      await linesView(
+        engine,
+        'slines',
+        partitions.filter((p) => spanParts.has(p.key)),
+      );
     for (const sql of overcountSql(spanParts.size > 0 ? 'slines' : undefined)) await engine.run(sql);
 
     const rows: Record<string, number> = {};
@@ -155,19 +165,21 @@ export async function buildIncrementalGold(input: IncrementalGoldInput): Promise
     }
 
     const parts: Record<string, GoldPartition> = {};
-    for (const p of partitions) parts[p.key] = recomputed.has(p.key) ? { builtBy: runId, files: {} } : previous![p.key]!;
+    for (const p of partitions)
+      parts[p.key] = recomputed.has(p.key) ? { builtBy: runId, files: {} } : previous![p.key]!;
     const staged: { file: string; key: string }[] = [];
     for (const p of PREAGGS) {
       const counts = await engine.all(`SELECT part, count(*) AS n FROM new_${p} GROUP BY part ORDER BY part`);
       if (counts.length === 0) continue;
       const dir = path.join(input.partsDir, p);
       await fs.mkdir(input.partsDir, { recursive: true });
+      // Sorted by partition, so each partition's file is opened once however many there are.
       await engine.run(
-        `COPY new_${p} TO ${quoteLiteral(dir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (part), WRITE_PARTITION_COLUMNS true, FILENAME_PATTERN 'data_{i}')`,
+        `COPY (FROM new_${p} ORDER BY part) TO ${quoteLiteral(dir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (part), WRITE_PARTITION_COLUMNS true, FILENAME_PATTERN 'data_{i}')`,
       );
       for (const c of counts) {
         const key = String(c.part);
-        const written = await partitionFile(dir, key);
+        const written = await partitionFile(engine, dir, key);
         const storageKey = input.partKey(p, key);
         staged.push({ file: written, key: storageKey });
         parts[key]!.files[p] = { key: storageKey, rows: Number(c.n) };
@@ -186,10 +198,18 @@ export async function buildIncrementalGold(input: IncrementalGoldInput): Promise
   }
 }
 
-/** The one file DuckDB wrote for partition `key` under `dir/part=<key>/`. */
-async function partitionFile(dir: string, key: string): Promise<string> {
+/**
+ * The one file of partition `key` under `dir/part=<key>/`. DuckDB writes a partition in several files when more
+ * partitions are open than partitioned_write_max_open_files; those few are merged into one.
+ */
+async function partitionFile(engine: SqlEngine, dir: string, key: string): Promise<string> {
   const sub = path.join(dir, `part=${key}`);
-  const names = (await fs.readdir(sub)).filter((n) => n.endsWith('.parquet'));
-  if (names.length !== 1) throw new Error(`expected one pre-aggregate file in ${sub}, found ${names.length}`);
-  return path.join(sub, names[0]!);
+  const names = (await fs.readdir(sub)).filter((n) => n.endsWith('.parquet')).sort();
+  if (names.length === 1) return path.join(sub, names[0]!);
+  const merged = path.join(dir, `${key}.merged.parquet`);
+  const list = names.map((n) => quoteLiteral(path.join(sub, n))).join(', ');
+  await engine.run(
+    `COPY (FROM read_parquet([${list}])) TO ${quoteLiteral(merged)} (FORMAT parquet, COMPRESSION zstd)`,
+  );
+  return merged;
 }
