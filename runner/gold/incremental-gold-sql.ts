@@ -94,7 +94,7 @@ function series(time: 'business_date' | 'month', byCountry: boolean): string {
       FROM s JOIN o ON ${on} ORDER BY ${keys}`;
 }
 
-/** Every gold table from the pre-aggregate views pa_* and the over-count tables; same columns as GOLD_TABLES. */
+/** Every gold table from the pre-aggregate tables pa_* and the over-count tables; same columns as GOLD_TABLES. */
 export const INCREMENTAL_GOLD_TABLES: Record<GoldTable, string> = {
   kpis: `WITH s0 AS (
         SELECT CAST(coalesce(sum(revenue), 0) AS ${AMOUNT_TYPE}) AS revenue, CAST(coalesce(sum(units), 0) AS BIGINT) AS units,

@@ -78,14 +78,14 @@ export const emptyLinesSql = (): string =>
   `SELECT ${LINES_COLUMNS.map(([c, t]) => `NULL::${t} AS ${c}`).join(', ')} LIMIT 0`;
 
 const TEMP_TABLES = [
-  ...PREAGGS.map((p) => `new_${p}`),
+  ...PREAGGS.flatMap((p) => [`new_${p}`, `pa_${p}`]),
   'part_files',
   'spanning',
   'span_pairs',
   'product_over',
   'category_over',
 ];
-const TEMP_VIEWS = [...PREAGGS.map((p) => `pa_${p}`), 'plines', 'slines'];
+const TEMP_VIEWS = ['plines', 'slines'];
 
 /** A view `name` of the sales lines of `partitions`, with their partition key in column `part`. */
 async function linesView(engine: SqlEngine, name: string, partitions: LinesPartition[]): Promise<void> {
@@ -136,7 +136,8 @@ export async function buildIncrementalGold(input: IncrementalGoldInput): Promise
         old.length === 0
           ? ''
           : ` UNION ALL BY NAME SELECT * FROM read_parquet([${old.map(quoteLiteral).join(', ')}])`;
-      await engine.run(`CREATE OR REPLACE TEMP VIEW pa_${p} AS SELECT * FROM new_${p}${union}`);
+      // Materialised once: several tables read each pre-aggregate, and opening every partition's file is the cost.
+      await engine.run(`CREATE OR REPLACE TEMP TABLE pa_${p} AS SELECT * FROM new_${p}${union}`);
     }
 
     // Invoices in several partitions: read the lines of just the partitions that hold them, to correct orders.
