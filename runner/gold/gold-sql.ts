@@ -16,6 +16,42 @@ const measures = `CAST(sum(quantity * unit_price) AS ${AMOUNT_TYPE}) AS revenue,
 const fxTotal = (col: string): string =>
   `CAST(CASE WHEN count(${col}) = 0 AND count(*) > 0 THEN NULL ELSE coalesce(sum(${col}), 0) END AS ${CENTS})`;
 
+/**
+ * The tails shared with the incremental path (incremental-gold-sql.ts), which feeds them the same CTEs from
+ * per-partition pre-aggregates: kpis from CTEs `s` and `c`; rfm from `c` (per customer) and `ref`; cohorts from
+ * `a` (distinct customer and month).
+ */
+export const KPIS_SELECT = `SELECT s.revenue, s.orders, s.customers, s.units,
+             CAST(CASE WHEN s.orders = 0 THEN 0 ELSE s.revenue / s.orders END AS ${AMOUNT_TYPE}) AS average_order_value,
+             c.cancelled_invoices, c.cancellation_value, s.revenue_eur, s.revenue_usd, s.categorised_revenue,
+             CASE WHEN s.revenue = 0 THEN NULL ELSE CAST(s.categorised_revenue AS DOUBLE) / CAST(s.revenue AS DOUBLE) END AS category_coverage
+      FROM s CROSS JOIN c`;
+export const RFM_SCORED = `      scored AS (
+        SELECT c.*, CAST(date_diff('day', c.last_purchase_date, CAST(ref.reference_date AS DATE)) AS INTEGER) AS recency_days,
+               CAST(ntile(5) OVER (ORDER BY date_diff('day', c.last_purchase_date, CAST(ref.reference_date AS DATE)) DESC, customer_id) AS INTEGER) AS r_score,
+               CAST(ntile(5) OVER (ORDER BY frequency, customer_id) AS INTEGER) AS f_score,
+               CAST(ntile(5) OVER (ORDER BY monetary, customer_id) AS INTEGER) AS m_score
+        FROM c CROSS JOIN ref)
+      SELECT customer_id, last_purchase_date, recency_days, frequency, monetary, r_score, f_score, m_score,
+        CASE
+          WHEN r_score >= 4 AND f_score >= 4 THEN 'champions'
+          WHEN r_score >= 3 AND f_score >= 3 THEN 'loyal'
+          WHEN r_score >= 4 THEN 'promising'
+          WHEN r_score = 3 THEN 'needs_attention'
+          WHEN f_score >= 4 THEN 'cannot_lose'
+          WHEN f_score = 3 THEN 'at_risk'
+          WHEN r_score = 2 THEN 'hibernating'
+          ELSE 'lost'
+        END AS segment
+      FROM scored ORDER BY customer_id`;
+export const COHORTS_FROM_ACTIVITY = `      f AS (SELECT customer_id, min(month) AS cohort_month FROM a GROUP BY customer_id),
+      g AS (SELECT f.cohort_month, CAST(date_diff('month', f.cohort_month, a.month) AS INTEGER) AS period,
+                   count(*) AS customers
+            FROM a JOIN f USING (customer_id) GROUP BY ALL)
+      SELECT cohort_month, period, first_value(customers) OVER (PARTITION BY cohort_month ORDER BY period) AS cohort_size,
+             customers, customers / first_value(customers) OVER (PARTITION BY cohort_month ORDER BY period) AS retention_rate
+      FROM g ORDER BY cohort_month, period`;
+
 export const GOLD_TABLES = {
   kpis: `WITH s AS (
         SELECT CAST(coalesce(sum(quantity * unit_price), 0) AS ${AMOUNT_TYPE}) AS revenue,
@@ -28,11 +64,7 @@ export const GOLD_TABLES = {
         SELECT count(DISTINCT invoice_no) AS cancelled_invoices,
                CAST(coalesce(sum(-quantity * unit_price), 0) AS ${AMOUNT_TYPE}) AS cancellation_value
         FROM lines WHERE line_type = 'cancellation')
-      SELECT s.revenue, s.orders, s.customers, s.units,
-             CAST(CASE WHEN s.orders = 0 THEN 0 ELSE s.revenue / s.orders END AS ${AMOUNT_TYPE}) AS average_order_value,
-             c.cancelled_invoices, c.cancellation_value, s.revenue_eur, s.revenue_usd, s.categorised_revenue,
-             CASE WHEN s.revenue = 0 THEN NULL ELSE CAST(s.categorised_revenue AS DOUBLE) / CAST(s.revenue AS DOUBLE) END AS category_coverage
-      FROM s CROSS JOIN c`,
+      ${KPIS_SELECT}`,
   kpi_daily: `SELECT business_date, ${measures} FROM lines WHERE line_type = 'sale' GROUP BY ALL ORDER BY business_date`,
   kpi_monthly: `SELECT CAST(date_trunc('month', business_date) AS DATE) AS month, ${measures}
       FROM lines WHERE line_type = 'sale' GROUP BY ALL ORDER BY month`,
@@ -69,34 +101,11 @@ export const GOLD_TABLES = {
                CAST(sum(quantity * unit_price) AS ${AMOUNT_TYPE}) AS monetary
         FROM lines WHERE line_type = 'sale' AND customer_id IS NOT NULL GROUP BY customer_id),
       ref AS (SELECT max(business_date) + INTERVAL 1 DAY AS reference_date FROM lines WHERE line_type = 'sale'),
-      scored AS (
-        SELECT c.*, CAST(date_diff('day', c.last_purchase_date, CAST(ref.reference_date AS DATE)) AS INTEGER) AS recency_days,
-               CAST(ntile(5) OVER (ORDER BY date_diff('day', c.last_purchase_date, CAST(ref.reference_date AS DATE)) DESC, customer_id) AS INTEGER) AS r_score,
-               CAST(ntile(5) OVER (ORDER BY frequency, customer_id) AS INTEGER) AS f_score,
-               CAST(ntile(5) OVER (ORDER BY monetary, customer_id) AS INTEGER) AS m_score
-        FROM c CROSS JOIN ref)
-      SELECT customer_id, last_purchase_date, recency_days, frequency, monetary, r_score, f_score, m_score,
-        CASE
-          WHEN r_score >= 4 AND f_score >= 4 THEN 'champions'
-          WHEN r_score >= 3 AND f_score >= 3 THEN 'loyal'
-          WHEN r_score >= 4 THEN 'promising'
-          WHEN r_score = 3 THEN 'needs_attention'
-          WHEN f_score >= 4 THEN 'cannot_lose'
-          WHEN f_score = 3 THEN 'at_risk'
-          WHEN r_score = 2 THEN 'hibernating'
-          ELSE 'lost'
-        END AS segment
-      FROM scored ORDER BY customer_id`,
+${RFM_SCORED}`,
   cohorts: `WITH a AS (
         SELECT DISTINCT customer_id, CAST(date_trunc('month', business_date) AS DATE) AS month
         FROM lines WHERE line_type = 'sale' AND customer_id IS NOT NULL),
-      f AS (SELECT customer_id, min(month) AS cohort_month FROM a GROUP BY customer_id),
-      g AS (SELECT f.cohort_month, CAST(date_diff('month', f.cohort_month, a.month) AS INTEGER) AS period,
-                   count(*) AS customers
-            FROM a JOIN f USING (customer_id) GROUP BY ALL)
-      SELECT cohort_month, period, first_value(customers) OVER (PARTITION BY cohort_month ORDER BY period) AS cohort_size,
-             customers, customers / first_value(customers) OVER (PARTITION BY cohort_month ORDER BY period) AS retention_rate
-      FROM g ORDER BY cohort_month, period`,
+${COHORTS_FROM_ACTIVITY}`,
 } as const;
 
 export type GoldTable = keyof typeof GOLD_TABLES;

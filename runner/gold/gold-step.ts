@@ -1,9 +1,23 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { StepPreconditionError } from '../errors.js';
 import { quoteLiteral } from '../engine/sql-quote.js';
 import type { GoldDetails, StepContext, StepResult } from '../run/step-types.js';
+import type { LayerVersion } from '../lake/lake-store.js';
 import type { SilverMeta } from '../silver/silver-step.js';
-import { copyGoldSql, GOLD_TABLES, goldAuditSql, orderCountsSql, type GoldTable } from './gold-sql.js';
+import {
+  goldPartKey,
+  goldPartPaths,
+  deleteGoldParts,
+  partsOfVersions,
+  pruneGoldParts,
+  storeGoldParts,
+} from '../lake/gold-parts.js';
+import { changedPartitions, type SilverPartition, type TouchedPartitions } from '../lake/partitions.js';
+import { fullGold } from './full-gold.js';
+import { GOLD_TABLES, goldAuditSql, type GoldTable } from './gold-sql.js';
+import { buildIncrementalGold, type GoldPartition } from './incremental-gold.js';
+import { silverLinesPartitions } from './silver-partitions.js';
 
 /** Headline KPIs as exact decimal strings (money with 6 places) and integers. */
 export interface GoldKpis {
@@ -25,13 +39,8 @@ export interface GoldKpis {
 /** Bumped when gold's tables change, so that a version built by older code is rebuilt rather than reported. */
 const GOLD_CONTRACT = 2;
 
-/** Columns gold reads that a silver version written before enrichment lacks; they read as null. */
-const ENRICHED_SILVER_COLUMNS = [
-  ['amount_eur', 'DECIMAL(38,2)'],
-  ['amount_usd', 'DECIMAL(38,2)'],
-  ['fx_rate_date', 'DATE'],
-  ['category', 'VARCHAR'],
-] as const;
+/** Bumped when the pre-aggregates change, so that parts written by older code are recomputed rather than read. */
+const PARTS_CONTRACT = 1;
 
 export interface GoldMeta {
   runId: string;
@@ -39,14 +48,21 @@ export interface GoldMeta {
   contract?: number;
   kpis: GoldKpis;
   rows: Record<string, number>;
+  /** Incremental gold (silver partitioned by date): the pre-aggregates of each partition, and the silver partition
+   * map they were computed from, which the next run compares with the new one to find changed partitions. */
+  partsContract?: number;
+  parts?: Record<string, GoldPartition>;
+  silverPartitions?: Record<string, SilverPartition>;
 }
+
+type PartitionedSilverMeta = SilverMeta & { partitions?: Record<string, SilverPartition> };
 
 /** Gold: the marts, rebuilt from the current silver version whenever silver has moved on. */
 export async function runGoldStep(ctx: StepContext): Promise<StepResult<GoldDetails>> {
   const started = performance.now();
   const { lake, engine, spec, runId } = ctx;
   const dataset = spec.source.dataset;
-  const silver = await lake.current<SilverMeta>('silver');
+  const silver = await lake.current<PartitionedSilverMeta>('silver');
   if (!silver) {
     throw new StepPreconditionError(
       'gold has no input: silver has not been published yet',
@@ -68,7 +84,12 @@ export async function runGoldStep(ctx: StepContext): Promise<StepResult<GoldDeta
       ...(rows ? { rowCount: rows[t] ?? 0 } : {}),
     }));
   const current = await lake.head<GoldMeta>('gold');
-  if (current && current.meta.silverVersion === silver.version && current.meta.contract === GOLD_CONTRACT) {
+  if (
+    !ctx.fullRefresh &&
+    current &&
+    current.meta.silverVersion === silver.version &&
+    current.meta.contract === GOLD_CONTRACT
+  ) {
     ctx.progress.step('gold', `up to date (version ${current.version})`);
     return {
       status: 'Succeeded',
@@ -78,31 +99,68 @@ export async function runGoldStep(ctx: StepContext): Promise<StepResult<GoldDeta
       note: 'up to date',
       inputs,
       outputs: outputsFor(current.meta.rows),
-      details: { upToDate: true, version: current.version, kpis: current.meta.kpis },
+      details: {
+        upToDate: true,
+        version: current.version,
+        kpis: current.meta.kpis,
+        partitions: { full: false, keys: [] },
+      },
     };
   }
   const staging = await lake.stagingDir(runId, 'gold');
+  const outDir = path.join(staging, 'version');
+  await fs.mkdir(outDir, { recursive: true });
+  const file = (t: GoldTable): string => path.join(outDir, `${t}.parquet`);
+  let stagedParts: string[] = [];
   try {
-    const source = `read_parquet(${quoteLiteral(path.join(silver.dir, 'sales_lines.parquet'))})`;
-    const present = new Set(
-      (await engine.all(`DESCRIBE SELECT * FROM ${source}`)).map((r) => String(r.column_name)),
-    );
-    const missing = ENRICHED_SILVER_COLUMNS.filter(([c]) => !present.has(c)).map(
-      ([c, t]) => `, NULL::${t} AS ${c}`,
-    );
-    // A view, not a table: each mart streams from the compressed Parquet, so nothing big is held in memory.
-    await engine.run(`CREATE OR REPLACE TEMP VIEW lines AS SELECT *${missing.join('')} FROM ${source}`);
-    // About 20M lines per slice keeps the order counts well inside the default 1 GiB engine memory.
-    const slices = Math.max(1, Math.ceil(silver.meta.counts.silverRows / 20_000_000));
-    for (const sql of orderCountsSql(slices)) await engine.run(sql);
-    const file = (t: GoldTable): string => path.join(staging, `${t}.parquet`);
+    const silverParts = silver.meta.partitions;
+    let rowsIn = silver.meta.counts.silverRows;
+    let touched: TouchedPartitions;
+    let partsMeta: Pick<GoldMeta, 'parts' | 'silverPartitions' | 'partsContract'> = {};
     const rows: Record<string, number> = {};
-    for (const t of tables) {
-      await engine.run(copyGoldSql(t, file(t)));
-      const [r] = await engine.all(`SELECT count(*) AS n FROM read_parquet(${quoteLiteral(file(t))})`);
-      rows[t] = Number(r?.n ?? 0);
-      ctx.progress.step('gold', `${t}: ${rows[t]} rows`);
+    if (!silverParts) {
+      // Silver not partitioned by date (built before incremental runs): today's full SQL over all lines.
+      await fullGold(
+        ctx,
+        await lake.tableFiles('silver', silver as unknown as LayerVersion, 'sales_lines'),
+        silver.meta.counts.silverRows,
+        file,
+        rows,
+      );
+      touched = { full: true, keys: [] };
+    } else {
+      const prev = current?.meta;
+      const usable =
+        !ctx.fullRefresh && prev?.partsContract === PARTS_CONTRACT && prev.parts && prev.silverPartitions;
+      const changed = usable
+        ? changedPartitions(prev.silverPartitions, silverParts)
+        : { full: true, keys: Object.keys(silverParts).sort() };
+      const partitions = await silverLinesPartitions(lake, silver as unknown as LayerVersion, silverParts);
+      const result = await buildIncrementalGold({
+        engine,
+        runId,
+        partitions,
+        changed,
+        previous: usable ? prev.parts : undefined,
+        resolve: (keys) => goldPartPaths(lake, keys),
+        partKey: (p, k) => goldPartKey(dataset, p, k, runId),
+        partsDir: path.join(staging, 'parts'),
+        outDir,
+      });
+      Object.assign(rows, result.rows);
+      touched = result.touched;
+      if (!touched.full) {
+        rowsIn = touched.keys.reduce((n, k) => n + (silverParts[k]?.tables.sales_lines?.rows ?? 0), 0);
+      }
+      await storeGoldParts(lake, result.staged);
+      stagedParts = result.staged.map((x) => x.key);
+      partsMeta = { partsContract: PARTS_CONTRACT, parts: result.parts, silverPartitions: silverParts };
+      ctx.progress.step(
+        'gold',
+        `${touched.full ? 'full' : 'incremental'}: ${result.staged.length} pre-aggregate files for ${touched.keys.length} partitions; ${result.spanningInvoices} invoices span dates`,
+      );
     }
+    for (const t of tables) ctx.progress.step('gold', `${t}: ${rows[t]} rows`);
     const mismatched = await engine.all(goldAuditSql(file));
     if (mismatched.length > 0)
       throw new Error(`gold audit failed: series do not add up to revenue: ${JSON.stringify(mismatched)}`);
@@ -120,8 +178,17 @@ export async function runGoldStep(ctx: StepContext): Promise<StepResult<GoldDeta
       categorisedRevenue: String(k?.categorised_revenue),
       categoryCoverage: k?.category_coverage == null ? null : Number(k.category_coverage),
     };
-    const meta: GoldMeta = { runId, silverVersion: silver.version, contract: GOLD_CONTRACT, kpis, rows };
-    const outcome = await lake.publishLayer<GoldMeta>('gold', runId, staging, meta, {
+    const meta: GoldMeta = {
+      runId,
+      silverVersion: silver.version,
+      contract: GOLD_CONTRACT,
+      kpis,
+      rows,
+      ...partsMeta,
+    };
+    // Pruning deletes the metas of the versions that fall out: read which parts they use first.
+    const before = await partsOfVersions(lake, current?.history ?? []);
+    const outcome = await lake.publishLayer<GoldMeta>('gold', runId, outDir, meta, {
       retain: spec.lake.retainVersions,
       expected: current,
       // Gold follows silver: ours replaces a concurrent run's only while silver is still the version ours read.
@@ -130,6 +197,8 @@ export async function runGoldStep(ctx: StepContext): Promise<StepResult<GoldDeta
         (await lake.head('silver'))?.version === silver.version,
     });
     if (!outcome.published) {
+      await deleteGoldParts(lake, stagedParts);
+      stagedParts = [];
       const theirs = outcome.current;
       const note = `superseded: concurrent run ${theirs.meta.runId} published gold version ${theirs.version} from silver version ${theirs.meta.silverVersion}; this run's version was discarded`;
       ctx.logger.warn({ theirs: theirs.version }, note);
@@ -141,23 +210,26 @@ export async function runGoldStep(ctx: StepContext): Promise<StepResult<GoldDeta
         note,
         inputs,
         outputs: outputsFor(theirs.meta.rows),
-        details: { version: theirs.version, superseded: true, kpis: theirs.meta.kpis },
+        details: { version: theirs.version, superseded: true, kpis: theirs.meta.kpis, partitions: touched },
       };
     }
+    stagedParts = [];
+    const head = await lake.head<GoldMeta>('gold');
+    const pruned = await pruneGoldParts(lake, before, head?.history ?? [runId]);
+    if (pruned > 0)
+      ctx.logger.debug({ pruned }, 'gold pre-aggregate files no retained version uses were deleted');
     return {
       status: 'Succeeded',
-      rowsIn: silver.meta.counts.silverRows,
+      rowsIn,
       rowsOut: Object.values(rows).reduce((a, b) => a + b, 0),
       durationMs: Math.round(performance.now() - started),
       inputs,
       outputs: outputsFor(rows),
-      details: { version: runId, kpis },
+      details: { version: runId, kpis, partitions: touched },
     };
   } finally {
+    // Parts stored by a run that then failed are referenced by nothing.
+    if (stagedParts.length > 0) await deleteGoldParts(lake, stagedParts).catch(() => undefined);
     await lake.discardStaging(runId, 'gold');
-    for (const t of ['product_order_parts', 'category_order_parts', 'product_orders', 'category_orders']) {
-      await engine.run(`DROP TABLE IF EXISTS ${t}`);
-    }
-    await engine.run('DROP VIEW IF EXISTS lines');
   }
 }
