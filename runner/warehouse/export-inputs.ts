@@ -1,11 +1,10 @@
-import { readdir, stat } from 'node:fs/promises';
-import path from 'node:path';
 import { WANT_TABLES } from './dimension-sql.js';
 import { WarehouseError } from './errors.js';
 import { exportMarts, type MartFile } from './load-marts.js';
 import { openParquetSource, type ParquetSource } from './parquet-source.js';
-import { quoteLiteral } from '../engine/sql-quote.js';
-import { planCountriesSelect, planSilverExport } from './silver-input.js';
+import { planCountriesSelect, planSilverExport, readParquetSql } from './silver-input.js';
+import type { WarehouseSource } from './warehouse-source.js';
+import path from 'node:path';
 
 interface ExportedInputs {
   /** Still open: the fact key resolution reads its `stage` view later. The caller closes it. */
@@ -17,54 +16,37 @@ interface ExportedInputs {
   marts: MartFile[];
 }
 
-const exists = (file: string): Promise<boolean> =>
-  stat(file).then(
-    () => true,
-    () => false,
-  );
-
 /**
  * Reads the published silver and gold versions with DuckDB, before any PostgreSQL transaction: defines the silver
- * lines as the DuckDB view `stage`, writes the wanted dimension members and every gold mart as CSV files into workDir.
+ * lines (every partition file) as the DuckDB view `stage`, writes the wanted dimension members and every gold mart
+ * as CSV files into workDir. The dimensions are computed from the whole silver even on an incremental load: a
+ * member's attributes (most frequent description, SCD2 history) depend on every line, and DuckDB reads only the
+ * columns each query needs (ADR 0021).
  */
-export const exportInputs = async (
-  silverDir: string,
-  goldDir: string,
-  workDir: string,
-): Promise<ExportedInputs> => {
-  const silverFile = path.join(silverDir, 'sales_lines.parquet');
-  const quarantineFile = path.join(silverDir, 'quarantine.parquet');
-  if (!(await exists(silverFile)))
-    throw new WarehouseError('WAREHOUSE_INPUT', `${silverFile} does not exist`);
-  const goldFiles = (await readdir(goldDir).catch(() => [] as string[]))
-    .filter((name) => name.endsWith('.parquet'))
-    .sort()
-    .map((name) => path.join(goldDir, name));
-  if (goldFiles.length === 0) {
-    throw new WarehouseError('WAREHOUSE_INPUT', `${goldDir} holds no gold Parquet files`);
+export const exportInputs = async (input: WarehouseSource, workDir: string): Promise<ExportedInputs> => {
+  if (input.gold.length === 0) {
+    throw new WarehouseError('WAREHOUSE_INPUT', 'the gold version holds no Parquet tables');
   }
+  const { salesLines, quarantine, countries } = input.silver;
   const source = await openParquetSource();
   try {
-    const plan = planSilverExport(silverFile, await source.columns(silverFile));
+    const columns = salesLines.length > 0 ? await source.columns(readParquetSql(salesLines)) : [];
+    const plan = planSilverExport(salesLines, columns);
     // A view, not a table: each query reads only the Parquet columns it needs (materialising every staging
     // column cost more than the repeated scans), and the fact export re-reads it while COPY streams.
     await source.execute(`CREATE TEMP VIEW stage AS ${plan.selectSql}`);
-    const countriesFile = path.join(silverDir, 'countries.parquet');
-    const hasCountries = await exists(countriesFile);
-    const countryColumns = hasCountries ? await source.columns(countriesFile) : [];
+    const countryColumns = countries.length > 0 ? await source.columns(readParquetSql(countries)) : [];
     await source.execute(
-      `CREATE TEMP TABLE countries AS ${planCountriesSelect(hasCountries ? countriesFile : undefined, countryColumns)}`,
+      `CREATE TEMP TABLE countries AS ${planCountriesSelect(countries, countryColumns)}`,
     );
     for (const want of WANT_TABLES)
       await source.exportCsv(want.duckSql, path.join(workDir, `${want.name}.csv`));
     const [range] = await source.queryRows(
       `SELECT count(*) AS n, year(min(business_date)) AS lo, year(max(business_date)) AS hi FROM stage`,
     );
-    let quarantineRows: number | null = null;
-    if (await exists(quarantineFile)) {
-      const [row] = await source.queryRows(
-        `SELECT count(*) AS n FROM read_parquet(${quoteLiteral(quarantineFile)})`,
-      );
+    let quarantineRows: number | null = input.silver.partitions ? 0 : null;
+    if (quarantine.length > 0) {
+      const [row] = await source.queryRows(`SELECT count(*) AS n FROM ${readParquetSql(quarantine)}`);
       quarantineRows = Number(row?.n ?? 0);
     }
     return {
@@ -73,7 +55,7 @@ export const exportInputs = async (
       quarantineRows,
       enrichmentColumns: plan.present,
       years: { from: Number(range?.lo ?? 0), to: Number(range?.hi ?? -1) },
-      marts: await exportMarts(source, goldFiles, workDir),
+      marts: await exportMarts(source, input.gold, workDir),
     };
   } catch (error) {
     source.close();

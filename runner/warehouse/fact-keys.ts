@@ -62,15 +62,26 @@ const duckColumns = (columns: Record<string, string>): string =>
     .join(', ')}}`;
 
 /** The silver columns the fact rows need, materialised once in DuckDB (by stageFactLines). */
-const FACT_LINES_SQL = `CREATE OR REPLACE TEMP TABLE fact_lines AS SELECT row_hash, business_date, customer_id,
+const factLinesSql = (dates: readonly string[] | undefined): string => {
+  // A partition file holds one business date, so DuckDB skips the other files by their row-group statistics.
+  const scope =
+    dates === undefined
+      ? ''
+      : dates.length === 0
+        ? 'WHERE false'
+        : `WHERE business_date IN (${dates.map((d) => `DATE ${quoteLiteral(d)}`).join(', ')})`;
+  return `CREATE OR REPLACE TEMP TABLE fact_lines AS SELECT row_hash, business_date, customer_id,
     stock_code, country, invoice_no, line_type, quantity, unit_price, line_amount, amount_eur, amount_usd,
-    invoice_ts, source_file, source_line, ingest_run_id FROM stage`;
+    invoice_ts, source_file, source_line, ingest_run_id FROM stage ${scope}`;
+};
 
 /**
- * Decodes the silver lines the facts need into a DuckDB table. Needs no surrogate key, so the loader starts it
- * in the background while PostgreSQL merges the dimensions (the caller awaits it before closing the source).
+ * Decodes the silver lines the facts need into a DuckDB table: all of them, or those of the given business dates
+ * (an incremental load). Needs no surrogate key, so the loader starts it in the background while PostgreSQL
+ * merges the dimensions (the caller awaits it before closing the source).
  */
-export const stageFactLines = (source: ParquetSource): Promise<void> => source.execute(FACT_LINES_SQL);
+export const stageFactLines = (source: ParquetSource, dates?: readonly string[]): Promise<void> =>
+  source.execute(factLinesSql(dates));
 
 /** The keyed fact rows, written out by DuckDB as CSV in slices (FACT_COPY_COLUMNS order). */
 export interface FactRows {

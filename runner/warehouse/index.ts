@@ -7,6 +7,7 @@ export {
 } from './warehouse-connection.js';
 export { runMigrations, type MigrationResult, type RunMigrationsOptions } from './run-migrations.js';
 export { loadWarehouse, type LoadResult, type LoadWarehouseOptions } from './load-warehouse.js';
+export { sourceFromDirs, sourceFromLake, type WarehouseSource } from './warehouse-source.js';
 export {
   createEmbeddedPostgres,
   type EmbeddedPostgres,

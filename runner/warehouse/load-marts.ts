@@ -4,6 +4,8 @@ import { copyCsvFile } from './copy-in.js';
 import type { ParquetColumn, ParquetSource } from './parquet-source.js';
 import { quoteLiteral } from '../engine/sql-quote.js';
 import { duckTypeToPg } from './pg-types.js';
+import { readParquetSql } from './silver-input.js';
+import type { GoldTableFiles } from './warehouse-source.js';
 import { quoteIdent } from '../engine/sql-quote.js';
 
 export interface MartFile {
@@ -28,20 +30,21 @@ export const martTableName = (fileName: string): string => {
   return `mart_${base}`.slice(0, 63);
 };
 
-/** Exports every gold Parquet file to CSV (outside the load transaction) with its PostgreSQL column types. */
+/** Exports every gold table (its Parquet files) to CSV (outside the load transaction) with its PostgreSQL column types. */
 export const exportMarts = async (
   source: ParquetSource,
-  goldFiles: readonly string[],
+  gold: readonly GoldTableFiles[],
   workDir: string,
 ): Promise<MartFile[]> => {
   const marts: MartFile[] = [];
-  for (const file of goldFiles) {
-    const columns: ParquetColumn[] = await source.columns(file);
-    const table = martTableName(file);
+  for (const { name, files } of gold) {
+    const relation = readParquetSql(files);
+    const columns: ParquetColumn[] = await source.columns(relation);
+    const table = martTableName(`${name}.parquet`);
     const csvFile = path.join(workDir, `${table}.csv`);
-    await source.exportCsv(`SELECT * FROM read_parquet(${quoteLiteral(file)})`, csvFile);
+    await source.exportCsv(`SELECT * FROM ${relation}`, csvFile);
     marts.push({
-      name: path.basename(file),
+      name: `${name}.parquet`,
       table,
       csvFile,
       columns: columns.map((c) => ({ name: c.name, pgType: duckTypeToPg(c.type) })),

@@ -11,11 +11,18 @@ import { exportInputs } from './export-inputs.js';
 import { prepareFactRows, stageFactLines } from './fact-keys.js';
 import { withFactConstraintsDeferred } from './fact-bulk-mode.js';
 import { loadMarts, type MartResult } from './load-marts.js';
-import { mergeFacts } from './merge-facts.js';
+import { mergeFacts, type FactMode } from './merge-facts.js';
+import { canonicalPartitions, dateKeyOf, planLoad, type LoadPlan } from './load-plan.js';
+import { readLoadedSilver, sameLoaded, writeLoadedSilver } from './loaded-silver.js';
+import type { TouchedPartitions } from '../lake/partitions.js';
+import type { WarehouseSource } from './warehouse-source.js';
 import { quoteIdent } from '../engine/sql-quote.js';
 import {
   ANALYZE_SQL,
+  CHANGED_CUSTOMERS_SQL,
+  CREATE_LOAD_SCOPE_SQL,
   CREATE_STAGE_DATE_SQL,
+  REKEY_CUSTOMER_FACTS_SQL,
   createWantTablesSql,
   PRUNE_SQL,
   UPSERT_DIMENSIONS_SQL,
@@ -25,9 +32,11 @@ import { createStatementRunner } from './statement-runner.js';
 export interface LoadWarehouseOptions {
   pool: pg.Pool;
   schema: string;
-  silverDir: string;
-  goldDir: string;
+  /** The silver and gold tables' files and the silver partition map (warehouse-source.ts). */
+  source: WarehouseSource;
   runId: string;
+  /** `medallion run --full-refresh`: load every partition even when the warehouse knows what it holds. */
+  fullRefresh?: boolean;
   logger: Logger;
   /** Where the CSV exports go (default: the OS temp dir); removed after the load. */
   workDir?: string;
@@ -36,6 +45,14 @@ export interface LoadWarehouseOptions {
 }
 
 export interface LoadResult {
+  /** Every partition loaded (first load, unpartitioned silver, --full-refresh), or only the changed ones. */
+  full: boolean;
+  /** Why the load was full, or how many partitions changed. */
+  reason: string;
+  partitions: TouchedPartitions;
+  /** Silver lines of the loaded partitions (all of them on a full load) that became fact rows. */
+  factLines: number;
+  factMode: FactMode;
   silverRows: number;
   quarantineRows: number | null;
   enrichmentColumns: string[];
@@ -49,15 +66,22 @@ export interface LoadResult {
 }
 
 const AUDIT_SQL = `INSERT INTO warehouse_loads AS l (run_id, silver_rows, quarantine_rows, fact_inserted,
-    fact_updated, fact_deleted, marts) VALUES ($1, $2, $3, $4, $5, $6, $7)
+    fact_updated, fact_deleted, marts, silver_version, full_load, partitions)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
   ON CONFLICT (run_id) DO UPDATE SET loaded_at = now(), silver_rows = EXCLUDED.silver_rows,
     quarantine_rows = EXCLUDED.quarantine_rows, fact_inserted = EXCLUDED.fact_inserted,
-    fact_updated = EXCLUDED.fact_updated, fact_deleted = EXCLUDED.fact_deleted, marts = EXCLUDED.marts`;
+    fact_updated = EXCLUDED.fact_updated, fact_deleted = EXCLUDED.fact_deleted, marts = EXCLUDED.marts,
+    silver_version = EXCLUDED.silver_version, full_load = EXCLUDED.full_load, partitions = EXCLUDED.partitions`;
+
+/** The silver version id recorded for inputs without one (version directories of tests and benchmarks). */
+const UNVERSIONED = 'unversioned';
 
 /**
  * Loads one published silver+gold version into the star schema in ONE transaction. DuckDB reads the Parquet
  * inputs first (no transaction open); then dimensions, facts and marts are COPYed and merged. Readers see the
  * previous state until COMMIT; any failure rolls everything back and surfaces as a WarehouseError.
+ * When the warehouse knows the partitions it holds, only the facts of the partitions whose files changed are
+ * staged and merged (ADR 0021); dimensions and marts are always merged whole, writing only what differs.
  */
 export const loadWarehouse = async (options: LoadWarehouseOptions): Promise<LoadResult> => {
   const { logger, schema, runId } = options;
@@ -69,11 +93,24 @@ export const loadWarehouse = async (options: LoadWarehouseOptions): Promise<Load
     await options.onPhase?.(name);
   };
   const workDir = await mkdtemp(path.join(options.workDir ?? tmpdir(), 'medallion-warehouse-'));
+  const silver = options.source.silver;
+  const planFor = (loaded: Awaited<ReturnType<typeof readLoadedSilver>>): LoadPlan =>
+    planLoad({
+      loaded,
+      silverVersion: silver.version,
+      partitions: silver.partitions,
+      fullRefresh: options.fullRefresh ?? false,
+    });
   try {
     await phase('export');
-    const inputs = await exportInputs(options.silverDir, options.goldDir, workDir);
+    const loadedBefore = await readLoadedSilver(options.pool, schema).catch((cause: unknown) => {
+      throw new WarehouseError('WAREHOUSE_CONNECT', 'cannot read what the warehouse holds', { cause });
+    });
+    let plan = planFor(loadedBefore);
+    logger.info({ full: plan.full, reason: plan.reason, dates: plan.dates.length }, 'warehouse load plan');
+    const inputs = await exportInputs(options.source, workDir);
     // DuckDB decodes the fact lines while PostgreSQL merges the dimensions; awaited before the source closes.
-    const staged = stageFactLines(inputs.source);
+    let staged = stageFactLines(inputs.source, plan.full ? undefined : plan.dates);
     staged.catch(() => undefined);
     let client: pg.PoolClient | undefined;
     let broken = false;
@@ -100,6 +137,15 @@ export const loadWarehouse = async (options: LoadWarehouseOptions): Promise<Load
       await client.query(`SET LOCAL work_mem = '64MB'`);
       await client.query(`SET LOCAL maintenance_work_mem = '256MB'`);
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`medallion.load.${schema}`]);
+      const loadedNow = await readLoadedSilver(client, schema);
+      if (!sameLoaded(loadedBefore, loadedNow)) {
+        // A concurrent load committed while DuckDB read: plan against what the warehouse holds now.
+        plan = planFor(loadedNow);
+        logger.info({ full: plan.full, reason: plan.reason }, 'warehouse changed meanwhile; load re-planned');
+        await staged;
+        staged = stageFactLines(inputs.source, plan.full ? undefined : plan.dates);
+        staged.catch(() => undefined);
+      }
 
       await phase('dimensions');
       await client.query(createWantTablesSql());
@@ -123,6 +169,16 @@ export const loadWarehouse = async (options: LoadWarehouseOptions): Promise<Load
       );
       const runner = createStatementRunner(client, runId, logger);
       await runner.run(ANALYZE_SQL);
+      if (!plan.full) {
+        await client.query(CREATE_LOAD_SCOPE_SQL);
+        await copyRows(
+          client,
+          'pg_temp.load_scope',
+          ['date_key'],
+          plan.dates.map((date) => [dateKeyOf(date)]),
+        );
+        await runner.run(CHANGED_CUSTOMERS_SQL);
+      }
       // First load: dim_invoice's foreign key to dim_date is added (validated, one pass) after its ~26k rows
       // instead of being checked row by row; an existing dim_invoice keeps it, so readers are never blocked.
       const firstInvoices = (await client.query('SELECT 1 FROM dim_invoice LIMIT 1')).rowCount === 0;
@@ -134,7 +190,8 @@ export const loadWarehouse = async (options: LoadWarehouseOptions): Promise<Load
 
       await phase('facts');
       const facts = await prepareFactRows(client, inputs.source, staged, workDir, runId);
-      await mergeFacts(client, runner, facts, workDir, inputs.silverRows, logger);
+      const factMode = await mergeFacts(client, runner, facts, workDir, facts.rows, logger, !plan.full);
+      if (!plan.full) await runner.run(REKEY_CUSTOMER_FACTS_SQL);
       await runner.run(PRUNE_SQL);
 
       await phase('marts');
@@ -148,12 +205,25 @@ export const loadWarehouse = async (options: LoadWarehouseOptions): Promise<Load
         counts.fact_updated,
         counts.fact_deleted,
         marts.map((m) => m.table),
+        silver.version ?? UNVERSIONED,
+        plan.full,
+        plan.touched.keys,
       ]);
+      await writeLoadedSilver(client, {
+        runId,
+        silverVersion: silver.version ?? UNVERSIONED,
+        partitions: silver.partitions ? canonicalPartitions(silver.partitions) : null,
+      });
 
       await phase('commit');
       await client.query('COMMIT');
       await phase('done');
       return {
+        full: plan.full,
+        reason: plan.reason,
+        partitions: plan.touched,
+        factLines: facts.rows,
+        factMode,
         silverRows: inputs.silverRows,
         quarantineRows: inputs.quarantineRows,
         enrichmentColumns: inputs.enrichmentColumns,

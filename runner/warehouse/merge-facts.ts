@@ -5,8 +5,14 @@ import { copyPipelined } from './copy-in.js';
 import { WarehouseError } from './errors.js';
 import { withFactConstraintsDeferred } from './fact-bulk-mode.js';
 import { FACT_COPY_COLUMNS, type FactRows } from './fact-keys.js';
-import { APPLY_FACT_DIFF_SQL, DIFF_FACT_SQL, STAGE_FACT_SQL } from './star-sql.js';
+import { APPLY_FACT_DIFF_SQL, diffFactSql, STAGE_FACT_SQL } from './star-sql.js';
 import type { StatementRunner } from './statement-runner.js';
+
+/**
+ * How fact_sales was brought up to date: filled (empty table), with its indexes and foreign keys dropped and
+ * rebuilt (`bulk`), row by row, or not at all. Tests and the run summary read it.
+ */
+export type FactMode = 'fill-bulk' | 'fill' | 'bulk' | 'row-by-row' | 'unchanged';
 
 /** Below this many new fact rows the merge maintains indexes and foreign keys row by row. */
 const BULK_MIN_ROWS = 10_000;
@@ -36,7 +42,9 @@ export const mergeFacts = async (
   workDir: string,
   silverRows: number,
   logger: Logger,
-): Promise<void> => {
+  /** The staged rows are the lines of the dates in pg_temp.load_scope only (an incremental load). */
+  scoped = false,
+): Promise<FactMode> => {
   const timed = (name: string, ms: number): void => logger.debug({ rebuilt: name, ms }, 'warehouse sql');
   const copy = async (table: string): Promise<number> => {
     const started = Date.now();
@@ -50,15 +58,15 @@ export const mergeFacts = async (
     const fill = async (): Promise<void> => {
       runner.counts.fact_inserted += await copy('fact_sales');
     };
-    if (silverRows >= BULK_MIN_ROWS)
-      await withFactConstraintsDeferred(client, 'fact_sales', fill, { timings: timed });
+    const bulk = silverRows >= BULK_MIN_ROWS;
+    if (bulk) await withFactConstraintsDeferred(client, 'fact_sales', fill, { timings: timed });
     else await fill();
     checkResolved(runner.counts.fact_inserted, silverRows);
-    return;
+    return bulk ? 'fill-bulk' : 'fill';
   }
   await runner.run(STAGE_FACT_SQL);
   checkResolved(await copy('pg_temp.stage_fact'), silverRows);
-  await runner.run(DIFF_FACT_SQL);
+  await runner.run(diffFactSql(scoped));
   const { rows } = await client.query<{ kind: string; n: string }>(
     'SELECT kind, count(*) AS n FROM fact_diff GROUP BY kind',
   );
@@ -66,7 +74,7 @@ export const mergeFacts = async (
   const newRows = diff.i ?? 0;
   if (rows.length === 0) {
     logger.debug({ existing }, 'fact rows unchanged');
-    return;
+    return 'unchanged';
   }
   await client.query('ANALYZE pg_temp.fact_diff');
   const bulk = newRows >= BULK_MIN_ROWS && newRows * 6 > existing + newRows;
@@ -76,4 +84,5 @@ export const mergeFacts = async (
       timings: timed,
     });
   else await runner.run(APPLY_FACT_DIFF_SQL);
+  return bulk ? 'bulk' : 'row-by-row';
 };

@@ -10,7 +10,8 @@ export interface ParquetColumn {
 
 /** Reads the published Parquet files with DuckDB and exports them as CSV for PostgreSQL COPY. */
 export interface ParquetSource {
-  columns(file: string): Promise<ParquetColumn[]>;
+  /** Columns of a relation, e.g. `read_parquet([...])` (silver-input.ts readParquetSql). */
+  columns(relation: string): Promise<ParquetColumn[]>;
   /**
    * Runs a query whose result is written as headerless CSV (NULL unquoted-empty, empty strings quoted), in order
    * and straight into outFile (no temp file and rename), so outFile may be a named pipe.
@@ -42,11 +43,9 @@ export const openParquetSource = async (options: { threads?: number } = {}): Pro
     }
   };
   return {
-    columns: (file) =>
-      wrap(`reading the schema of ${file}`, async () => {
-        const reader = await connection.runAndReadAll(
-          `DESCRIBE SELECT * FROM read_parquet(${quoteLiteral(file)})`,
-        );
+    columns: (relation) =>
+      wrap(`reading the schema of ${relation.slice(0, 200)}`, async () => {
+        const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`);
         return reader
           .getRowObjectsJS()
           .map((row) => ({ name: String(row.column_name), type: String(row.column_type) }));

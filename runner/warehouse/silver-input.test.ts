@@ -12,7 +12,7 @@ const required = Object.keys(REQUIRED_SILVER_COLUMNS).map((name) => ({ name, typ
 
 describe('planSilverExport', () => {
   it('fills absent enrichment columns with NULL and keeps present ones', () => {
-    const plan = planSilverExport('/s/sales_lines.parquet', [
+    const plan = planSilverExport(['/s/sales_lines.parquet'], [
       ...required,
       { name: 'amount_eur', type: 'DECIMAL(38,6)' },
     ]);
@@ -20,13 +20,22 @@ describe('planSilverExport', () => {
     expect(plan.selectSql).toContain('"amount_eur"');
     expect(plan.selectSql).toContain('CAST(NULL AS DECIMAL(38,6)) AS "amount_usd"');
     expect(plan.selectSql).toContain('CAST(NULL AS VARCHAR) AS "country_iso2"');
-    expect(plan.selectSql.match(/, /g)?.length).toBe(STAGE_COLUMN_NAMES.length - 1);
+    expect(plan.selectSql.split(' FROM ')[0]?.match(/, /g)?.length).toBe(STAGE_COLUMN_NAMES.length - 1);
+  });
+
+  it('reads every partition file by column name, and an empty silver as an empty typed relation', () => {
+    const plan = planSilverExport(['/p/a.parquet', '/p/b.parquet'], required);
+    expect(plan.selectSql).toContain(`read_parquet(['/p/a.parquet', '/p/b.parquet'], union_by_name = true)`);
+    const empty = planSilverExport([], []);
+    expect(empty.present).toEqual([]);
+    expect(empty.selectSql).toContain('CAST(NULL AS DATE) AS "business_date"');
+    expect(empty.selectSql).toMatch(/WHERE false$/);
   });
 
   it('names missing required columns', () => {
     expect(() =>
       planSilverExport(
-        'f',
+        ['f'],
         required.filter((c) => c.name !== 'row_hash'),
       ),
     ).toThrow(/row_hash/);
@@ -35,13 +44,13 @@ describe('planSilverExport', () => {
 
 describe('planCountriesSelect', () => {
   it('reads present columns, NULLs absent ones, and yields an empty table without the file', () => {
-    const sql = planCountriesSelect('/s/countries.parquet', [
+    const sql = planCountriesSelect(['/s/countries.parquet'], [
       { name: 'name', type: 'VARCHAR' },
       { name: 'iso3', type: 'VARCHAR' },
     ]);
     expect(sql).toContain('CAST("iso3" AS VARCHAR) AS "iso3"');
     expect(sql).toContain('CAST(NULL AS VARCHAR) AS "region"');
-    expect(planCountriesSelect(undefined, [])).toMatch(/WHERE false$/);
+    expect(planCountriesSelect([], [])).toMatch(/WHERE false$/);
   });
 });
 

@@ -42,12 +42,40 @@ interface SilverPlan {
   present: string[];
 }
 
-/** Pure: checks the silver schema and plans the export; absent enrichment columns become typed NULLs. */
-export const planSilverExport = (file: string, columns: readonly ParquetColumn[]): SilverPlan => {
+/** DuckDB types of the staging columns, for an empty silver (no files: DuckDB cannot read an empty list). */
+const EMPTY_TYPES: Record<string, string> = {
+  quantity: 'BIGINT',
+  unit_price: 'DECIMAL(18,6)',
+  line_amount: 'DECIMAL(38,6)',
+  amount_eur: 'DECIMAL(38,6)',
+  amount_usd: 'DECIMAL(38,6)',
+  invoice_ts: 'TIMESTAMPTZ',
+  business_date: 'DATE',
+  source_line: 'BIGINT',
+};
+
+/** A DuckDB relation over Parquet files (one table's partition files; columns matched by name). */
+export const readParquetSql = (files: readonly string[]): string =>
+  `read_parquet([${files.map(quoteLiteral).join(', ')}], union_by_name = true)`;
+
+/**
+ * Pure: checks the silver schema and plans the export; absent enrichment columns become typed NULLs. `files` are
+ * the table's partition files (lake.tableFiles); none gives an empty, typed relation.
+ */
+export const planSilverExport = (files: readonly string[], columns: readonly ParquetColumn[]): SilverPlan => {
+  if (files.length === 0) {
+    const select = STAGE_COLUMN_NAMES.map(
+      (name) => `CAST(NULL AS ${EMPTY_TYPES[name] ?? 'VARCHAR'}) AS "${name}"`,
+    );
+    return { selectSql: `SELECT ${select.join(', ')} WHERE false`, present: [] };
+  }
   const names = new Set(columns.map((column) => column.name));
   const missing = Object.keys(REQUIRED_SILVER_COLUMNS).filter((name) => !names.has(name));
   if (missing.length > 0) {
-    throw new WarehouseError('WAREHOUSE_INPUT', `${file} lacks required columns: ${missing.join(', ')}`);
+    throw new WarehouseError(
+      'WAREHOUSE_INPUT',
+      `silver sales_lines (${files[0]}${files.length > 1 ? ` and ${files.length - 1} more` : ''}) lacks required columns: ${missing.join(', ')}`,
+    );
   }
   const present = Object.keys(OPTIONAL_SILVER_COLUMNS).filter((name) => names.has(name));
   const select = STAGE_COLUMN_NAMES.map((name) =>
@@ -55,7 +83,7 @@ export const planSilverExport = (file: string, columns: readonly ParquetColumn[]
       ? `"${name}"`
       : `CAST(NULL AS ${name.startsWith('amount_') ? 'DECIMAL(38,6)' : 'VARCHAR'}) AS "${name}"`,
   );
-  return { selectSql: `SELECT ${select.join(', ')} FROM read_parquet(${quoteLiteral(file)})`, present };
+  return { selectSql: `SELECT ${select.join(', ')} FROM ${readParquetSql(files)}`, present };
 };
 
 /** Columns of silver countries.parquet (the enrichment's country resolution) the warehouse reads. */
@@ -72,14 +100,15 @@ const COUNTRY_FILE_COLUMNS = [
 ];
 
 /** Pure: a SELECT of countries.parquet with every expected column (absent ones NULL), or an empty typed table. */
-export const planCountriesSelect = (file: string | undefined, columns: readonly ParquetColumn[]): string => {
+export const planCountriesSelect = (files: readonly string[], columns: readonly ParquetColumn[]): string => {
   const names = new Set(columns.map((column) => column.name));
+  const file = files.length > 0;
   const select = COUNTRY_FILE_COLUMNS.map((name) =>
     file && names.has(name)
       ? `CAST("${name}" AS VARCHAR) AS "${name}"`
       : `CAST(NULL AS VARCHAR) AS "${name}"`,
   );
   return file && names.has('name')
-    ? `SELECT ${select.join(', ')} FROM read_parquet(${quoteLiteral(file)})`
+    ? `SELECT ${select.join(', ')} FROM ${readParquetSql(files)}`
     : `SELECT ${select.join(', ')} WHERE false`;
 };

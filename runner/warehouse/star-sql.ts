@@ -109,17 +109,62 @@ export const STAGE_FACT_SQL: StatementSpec[] = [
 /**
  * Later loads: ONE full join of the staged rows with fact_sales classifies every difference — `i` new line,
  * `u` line whose values changed, `d` vanished line — into the small temp table fact_diff. Unchanged lines
- * (all of them on a re-run) are compared once and never written.
+ * (all of them on a re-run) are compared once and never written. `scoped`: the staged rows are the lines of the
+ * business dates in pg_temp.load_scope (an incremental load), so only those dates' facts are compared.
  */
-export const DIFF_FACT_SQL: StatementSpec[] = [
+export const diffFactSql = (scoped: boolean): StatementSpec[] => [
   {
     name: 'diff facts',
     sql: `CREATE TEMP TABLE fact_diff ON COMMIT DROP AS
       SELECT coalesce(s.row_hash, f.row_hash) AS row_hash,
              CASE WHEN f.row_hash IS NULL THEN 'i' WHEN s.row_hash IS NULL THEN 'd' ELSE 'u' END AS kind
-      FROM stage_fact s FULL JOIN fact_sales f ON f.row_hash = s.row_hash
+      FROM stage_fact s FULL JOIN ${
+        scoped ? '(SELECT * FROM fact_sales WHERE date_key IN (SELECT date_key FROM load_scope))' : 'fact_sales'
+      } f ON f.row_hash = s.row_hash
       WHERE f.row_hash IS NULL OR s.row_hash IS NULL
          OR (${FACT_VALUES.map((c) => `f.${c}`).join(', ')}) IS DISTINCT FROM (${FACT_VALUES.map((c) => `s.${c}`).join(', ')})`,
+  },
+];
+
+export const DIFF_FACT_SQL = diffFactSql(false);
+
+/** The business dates an incremental load replaces (dim_date keys), filled by the loader. */
+export const CREATE_LOAD_SCOPE_SQL = `CREATE TEMP TABLE load_scope (date_key integer PRIMARY KEY) ON COMMIT DROP`;
+
+const CUSTOMER_VERSION = 'customer_id, country_name, valid_from, valid_to, is_current, version';
+
+/**
+ * Incremental loads, before the dimension upsert: the customers whose type-2 history this load changes (a line of
+ * a new partition can split, merge or move a version anywhere in the history).
+ */
+export const CHANGED_CUSTOMERS_SQL: StatementSpec[] = [
+  {
+    name: 'changed customers',
+    sql: `CREATE TEMP TABLE changed_customers ON COMMIT DROP AS SELECT DISTINCT customer_id FROM (
+        (SELECT ${CUSTOMER_VERSION} FROM dim_customer WHERE NOT is_unknown
+         EXCEPT ALL SELECT ${CUSTOMER_VERSION} FROM want_customer)
+        UNION ALL
+        (SELECT ${CUSTOMER_VERSION} FROM want_customer
+         EXCEPT ALL SELECT ${CUSTOMER_VERSION} FROM dim_customer WHERE NOT is_unknown)) d;
+      ANALYZE changed_customers`,
+  },
+];
+
+/**
+ * Incremental loads, after the facts of the loaded dates are merged: facts of other dates whose customer's history
+ * changed point at the version valid at their timestamp again, exactly as a full load's key join would.
+ */
+export const REKEY_CUSTOMER_FACTS_SQL: StatementSpec[] = [
+  {
+    name: 're-key facts of changed customers',
+    sql: `UPDATE fact_sales f SET customer_key = v.customer_key, run_id = $1
+      FROM dim_customer cur
+        JOIN changed_customers m USING (customer_id)
+        JOIN (SELECT c.customer_key, c.customer_id, c.valid_from, w.valid_to
+              FROM dim_customer c JOIN want_customer w USING (customer_id, valid_from)) v USING (customer_id)
+      WHERE f.customer_key = cur.customer_key AND f.invoice_ts >= v.valid_from AND f.invoice_ts < v.valid_to
+        AND f.customer_key <> v.customer_key`,
+    countsAs: 'fact_updated',
   },
 ];
 

@@ -3,6 +3,8 @@ import type { StepContext, StepResult, WarehouseDetails } from '../run/step-type
 import { WarehouseSpecSchema, type WarehouseSpecInput } from '../spec/warehouse-spec.js';
 import { openWarehouseConnection } from './warehouse-connection.js';
 import { runWarehouseStep } from './warehouse-step.js';
+import { sourceFromLake } from './warehouse-source.js';
+import { describePartitions } from '../lake/partitions.js';
 
 export interface WarehouseStepRunnerOptions {
   /** Environment values (process.env from the CLI's config module): DATABASE_URL or the spec's urlFromEnv. */
@@ -35,7 +37,10 @@ export const createWarehouseStepRunner =
     const fromSpec = (ctx.spec as { warehouse?: WarehouseSpecInput }).warehouse;
     // An explicit section from the caller (tests, embedding programs) wins over the spec's defaults.
     const spec = WarehouseSpecSchema.parse(options.warehouse ?? fromSpec ?? {});
-    const [silver, gold] = await Promise.all([ctx.lake.current('silver'), ctx.lake.current('gold')]);
+    const [silver, gold] = await Promise.all([
+      ctx.lake.current<Record<string, unknown>>('silver'),
+      ctx.lake.current<Record<string, unknown>>('gold'),
+    ]);
     const dataset = ctx.lake.dataset;
     const lakeNs = ctx.lake.namespace;
     const inputs = [
@@ -57,9 +62,9 @@ export const createWarehouseStepRunner =
     }
     ctx.progress.step('warehouse', `loading silver ${silver.version} and gold ${gold.version}`);
     const result = await runWarehouseStep({
-      silverDir: silver.dir,
-      goldDir: gold.dir,
+      source: await sourceFromLake(ctx.lake, silver, gold),
       runId: ctx.runId,
+      fullRefresh: ctx.fullRefresh,
       spec,
       connect: () =>
         openWarehouseConnection({ spec, env: options.env, baseDir: ctx.baseDir, logger: ctx.logger }),
@@ -88,7 +93,7 @@ export const createWarehouseStepRunner =
         ? `${result.error.message}${result.error.cause ? `: ${result.error.cause}` : ''}`
         : changed === 0 && load?.dimensionChanges === 0
           ? 'up to date'
-          : `${changed} fact rows changed`,
+          : `${changed} fact rows changed (${load ? describePartitions(load.partitions) : ''})`,
       inputs,
       outputs: load
         ? [{ ...tableRef(result.target, `${spec.schema}.fact_sales`), rowCount: load.silverRows }]
@@ -100,6 +105,7 @@ export const createWarehouseStepRunner =
         migrations: result.migrations,
         load,
         error: result.error,
+        ...(load ? { partitions: load.partitions } : {}),
       },
     };
   };

@@ -6,13 +6,14 @@ import { loadWarehouse, type LoadResult } from './load-warehouse.js';
 import { createWarehouseMetrics } from './metrics.js';
 import { runMigrations, type MigrationResult } from './run-migrations.js';
 import type { WarehouseConnection } from './warehouse-connection.js';
+import type { WarehouseSource } from './warehouse-source.js';
 
 export interface WarehouseStepInput {
-  /** Directory of the published silver version (sales_lines.parquet, quarantine.parquet). */
-  silverDir: string;
-  /** Directory of the published gold version (one Parquet file per mart). */
-  goldDir: string;
+  /** The published silver and gold tables' files (sourceFromLake; sourceFromDirs for version directories). */
+  source: WarehouseSource;
   runId: string;
+  /** Load every partition even when the warehouse knows what it holds (`medallion run --full-refresh`). */
+  fullRefresh?: boolean;
   spec: WarehouseSpec;
   /** Opens the warehouse (openWarehouseConnection by default in the runner; tests pass their own pool). */
   connect: () => Promise<WarehouseConnection>;
@@ -44,7 +45,8 @@ const describeCause = (error: unknown): string | undefined => {
 };
 
 /**
- * The warehouse step: migrate, then load the published silver and gold versions in one transaction.
+ * The warehouse step: migrate, then load the published silver and gold versions in one transaction (only the
+ * changed partitions' facts when the warehouse knows what it holds).
  * Never throws for load problems: it reports Failed with a coded error, and the warehouse keeps its previous state.
  */
 export const runWarehouseStep = async (input: WarehouseStepInput): Promise<WarehouseStepResult> => {
@@ -64,8 +66,8 @@ export const runWarehouseStep = async (input: WarehouseStepInput): Promise<Wareh
     result.load = await loadWarehouse({
       pool: connection.pool,
       schema,
-      silverDir: input.silverDir,
-      goldDir: input.goldDir,
+      source: input.source,
+      ...(input.fullRefresh ? { fullRefresh: true } : {}),
       runId: input.runId,
       logger,
       ...(input.workDir ? { workDir: input.workDir } : {}),
@@ -77,7 +79,14 @@ export const runWarehouseStep = async (input: WarehouseStepInput): Promise<Wareh
     metrics?.factRows.inc({ change: 'deleted' }, result.load.factDeleted);
     metrics?.lastSuccess.set(Date.now() / 1000);
     logger.info(
-      { rows: result.load.silverRows, timings: result.load.timings, psql: connection.psqlCommand },
+      {
+        rows: result.load.silverRows,
+        full: result.load.full,
+        factLines: result.load.factLines,
+        factMode: result.load.factMode,
+        timings: result.load.timings,
+        psql: connection.psqlCommand,
+      },
       `warehouse loaded; connect with: ${connection.psqlCommand}`,
     );
   } catch (error) {

@@ -11,7 +11,13 @@ import path from 'node:path';
 import { WarehouseSpecSchema } from '../../runner/spec/warehouse-spec.js';
 import { copyCsvFile } from '../../runner/warehouse/copy-in.js';
 import { openParquetSource } from '../../runner/warehouse/parquet-source.js';
-import { planSilverExport, STAGE_COLUMNS, STAGE_COLUMN_NAMES } from '../../runner/warehouse/silver-input.js';
+import {
+  planSilverExport,
+  readParquetSql,
+  STAGE_COLUMNS,
+  STAGE_COLUMN_NAMES,
+} from '../../runner/warehouse/silver-input.js';
+import { sourceFromDirs } from '../../runner/warehouse/warehouse-source.js';
 import { runWarehouseStep } from '../../runner/warehouse/warehouse-step.js';
 import { startTestPostgres, testLogger } from './helpers/test-postgres.js';
 
@@ -33,7 +39,10 @@ try {
   const [exportMs, rows] = await time(async () => {
     const source = await openParquetSource();
     try {
-      await source.exportCsv(planSilverExport(file, await source.columns(file)).selectSql, csv);
+      await source.exportCsv(
+        planSilverExport([file], await source.columns(readParquetSql([file]))).selectSql,
+        csv,
+      );
     } finally {
       source.close();
     }
@@ -51,8 +60,9 @@ try {
   void rows;
   const schema = `bench_${Date.now()}`;
   const spec = WarehouseSpecSchema.parse({ schema });
+  const source = await sourceFromDirs(silverDir, goldDir);
   const run = (runId: string) =>
-    runWarehouseStep({ silverDir, goldDir, runId, spec, connect: db.connect, logger: testLogger });
+    runWarehouseStep({ source, runId, spec, connect: db.connect, logger: testLogger });
   const [firstMs, first] = await time(() => run('bench-1'));
   const [rerunMs, rerun] = await time(() => run('bench-1'));
   const { rows: tables } = await pool.query<{ table: string; n: string }>(

@@ -6,6 +6,7 @@ import { WarehouseSpecSchema } from '../../runner/spec/warehouse-spec.js';
 import { MIGRATIONS } from '../../runner/warehouse/migrations/index.js';
 import { runMigrations } from '../../runner/warehouse/run-migrations.js';
 import { runWarehouseStep, type WarehouseStepResult } from '../../runner/warehouse/warehouse-step.js';
+import { sourceFromDirs } from '../../runner/warehouse/warehouse-source.js';
 import { buildFixtures, ONLINE_RETAIL_CSV_GLOB, type Fixture } from './helpers/build-fixtures.js';
 import { runRealPipeline, type PipelineVersions } from './helpers/real-pipeline.js';
 import { naturalSnapshot } from './helpers/snapshots.js';
@@ -37,15 +38,14 @@ const duck = async (sql: string): Promise<Record<string, unknown>[]> => {
 const silver = (fixture: Fixture): string =>
   `read_parquet('${path.join(fixture.silverDir, 'sales_lines.parquet')}')`;
 
-const step = (
+const step = async (
   schema: string,
   fixture: Fixture,
   runId: string,
   extra: { onPhase?: (p: string) => void } = {},
 ) =>
   runWarehouseStep({
-    silverDir: fixture.silverDir,
-    goldDir: fixture.goldDir,
+    source: await sourceFromDirs(fixture.silverDir, fixture.goldDir),
     runId,
     spec: WarehouseSpecSchema.parse({ schema }),
     connect: db.connect,
