@@ -31,7 +31,7 @@ const STEPS = ['bronze', 'silver', 'gold', 'warehouse'] as const;
 const REINGEST = '    onChangedFile: reingest';
 /**
  * Until silver, gold and the warehouse are incremental every run rebuilds the whole history: 12 such runs and 3
- * reference runs take ~15 minutes on a loaded 2-core machine. Once incremental, the batches cost their size.
+ * reference runs took 30 minutes on the shared 2-core machine at load 13–21. Once incremental, batches cost their size.
  */
 const PHASE_TIMEOUT = 30 * 60_000;
 
