@@ -28,6 +28,7 @@ export const COMMANDS: Record<string, Command> = {
       lake: { type: 'string' },
       'summary-json': { type: 'string' },
       'termination-log': { type: 'string' },
+      'full-refresh': { type: 'boolean' },
       quiet: { type: 'boolean', short: 'q' },
     },
     run: runCommand,

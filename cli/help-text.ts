@@ -19,7 +19,8 @@ Examples:
 export const RUN_HELP = `Usage: medallion run -f FILE [options]
 
 Runs the pipeline's steps in order. Each step writes to a staging area, audits what it wrote and publishes it
-atomically; a failed step publishes nothing and the previous version stays readable.
+atomically; a failed step publishes nothing and the previous version stays readable. Silver, gold and the warehouse
+recompute only the business-date partitions new bronze rows touch; the summary lists them per step.
 
 Options:
   -f, --file FILE          pipeline spec (YAML), required
@@ -28,6 +29,8 @@ Options:
   --lake DIR               use this lake directory instead of spec.lake.uri (relative to the current directory)
   --summary-json PATH      also write the run summary JSON here
   --termination-log PATH   write the compact step report for Kubernetes (e.g. /dev/termination-log)
+  --full-refresh           rebuild every partition of silver, gold and the warehouse from all of bronze,
+                           instead of only the business dates new bronze rows touch
   -q, --quiet              no progress output, only the summary table
   -h, --help               show this help
 

@@ -43,6 +43,7 @@ export async function runCommand(
     ...(typeof args['source-uri'] === 'string' ? { sourceUri: args['source-uri'] } : {}),
     ...(typeof args.lake === 'string' ? { lakeDir: args.lake } : {}),
     ...(typeof args['summary-json'] === 'string' ? { summaryJson: args['summary-json'] } : {}),
+    fullRefresh: args['full-refresh'] === true,
     logger,
     progress,
     cpus: config.cpus,

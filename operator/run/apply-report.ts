@@ -26,6 +26,9 @@ export function applyReport(
   applyMeasurements(status, step, r);
   if (r.note) step.message = r.note;
   else delete step.message;
+  // A retried step's earlier attempt may have reported partitions; the successful attempt's report replaces them.
+  if (r.partitions) step.partitions = r.partitions;
+  else delete step.partitions;
   if (r.kpis) status.kpis = { ...status.kpis, ...r.kpis };
   if (r.breakers) status.enrichment = { breakers: r.breakers };
   if (r.lineage) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PipelineObject, PipelineRunObject } from '../core/resources.js';
 import { PipelineResourceSpecSchema } from '../spec/pipeline-resource.js';
-import { PipelineRunSpecSchema } from '../spec/pipeline-run.js';
+import { PipelineRunSpecSchema, PipelineRunStatusSchema } from '../spec/pipeline-run.js';
 import { reconcilePipeline } from '../pipeline/reconcile-pipeline.js';
 import type { ObservedJob } from './observed-job.js';
 import {
@@ -170,6 +170,25 @@ describe('reconcileRun', () => {
       status: 'True',
       reason: 'Degraded',
     });
+  });
+
+  it('copies the partitions each step recomputed into its step status, and none for a step without them', () => {
+    const w = world();
+    w.reconcile(0);
+    w.finish('r1-bronze-1', 60, true, report('bronze'));
+    w.reconcile(61);
+    const silverParts = { full: true, count: 305, first: '2010-12-01', last: '2011-12-09' };
+    w.finish('r1-silver-1', 120, true, report('silver', { partitions: silverParts }));
+    w.reconcile(121);
+    w.finish('r1-gold-1', 180, true, report('gold', { partitions: { full: false, count: 1 } }));
+    w.reconcile(181);
+    expect(w.run.status?.steps?.map((s) => [s.name, s.partitions])).toEqual([
+      ['bronze', undefined],
+      ['silver', silverParts],
+      ['gold', { full: false, count: 1 }],
+    ]);
+    // The status still satisfies its own schema (what the CRD is generated from).
+    expect(PipelineRunStatusSchema.safeParse(w.run.status).success).toBe(true);
   });
 
   it('builds the step Job: args, image, deadline, no Job-level retries, spec snapshot and lake mounts', () => {

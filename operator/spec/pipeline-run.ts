@@ -162,6 +162,18 @@ export const StepStatusSchema = z
     rowsIn: z.number().int().min(0).optional().describe('Rows the step read.'),
     rowsOut: z.number().int().min(0).optional().describe('Rows the step published.'),
     message: z.string().max(4096).optional().describe("Last error or the runner's summary."),
+    partitions: z
+      .object({
+        full: z
+          .boolean()
+          .describe('The step rebuilt every partition (first run, --full-refresh, new rules).'),
+        count: z.number().int().min(0).describe('Business-date partitions the step recomputed.'),
+        first: z.string().max(32).optional().describe('Earliest business date recomputed (YYYY-MM-DD).'),
+        last: z.string().max(32).optional().describe('Latest business date recomputed (YYYY-MM-DD).'),
+      })
+      .strict()
+      .optional()
+      .describe('Partitions the step recomputed, as its report gave them (silver, gold, warehouse).'),
   })
   .strict();
 

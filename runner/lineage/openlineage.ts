@@ -1,12 +1,15 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { TouchedPartitions } from '../lake/partitions.js';
 import type { DatasetRef } from '../run/step-types.js';
 
 /** OpenLineage run events (spec 2-0-2), written to the lake; an HTTP transport can implement the same port. */
 const PRODUCER = 'https://github.com/medallion-dev/medallion';
 const SCHEMA_URL = 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent';
 const facetUrl = (name: string): string => `https://openlineage.io/spec/facets/1-0-1/${name}.json`;
+/** Medallion's own facets are documented in docs/run-summary.md ("Partitions touched by a run"). */
+const PARTITIONS_FACET_URL = `${PRODUCER}/blob/main/docs/run-summary.md#partitions-touched-by-a-run`;
 
 type LineageEventType = 'START' | 'COMPLETE' | 'FAIL';
 
@@ -64,6 +67,8 @@ export function buildRunEvent(e: {
   outputs: DatasetRef[];
   quality?: Record<string, unknown>;
   error?: string;
+  /** The business-date partitions the step recomputed (silver, gold, warehouse). */
+  partitions?: TouchedPartitions;
 }): Record<string, unknown> {
   const runFacets: Record<string, unknown> = {
     parent: {
@@ -79,6 +84,15 @@ export function buildRunEvent(e: {
       _schemaURL: facetUrl('ErrorMessageRunFacet'),
       message: e.error,
       programmingLanguage: 'TypeScript',
+    };
+  }
+  if (e.partitions) {
+    runFacets.medallion_partitions = {
+      _producer: PRODUCER,
+      _schemaURL: PARTITIONS_FACET_URL,
+      full: e.partitions.full,
+      count: e.partitions.keys.length,
+      keys: e.partitions.keys,
     };
   }
   return {

@@ -9,6 +9,7 @@ import { runGoldStep } from '../gold/gold-step.js';
 import { loadConfig, type ObjectStoreEnv } from '../config.js';
 import { writeFileAtomic, type LakeStore } from '../lake/lake-store.js';
 import { openLake } from '../lake/open-lake.js';
+import type { TouchedPartitions } from '../lake/partitions.js';
 import { buildRunEvent, createFileLineageEmitter, type LineageEmitter } from '../lineage/openlineage.js';
 import type { Logger } from '../logger.js';
 import type { SilverMeta } from '../silver/silver-step.js';
@@ -153,6 +154,7 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
           outputs: r.outputs,
           ...(quality ? { quality } : {}),
           ...(r.status === 'Failed' ? { error: r.note ?? 'failed' } : {}),
+          ...touchedPartitions(r),
         }),
       );
       const rate =
@@ -185,6 +187,7 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
     steps,
     lake,
     error,
+    fullRefresh: o.fullRefresh ?? false,
   });
   // Degraded runs committed too; a failed one may have left the lake mid-change for the next run to finish.
   if (summary.status !== 'Failed')
@@ -209,6 +212,12 @@ async function runStep<S extends StepName>(
   const result: StepResult<StepDetails[S]> = await runners[step]!(ctx);
   // Sound by construction: `step` and `result` come from the same S; TypeScript cannot correlate them in a union.
   return { step, result } as StepOutcome;
+}
+
+/** Silver, gold and the warehouse report the partitions they recomputed; lineage carries them as a run facet. */
+function touchedPartitions(r: StepResult): { partitions?: TouchedPartitions } {
+  const p = (r.details as { partitions?: TouchedPartitions }).partitions;
+  return p ? { partitions: p } : {};
 }
 
 function qualityMetrics(d: StepDetails['silver']): Record<string, unknown> | undefined {
@@ -251,6 +260,7 @@ async function summarise(a: {
   steps: StepName[];
   lake: LakeStore;
   error: RunSummary['error'];
+  fullRefresh: boolean;
 }): Promise<RunSummary> {
   const steps: RunSummary['steps'] = {};
   for (const s of a.steps) {
@@ -275,6 +285,7 @@ async function summarise(a: {
     status: runStatus(results),
     startedAt: a.startedAt.toISOString(),
     finishedAt: a.finishedAt.toISOString(),
+    ...(a.fullRefresh ? { fullRefresh: true } : {}),
     steps,
     quality: silverDetails?.quality ?? silver?.meta.quality ?? null,
     kpis: summariseKpis(goldKpis ?? gold?.meta.kpis),

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { GoldKpis } from '../gold/gold-step.js';
 import type { SilverEnrichment } from '../silver/enrich-silver.js';
-import { formatSummaryTable, summariseEnrichment, summariseKpis, type RunSummary } from './run-summary.js';
+import { UNKNOWN_PARTITION } from '../lake/partitions.js';
+import {
+  formatSummaryTable,
+  stepSummary,
+  summariseEnrichment,
+  summariseKpis,
+  type RunSummary,
+} from './run-summary.js';
+import type { StepResult } from './step-types.js';
 
 const kpis: GoldKpis = {
   revenue: '10247219.323000',
@@ -87,5 +95,62 @@ describe('run summary: enrichment', () => {
     expect(text).toContain(
       'enrichment: currency api (2 calls, 0 failures, breaker closed), country fallback (3 calls, 3 failures, breaker open); 99.78% of revenue categorised',
     );
+  });
+});
+
+describe('run summary: partitions touched', () => {
+  const result = <D extends object>(details: D): StepResult<D> => ({
+    status: 'Succeeded',
+    rowsIn: 1,
+    rowsOut: 1,
+    durationMs: 1,
+    inputs: [],
+    outputs: [],
+    details,
+  });
+
+  it("keeps each step's touched partitions in the JSON, and none for bronze or steps that did not report them", () => {
+    const silver = stepSummary({
+      step: 'silver',
+      result: result({ version: 'v2', partitions: { full: false, keys: ['2011-01-04', UNKNOWN_PARTITION] } }),
+    });
+    expect(silver).toMatchObject({
+      version: 'v2',
+      partitions: { full: false, keys: ['2011-01-04', UNKNOWN_PARTITION] },
+    });
+    const warehouse = stepSummary({
+      step: 'warehouse',
+      result: result({ partitions: { full: true, keys: ['2011-01-04'] } }),
+    });
+    expect(warehouse.partitions).toEqual({ full: true, keys: ['2011-01-04'] });
+    expect(stepSummary({ step: 'gold', result: result({ version: 'v2' }) })).not.toHaveProperty('partitions');
+    expect(stepSummary({ step: 'bronze', result: result({}) })).not.toHaveProperty('partitions');
+  });
+
+  it('prints one line per step in human form under the table', () => {
+    const st = { status: 'Succeeded' as const, rowsIn: 1, rowsOut: 1, durationMs: 1 };
+    const s: RunSummary = {
+      runId: 'r2',
+      pipeline: 'p',
+      status: 'Succeeded',
+      startedAt: '',
+      finishedAt: '',
+      fullRefresh: true,
+      steps: {
+        bronze: st,
+        silver: { ...st, partitions: { full: true, keys: ['2010-12-01', '2010-12-02', '2011-12-09'] } },
+        gold: { ...st, partitions: { full: false, keys: ['2011-12-09'] } },
+      },
+      quality: null,
+      kpis: null,
+      lineage: { inputs: [], outputs: [] },
+      lake: '/lake',
+    };
+    const table = formatSummaryTable(s);
+    expect(table).toContain(
+      'partitions touched (--full-refresh):\n  silver: full: 3 partitions 2010-12-01..2011-12-09\n  gold: 1 partition 2011-12-09\n',
+    );
+    expect(table).not.toMatch(/ bronze: /);
+    expect(formatSummaryTable({ ...s, steps: { bronze: st } })).not.toContain('partitions touched');
   });
 });

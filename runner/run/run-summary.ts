@@ -1,6 +1,7 @@
 import type { EnrichmentSummary, ProviderSummary } from '../enrichment/index.js';
 import type { GoldKpis } from '../gold/gold-step.js';
 import type { QualityReport } from '../quality/assess-quality.js';
+import { describePartitions, type TouchedPartitions } from '../lake/partitions.js';
 import type { SilverEnrichment } from '../silver/enrich-silver.js';
 import { roundMoney } from './money.js';
 import type { DatasetRef, StepOutcome, StepResult, StepStatus } from './step-types.js';
@@ -14,6 +15,8 @@ export interface RunSummary {
   status: RunStatus;
   startedAt: string;
   finishedAt: string;
+  /** `medallion run --full-refresh`: every partition was rebuilt from bronze. */
+  fullRefresh?: boolean;
   steps: Record<
     string,
     { status: StepStatus; rowsIn: number; rowsOut: number; durationMs: number; note?: string } & Record<
@@ -113,11 +116,34 @@ export function stepSummary(o: StepOutcome): RunSummary['steps'][string] {
     };
   }
   if (o.step === 'silver') {
-    const { duplicatesRemoved, quarantined, quarantineByRule, lineTypes, version } = o.result.details;
-    return { ...base, duplicatesRemoved, quarantined, quarantineByRule, lineTypes, version };
+    const { duplicatesRemoved, quarantined, quarantineByRule, lineTypes, version, partitions } =
+      o.result.details;
+    return {
+      ...base,
+      duplicatesRemoved,
+      quarantined,
+      quarantineByRule,
+      lineTypes,
+      version,
+      ...touched(partitions),
+    };
   }
-  if (o.step === 'gold') return { ...base, version: o.result.details.version };
+  if (o.step === 'gold')
+    return { ...base, version: o.result.details.version, ...touched(o.result.details.partitions) };
+  if (o.step === 'warehouse') return { ...base, ...touched(o.result.details.partitions) };
   return base;
+}
+
+/** The partitions a step recomputed, in full: the summary lives in the lake, so the whole list fits. */
+const touched = (p: TouchedPartitions | undefined): { partitions?: TouchedPartitions } =>
+  p ? { partitions: { full: p.full, keys: [...p.keys] } } : {};
+
+/** A step's touched partitions as the summary JSON carries them, or undefined (older summaries, other steps). */
+export function stepPartitions(step: RunSummary['steps'][string] | undefined): TouchedPartitions | undefined {
+  const p = step?.partitions as Partial<TouchedPartitions> | undefined;
+  return p && typeof p.full === 'boolean' && Array.isArray(p.keys)
+    ? { full: p.full, keys: p.keys }
+    : undefined;
 }
 
 const money = (n: number): string => n.toLocaleString('en-GB', { minimumFractionDigits: 2 });
@@ -140,6 +166,12 @@ export function formatSummaryTable(s: RunSummary): string {
       .join('  ')
       .trimEnd();
   const out = [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
+  const parts = Object.entries(s.steps).flatMap(([name, st]) => {
+    const p = stepPartitions(st);
+    return p ? [`  ${name}: ${describePartitions(p)}`] : [];
+  });
+  if (parts.length > 0)
+    out.push('', `partitions touched${s.fullRefresh ? ' (--full-refresh)' : ''}:`, ...parts);
   out.push('', `run ${s.runId}: ${s.status}`);
   if (s.quality)
     out.push(

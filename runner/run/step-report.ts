@@ -39,6 +39,15 @@ export const StepReportSchema = z.object({
     .optional(),
   lineage: z.object({ inputs: names.optional(), outputs: names.optional() }).optional(),
   error: z.object({ code: z.string(), message: z.string().max(STEP_REPORT_LIMITS.errorMessage) }).optional(),
+  // The business-date partitions the step recomputed: count and date range only (the lake keeps the list).
+  partitions: z
+    .object({
+      full: z.boolean(),
+      count,
+      first: z.string().max(32).optional(),
+      last: z.string().max(32).optional(),
+    })
+    .optional(),
   // The enrichment providers' circuit breakers at the end of the step (present once silver has run).
   breakers: z.object({ currency: breaker, country: breaker, product: breaker }).strict().optional(),
 });

@@ -79,6 +79,37 @@ describe('buildTerminationMessage', () => {
     expect(JSON.parse(buildTerminationMessage(summary({ enrichment: null }))).breakers).toBeUndefined();
   });
 
+  it('carries the count and range of the partitions the reported step touched, never the list', () => {
+    const keys = Array.from({ length: 3000 }, (_, i) =>
+      new Date(Date.UTC(2003, 0, 1 + i)).toISOString().slice(0, 10),
+    );
+    const steps = {
+      silver: {
+        status: 'Succeeded' as const,
+        rowsIn: 9,
+        rowsOut: 9,
+        durationMs: 1,
+        partitions: { full: false, keys: ['2011-01-04'] },
+      },
+      gold: {
+        status: 'Succeeded' as const,
+        rowsIn: 9,
+        rowsOut: 9,
+        durationMs: 1,
+        partitions: { full: true, keys },
+      },
+    };
+    const msg = buildTerminationMessage(summary({ steps }));
+    expect(Buffer.byteLength(msg)).toBeLessThanOrEqual(STEP_REPORT_MAX_BYTES);
+    expect(JSON.parse(msg)).toMatchObject({
+      step: 'gold',
+      partitions: { full: true, count: 3000, first: '2003-01-01', last: keys.at(-1) },
+    });
+    expect(StepReportSchema.safeParse(JSON.parse(msg)).success).toBe(true);
+    // Bronze and steps of older runners report no partitions: the report has none.
+    expect(JSON.parse(buildTerminationMessage(summary())).partitions).toBeUndefined();
+  });
+
   it('stays under 4 KiB by dropping optional parts first', () => {
     const many = Array.from({ length: 500 }, (_, i) => ({
       namespace: 'file:///lake',

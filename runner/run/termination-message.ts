@@ -1,4 +1,5 @@
-import type { RunSummary } from './run-summary.js';
+import { briefPartitions } from './partitions-brief.js';
+import { stepPartitions, type RunSummary } from './run-summary.js';
 import { STEP_REPORT_LIMITS, STEP_REPORT_MAX_BYTES, type StepReportInput } from './step-report.js';
 
 const count = (n: number | undefined): number => Math.max(0, Math.round(n ?? 0));
@@ -13,6 +14,7 @@ const names = (refs: { namespace: string; name: string }[]): string[] =>
 export function buildTerminationMessage(summary: RunSummary): string {
   const ran = Object.entries(summary.steps).filter(([, s]) => s.status !== 'Skipped');
   const [step, s] = ran.find(([, x]) => x.status === 'Failed') ?? ran[ran.length - 1] ?? ['none', undefined];
+  const partitions = stepPartitions(s);
   const report: StepReportInput = {
     v: 1,
     step,
@@ -41,6 +43,8 @@ export function buildTerminationMessage(summary: RunSummary): string {
         }
       : {}),
     lineage: { inputs: names(summary.lineage.inputs), outputs: names(summary.lineage.outputs) },
+    // ~70 bytes whatever the number of partitions: a count and a range, never the list.
+    ...(partitions ? { partitions: briefPartitions(partitions) } : {}),
     ...(summary.error
       ? {
           error: {

@@ -180,6 +180,34 @@ describe('medallion CLI', () => {
     });
   });
 
+  it('run --full-refresh reaches the run: its summary says so, and run --help explains it', async () => {
+    const g = createFixture();
+    try {
+      g.write(
+        '2010-12-01.csv',
+        fs.readFileSync(path.join(repo, 'examples/online-retail/data/2010-12-01.csv')),
+      );
+      const summaryPath = path.join(g.dir, 'summary.json');
+      const r = await cli(
+        'run',
+        '-f',
+        g.specFile,
+        '--steps',
+        'bronze',
+        '--full-refresh',
+        '--summary-json',
+        summaryPath,
+      );
+      expect(r.code).toBe(0);
+      expect(JSON.parse(fs.readFileSync(summaryPath, 'utf8')).fullRefresh).toBe(true);
+      await cli('run', '-f', g.specFile, '--steps', 'bronze', '--summary-json', summaryPath);
+      expect(JSON.parse(fs.readFileSync(summaryPath, 'utf8'))).not.toHaveProperty('fullRefresh');
+      expect((await cli('run', '--help')).out).toMatch(/--full-refresh +rebuild every partition/);
+    } finally {
+      g.cleanup();
+    }
+  });
+
   it('run exits 1 on a failed step with the reason and what to do, without a stack trace', async () => {
     const g = createFixture();
     try {
