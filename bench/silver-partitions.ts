@@ -1,8 +1,8 @@
 /**
- * Day vs month partitions for silver (ADR 0019), on the real Online Retail data: the silver step's time for the
+ * Day vs month partitions for silver (ADR 0021), on the real Online Retail data: the silver step's time for the
  * newest day with day partitions (recompute one day), against recomputing the newest month (what a month partition
  * must do when one day arrives), both on top of the rest of the history, side by side in one run.
- * Run: npx tsx bench/silver-partitions.ts (results in docs/adr/0019-partitioned-silver-by-business-day.md)
+ * Run: npx tsx bench/silver-partitions.ts (results in docs/adr/0021-partitioned-silver-by-business-day.md)
  */
 import fs from 'node:fs';
 import path from 'node:path';

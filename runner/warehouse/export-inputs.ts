@@ -21,7 +21,7 @@ interface ExportedInputs {
  * lines (every partition file) as the DuckDB view `stage`, writes the wanted dimension members and every gold mart
  * as CSV files into workDir. The dimensions are computed from the whole silver even on an incremental load: a
  * member's attributes (most frequent description, SCD2 history) depend on every line, and DuckDB reads only the
- * columns each query needs (ADR 0021).
+ * columns each query needs (ADR 0023).
  */
 export const exportInputs = async (input: WarehouseSource, workDir: string): Promise<ExportedInputs> => {
   if (input.gold.length === 0) {

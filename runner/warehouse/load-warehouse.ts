@@ -81,7 +81,7 @@ const UNVERSIONED = 'unversioned';
  * inputs first (no transaction open); then dimensions, facts and marts are COPYed and merged. Readers see the
  * previous state until COMMIT; any failure rolls everything back and surfaces as a WarehouseError.
  * When the warehouse knows the partitions it holds, only the facts of the partitions whose files changed are
- * staged and merged (ADR 0021); dimensions and marts are always merged whole, writing only what differs.
+ * staged and merged (ADR 0023); dimensions and marts are always merged whole, writing only what differs.
  */
 export const loadWarehouse = async (options: LoadWarehouseOptions): Promise<LoadResult> => {
   const { logger, schema, runId } = options;

@@ -41,6 +41,11 @@ export interface Fixture {
   /** The current silver version's directory (its meta and the whole lookup tables, not the partitioned ones). */
   silverDir(): string;
   goldFile(table: string): string;
+  /**
+   * The current silver version as one directory of whole tables (sales_lines, quarantine, duplicates, countries,
+   * fx_rates: one Parquet file each), for tests that take silver in the unpartitioned layout of old.
+   */
+  wholeSilverDir(): Promise<string>;
   cleanup(): void;
 }
 
@@ -124,6 +129,26 @@ ${specExtra}
     },
     silverDir: () => current('silver'),
     goldFile: (t) => path.join(current('gold'), `${t}.parquet`),
+    async wholeSilverDir() {
+      const out = path.join(dir, 'whole-silver');
+      fs.rmSync(out, { recursive: true, force: true });
+      fs.mkdirSync(out, { recursive: true });
+      db ??= await DuckDBInstance.create(':memory:');
+      const conn = await db.connect();
+      try {
+        for (const t of ['sales_lines', 'quarantine', 'duplicates', 'countries', 'fx_rates']) {
+          const files = await silverFiles(t);
+          if (files.length === 0) continue;
+          const list = files.map((f) => `'${f.replaceAll("'", "''")}'`).join(', ');
+          await conn.run(
+            `COPY (SELECT * FROM read_parquet([${list}])) TO '${path.join(out, `${t}.parquet`)}' (FORMAT parquet)`,
+          );
+        }
+      } finally {
+        conn.closeSync();
+      }
+      return out;
+    },
     cleanup() {
       db?.closeSync();
       void providers?.then((p) => p.close());

@@ -137,7 +137,7 @@ describe('the gold step on date-partitioned silver', () => {
     db = await DuckDBInstance.create(':memory:');
     conn = await db.connect();
     fs.mkdirSync(path.join(f.dir, 'days'));
-    const lines = q(f.silverFile('sales_lines'));
+    const lines = q(path.join(await f.wholeSilverDir(), 'sales_lines.parquet'));
     dates = (
       await all(`SELECT DISTINCT strftime(business_date, '%Y-%m-%d') AS d FROM ${lines} ORDER BY d`)
     ).map((r) => String(r.d));

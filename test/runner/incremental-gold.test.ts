@@ -96,7 +96,7 @@ describe('incremental gold equals full gold on the real data', () => {
       f.write(name, fs.readFileSync(path.join(src, name)));
     }
     await f.run({ steps: ['bronze', 'silver', 'gold'] });
-    silverLines = f.silverFile('sales_lines');
+    silverLines = path.join(await f.wholeSilverDir(), 'sales_lines.parquet');
     engine = await createSqlEngine({
       memoryLimit: '1GB',
       tempDir: path.join(f.dir, 'tmp'),

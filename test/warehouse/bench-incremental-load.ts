@@ -1,5 +1,5 @@
 /**
- * An incremental warehouse load next to a full one, in one process against one PostgreSQL (ADR 0021):
+ * An incremental warehouse load next to a full one, in one process against one PostgreSQL (ADR 0023):
  *   the silver sales_lines of <silverDir> is split into business-date partitions; every day but the last is
  *   loaded (full), then the version with the last day added is loaded incrementally into the same schema and in
  *   full into an empty one. Prints one JSON line with both times, their ratio and the phase timings.

@@ -11,7 +11,7 @@ import { naturalSnapshot } from './helpers/snapshots.js';
 import { startTestPostgres, testLogger, type TestPostgres } from './helpers/test-postgres.js';
 
 /**
- * Incremental warehouse loads (issue "Incremental runs", ADR 0021) on the real silver of the full Online Retail
+ * Incremental warehouse loads (issue "Incremental runs", ADR 0023) on the real silver of the full Online Retail
  * data, split by business date into partition files. The silver is published in five batches — new dates, a
  * re-ingested file whose lines partly vanish and partly change, a removed date, a customer seen in a new country in
  * the middle of their history, one new day — and after every batch the incrementally loaded warehouse must equal a
@@ -72,7 +72,7 @@ beforeAll(async () => {
   const summary = await pipeline.run({ steps: ['bronze', 'silver', 'gold'] });
   if (summary.status === 'Failed') throw new Error(`pipeline failed: ${JSON.stringify(summary.steps)}`);
   silver = await createPartitionedSilver({
-    silverDir: path.dirname(pipeline.silverFile('sales_lines')),
+    silverDir: await pipeline.wholeSilverDir(),
     goldDir: path.dirname(pipeline.goldFile('kpis')),
     outDir: path.join(pipeline.dir, 'parts-lake'),
   });
