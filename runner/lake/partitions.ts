@@ -46,7 +46,8 @@ export function changedPartitions(
 /** A short human form for summaries and status: "full: 305 partitions 2010-12-01..2011-12-09". */
 export function describePartitions(t: TouchedPartitions): string {
   const dated = t.keys.filter((k) => k !== UNKNOWN_PARTITION);
-  const range = dated.length === 0 ? '' : dated.length === 1 ? ` ${dated[0]}` : ` ${dated[0]}..${dated.at(-1)}`;
+  const range =
+    dated.length === 0 ? '' : dated.length === 1 ? ` ${dated[0]}` : ` ${dated[0]}..${dated.at(-1)}`;
   const unknown = t.keys.includes(UNKNOWN_PARTITION) ? ` + ${UNKNOWN_PARTITION}` : '';
   return `${t.full ? 'full: ' : ''}${t.keys.length} partition${t.keys.length === 1 ? '' : 's'}${range}${unknown}`;
 }

@@ -36,9 +36,7 @@ export const exportInputs = async (input: WarehouseSource, workDir: string): Pro
     // column cost more than the repeated scans), and the fact export re-reads it while COPY streams.
     await source.execute(`CREATE TEMP VIEW stage AS ${plan.selectSql}`);
     const countryColumns = countries.length > 0 ? await source.columns(readParquetSql(countries)) : [];
-    await source.execute(
-      `CREATE TEMP TABLE countries AS ${planCountriesSelect(countries, countryColumns)}`,
-    );
+    await source.execute(`CREATE TEMP TABLE countries AS ${planCountriesSelect(countries, countryColumns)}`);
     for (const want of WANT_TABLES)
       await source.exportCsv(want.duckSql, path.join(workDir, `${want.name}.csv`));
     const [range] = await source.queryRows(

@@ -20,7 +20,12 @@ describe('planLoad', () => {
   it('loads only the partitions whose files changed, added or removed', () => {
     const after = map({ '2011-01-04': 'a', '2011-01-05': 'b', '2011-01-06': 'b', [UNKNOWN_PARTITION]: 'b' });
     delete after['2011-01-04'];
-    const plan = planLoad({ loaded: loaded(before), silverVersion: 'v2', partitions: after, fullRefresh: false });
+    const plan = planLoad({
+      loaded: loaded(before),
+      silverVersion: 'v2',
+      partitions: after,
+      fullRefresh: false,
+    });
     expect(plan.full).toBe(false);
     expect(plan.touched).toEqual({
       full: false,
@@ -36,12 +41,22 @@ describe('planLoad', () => {
         { tables: { sales_lines: { rows: 1, key: p.tables.sales_lines?.key ?? '' } }, builtBy: p.builtBy },
       ]),
     ) as Record<string, SilverPartition>;
-    const plan = planLoad({ loaded: loaded(reordered), silverVersion: 'v1', partitions: before, fullRefresh: false });
+    const plan = planLoad({
+      loaded: loaded(reordered),
+      silverVersion: 'v1',
+      partitions: before,
+      fullRefresh: false,
+    });
     expect(plan.touched.keys).toEqual([]);
   });
 
   it('changes nothing when the same partitions are loaded again', () => {
-    const plan = planLoad({ loaded: loaded(before), silverVersion: 'v1', partitions: before, fullRefresh: false });
+    const plan = planLoad({
+      loaded: loaded(before),
+      silverVersion: 'v1',
+      partitions: before,
+      fullRefresh: false,
+    });
     expect(plan).toMatchObject({ full: false, touched: { full: false, keys: [] }, dates: [] });
   });
 

@@ -14,20 +14,19 @@ export const readLoadedSilver = async (
   client: Queryable,
   schema: string,
 ): Promise<LoadedSilver | undefined> => {
-  const { rows: present } = await client.query<{ ok: boolean }>(
-    'SELECT to_regclass($1) IS NOT NULL AS ok',
-    [`${quoteIdent(schema)}.warehouse_loaded_silver`],
-  );
+  const { rows: present } = await client.query<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AS ok', [
+    `${quoteIdent(schema)}.warehouse_loaded_silver`,
+  ]);
   if (!present[0]?.ok) return undefined;
   const { rows } = await client.query<{
     run_id: string;
     silver_version: string;
     partitions: Record<string, SilverPartition> | null;
-  }>(
-    `SELECT run_id, silver_version, partitions FROM ${quoteIdent(schema)}.warehouse_loaded_silver`,
-  );
+  }>(`SELECT run_id, silver_version, partitions FROM ${quoteIdent(schema)}.warehouse_loaded_silver`);
   const row = rows[0];
-  return row ? { runId: row.run_id, silverVersion: row.silver_version, partitions: row.partitions } : undefined;
+  return row
+    ? { runId: row.run_id, silverVersion: row.silver_version, partitions: row.partitions }
+    : undefined;
 };
 
 /** Records the loaded silver inside the load transaction (search_path is the warehouse schema). */
@@ -36,7 +35,11 @@ export const writeLoadedSilver = async (client: Queryable, loaded: LoadedSilver)
     `INSERT INTO warehouse_loaded_silver (singleton, run_id, silver_version, partitions) VALUES (true, $1, $2, $3)
      ON CONFLICT (singleton) DO UPDATE SET run_id = EXCLUDED.run_id, silver_version = EXCLUDED.silver_version,
        partitions = EXCLUDED.partitions, loaded_at = now()`,
-    [loaded.runId, loaded.silverVersion, loaded.partitions === null ? null : JSON.stringify(loaded.partitions)],
+    [
+      loaded.runId,
+      loaded.silverVersion,
+      loaded.partitions === null ? null : JSON.stringify(loaded.partitions),
+    ],
   );
 };
 

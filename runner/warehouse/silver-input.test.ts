@@ -12,10 +12,10 @@ const required = Object.keys(REQUIRED_SILVER_COLUMNS).map((name) => ({ name, typ
 
 describe('planSilverExport', () => {
   it('fills absent enrichment columns with NULL and keeps present ones', () => {
-    const plan = planSilverExport(['/s/sales_lines.parquet'], [
-      ...required,
-      { name: 'amount_eur', type: 'DECIMAL(38,6)' },
-    ]);
+    const plan = planSilverExport(
+      ['/s/sales_lines.parquet'],
+      [...required, { name: 'amount_eur', type: 'DECIMAL(38,6)' }],
+    );
     expect(plan.present).toEqual(['amount_eur']);
     expect(plan.selectSql).toContain('"amount_eur"');
     expect(plan.selectSql).toContain('CAST(NULL AS DECIMAL(38,6)) AS "amount_usd"');
@@ -44,10 +44,13 @@ describe('planSilverExport', () => {
 
 describe('planCountriesSelect', () => {
   it('reads present columns, NULLs absent ones, and yields an empty table without the file', () => {
-    const sql = planCountriesSelect(['/s/countries.parquet'], [
-      { name: 'name', type: 'VARCHAR' },
-      { name: 'iso3', type: 'VARCHAR' },
-    ]);
+    const sql = planCountriesSelect(
+      ['/s/countries.parquet'],
+      [
+        { name: 'name', type: 'VARCHAR' },
+        { name: 'iso3', type: 'VARCHAR' },
+      ],
+    );
     expect(sql).toContain('CAST("iso3" AS VARCHAR) AS "iso3"');
     expect(sql).toContain('CAST(NULL AS VARCHAR) AS "region"');
     expect(planCountriesSelect([], [])).toMatch(/WHERE false$/);

@@ -119,7 +119,9 @@ export const diffFactSql = (scoped: boolean): StatementSpec[] => [
       SELECT coalesce(s.row_hash, f.row_hash) AS row_hash,
              CASE WHEN f.row_hash IS NULL THEN 'i' WHEN s.row_hash IS NULL THEN 'd' ELSE 'u' END AS kind
       FROM stage_fact s FULL JOIN ${
-        scoped ? '(SELECT * FROM fact_sales WHERE date_key IN (SELECT date_key FROM load_scope))' : 'fact_sales'
+        scoped
+          ? '(SELECT * FROM fact_sales WHERE date_key IN (SELECT date_key FROM load_scope))'
+          : 'fact_sales'
       } f ON f.row_hash = s.row_hash
       WHERE f.row_hash IS NULL OR s.row_hash IS NULL
          OR (${FACT_VALUES.map((c) => `f.${c}`).join(', ')}) IS DISTINCT FROM (${FACT_VALUES.map((c) => `s.${c}`).join(', ')})`,

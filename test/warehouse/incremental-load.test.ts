@@ -60,7 +60,8 @@ const factIndexIdentity = async (schema: string): Promise<string[]> => {
 };
 
 const loadedState = async (schema: string) =>
-  (await admin.query(`SELECT run_id, silver_version, partitions FROM ${schema}.warehouse_loaded_silver`)).rows;
+  (await admin.query(`SELECT run_id, silver_version, partitions FROM ${schema}.warehouse_loaded_silver`))
+    .rows;
 
 beforeAll(async () => {
   db = await startTestPostgres();
@@ -208,9 +209,15 @@ describe('incremental loads of a partitioned silver', () => {
     const indexes = await factIndexIdentity(schema);
     const phases: string[] = [];
     const fifth = succeeded(await load(schema, b5.source, 'r5', { onPhase: (p) => void phases.push(p) }));
-    expect(fifth).toMatchObject({ full: false, factMode: 'row-by-row', partitions: { keys: ['2011-12-09'] } });
+    expect(fifth).toMatchObject({
+      full: false,
+      factMode: 'row-by-row',
+      partitions: { keys: ['2011-12-09'] },
+    });
     expect(fifth.factLines).toBe(fifth.factInserted);
-    const [day5] = await silver.query(`SELECT count(*) AS n FROM lines WHERE business_date = DATE '2011-12-09'`);
+    const [day5] = await silver.query(
+      `SELECT count(*) AS n FROM lines WHERE business_date = DATE '2011-12-09'`,
+    );
     expect(fifth.factLines).toBe(Number(day5?.n));
     expect(await factIndexIdentity(schema)).toEqual(indexes);
     expect(phases).toEqual(['export', 'dimensions', 'facts', 'marts', 'commit', 'done']);
@@ -221,7 +228,12 @@ describe('incremental loads of a partitioned silver', () => {
   it('the same version again touches nothing; --full-refresh and an unpartitioned silver load in full', async () => {
     // The same version again touches nothing; --full-refresh reloads every partition and finds nothing to change.
     const again = succeeded(await load(schema, b5.source, 'r5-again'));
-    expect(again).toMatchObject({ full: false, factLines: 0, factMode: 'unchanged', partitions: { keys: [] } });
+    expect(again).toMatchObject({
+      full: false,
+      factLines: 0,
+      factMode: 'unchanged',
+      partitions: { keys: [] },
+    });
     expect(again.factInserted + again.factUpdated + again.factDeleted + again.dimensionChanges).toBe(0);
     const refresh = succeeded(await load(schema, b5.source, 'r5-full', { fullRefresh: true }));
     expect(refresh).toMatchObject({ full: true, factMode: 'unchanged' });

@@ -44,7 +44,9 @@ export const createPartitionedSilver = async (options: {
           ORDER BY 1`)
       ).map((r) => String(r.d));
       for (const date of changed) {
-        const [count] = await rows(`SELECT count(*) AS n FROM nxt WHERE business_date = DATE ${quoteLiteral(date)}`);
+        const [count] = await rows(
+          `SELECT count(*) AS n FROM nxt WHERE business_date = DATE ${quoteLiteral(date)}`,
+        );
         const n = Number(count?.n ?? 0);
         if (n === 0) {
           delete map[date];
