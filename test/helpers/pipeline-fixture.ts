@@ -45,7 +45,7 @@ export interface Fixture {
    * The current silver version as one directory of whole tables (sales_lines, quarantine, duplicates, countries,
    * fx_rates: one Parquet file each), for tests that take silver in the unpartitioned layout of old.
    */
-  wholeSilverDir(): Promise<string>;
+  wholeSilverDir(name?: string): Promise<string>;
   cleanup(): void;
 }
 
@@ -129,8 +129,8 @@ ${specExtra}
     },
     silverDir: () => current('silver'),
     goldFile: (t) => path.join(current('gold'), `${t}.parquet`),
-    async wholeSilverDir() {
-      const out = path.join(dir, 'whole-silver');
+    async wholeSilverDir(name = 'whole-silver') {
+      const out = path.join(dir, name);
       fs.rmSync(out, { recursive: true, force: true });
       fs.mkdirSync(out, { recursive: true });
       db ??= await DuckDBInstance.create(':memory:');

@@ -18,8 +18,9 @@ export interface PipelineVersions {
   pipeline: PipelineFixture;
 }
 
-const published = (pipeline: PipelineFixture): Fixture => ({
-  silverDir: pipeline.silverDir(),
+/** The current versions, with silver's partitions gathered into whole tables (the layout sourceFromDirs reads). */
+const published = async (pipeline: PipelineFixture, name: string): Promise<Fixture> => ({
+  silverDir: await pipeline.wholeSilverDir(name),
   goldDir: path.dirname(pipeline.goldFile('kpis')),
 });
 
@@ -35,10 +36,10 @@ export const runRealPipeline = async (splitDate: string): Promise<PipelineVersio
   files.filter((name) => name < `${splitDate}.csv`).forEach(copy);
   const first = await pipeline.run();
   if (first.status === 'Failed') throw new Error(`early pipeline run failed: ${JSON.stringify(first.steps)}`);
-  const early = published(pipeline);
+  const early = await published(pipeline, 'silver-early');
   files.filter((name) => name >= `${splitDate}.csv`).forEach(copy);
   const second = await pipeline.run();
   if (second.status === 'Failed')
     throw new Error(`full pipeline run failed: ${JSON.stringify(second.steps)}`);
-  return { early, full: published(pipeline), pipeline };
+  return { early, full: await published(pipeline, 'silver-full'), pipeline };
 };
