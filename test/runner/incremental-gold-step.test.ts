@@ -130,7 +130,7 @@ describe('the gold step on date-partitioned silver', () => {
       .slice(0, 40)) {
       f.write(name, fs.readFileSync(path.join(src, name)));
     }
-    await f.run({ steps: ['bronze', 'silver', 'gold'] });
+    await f.run({ steps: ['bronze', 'silver'] });
     baseMeta = JSON.parse(
       fs.readFileSync(path.join(silverRoot(), 'versions', currentOf(silverRoot()), '_meta.json'), 'utf8'),
     ) as Record<string, unknown>;
@@ -146,6 +146,16 @@ describe('the gold step on date-partitioned silver', () => {
         `COPY (FROM ${lines} WHERE business_date = DATE ${q(d)}) TO ${q(day(d))} (FORMAT parquet)`,
       );
     }
+    // A silver version in the layout of old (one whole sales_lines file, no partition map), as lakes written before
+    // partitioning hold: gold's first run reads it.
+    const v0 = '29990101T000000Z-whole';
+    const dir0 = path.join(silverRoot(), 'versions', v0);
+    fs.mkdirSync(dir0, { recursive: true });
+    fs.copyFileSync(lines.slice(1, -1).replaceAll("''", "'"), path.join(dir0, 'sales_lines.parquet'));
+    const unpartitioned: Record<string, unknown> = { ...baseMeta, runId: v0 };
+    delete unpartitioned.partitions;
+    fs.writeFileSync(path.join(dir0, '_meta.json'), JSON.stringify(unpartitioned));
+    fs.writeFileSync(path.join(silverRoot(), 'CURRENT'), JSON.stringify({ version: v0, history: [v0] }));
   }, 600_000);
 
   afterAll(() => {
@@ -155,7 +165,8 @@ describe('the gold step on date-partitioned silver', () => {
   });
 
   it('the unpartitioned silver gets the full rebuild (fallback)', async () => {
-    // The fixture's own first run: silver without a partition map.
+    // Gold's first run reads the unpartitioned silver version published in beforeAll.
+    await runGold();
     const meta = JSON.parse(
       fs.readFileSync(path.join(goldRoot(), 'versions', currentOf(goldRoot()), '_meta.json'), 'utf8'),
     ) as GoldMeta;
