@@ -134,7 +134,13 @@ async function duck(sql: string): Promise<Record<string, unknown>[]> {
 }
 
 /** Bookkeeping of loads and of the API, not warehouse content. */
-const NOT_CONTENT = new Set(['warehouse_loads', 'schema_migrations', 'run_history', 'api_keys']);
+const NOT_CONTENT = new Set([
+  'warehouse_loads',
+  'warehouse_loaded_silver',
+  'schema_migrations',
+  'run_history',
+  'api_keys',
+]);
 const TIME_OF_LOAD = /^(loaded_at|updated_at|recorded_at|created_at)$/;
 
 /**
