@@ -6,6 +6,7 @@ import type { TouchedPartitions } from '../lake/partitions.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
 import type { GoldKpis } from '../gold/gold-step.js';
 import type { QualityReport, SilverCounts } from '../quality/assess-quality.js';
+import type { CheckResult } from '../quality/check-result.js';
 import type { SilverEnrichment } from '../silver/enrich-silver.js';
 import type { PipelineSpec, StepName } from '../spec/pipeline-spec.js';
 import type { ProgressReporter } from './progress.js';
@@ -56,6 +57,8 @@ export interface SilverDetails {
   enrichment?: SilverEnrichment | null;
   /** The business-date partitions this run recomputed (runner/lake/partitions.ts). */
   partitions?: TouchedPartitions;
+  /** Results of the user-declared checks on silver tables (spec.quality.checks). */
+  checks?: CheckResult[];
 }
 
 export interface GoldDetails {
@@ -65,6 +68,8 @@ export interface GoldDetails {
   version?: string;
   kpis?: GoldKpis;
   partitions?: TouchedPartitions;
+  /** Results of the user-declared checks on gold tables (spec.quality.checks). */
+  checks?: CheckResult[];
 }
 
 /** The warehouse and search steps report what they touched; only people and logs read it. */
