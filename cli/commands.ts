@@ -29,6 +29,7 @@ export const COMMANDS: Record<string, Command> = {
       'summary-json': { type: 'string' },
       'termination-log': { type: 'string' },
       'full-refresh': { type: 'boolean' },
+      partitions: { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
     },
     run: runCommand,

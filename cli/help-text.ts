@@ -31,10 +31,13 @@ Options:
   --termination-log PATH   write the compact step report for Kubernetes (e.g. /dev/termination-log)
   --full-refresh           rebuild every partition of silver, gold and the warehouse from all of bronze,
                            instead of only the business dates new bronze rows touch
+  --partitions DATES       backfill: recompute only these business dates (2011-03-01..2011-03-31, or a
+                           comma list of dates and ranges) from the bronze already ingested; each date
+                           succeeds or fails on its own, failed ones keep their content (docs/backfills.md)
   -q, --quiet              no progress output, only the summary table
   -h, --help               show this help
 
-Exit status: 0 Succeeded or Degraded, 1 Failed, 2 usage or spec error.
+Exit status: 0 Succeeded or Degraded, 1 Failed (also: a backfill partition failed), 2 usage or spec error.
 Environment: MEDALLION_LOG_LEVEL (info), MEDALLION_LOG_FORMAT (pretty on a terminal, json otherwise).
 `;
 

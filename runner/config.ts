@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { parseDateSet } from './lake/date-set.js';
 
 /**
  * The only module that reads the environment. Parsed once, frozen, passed down.
@@ -21,6 +22,19 @@ const EnvSchema = z.object({
   AWS_DEFAULT_REGION: z.string().min(1).optional(),
   MEDALLION_WORK_DIR: z.string().optional(),
   CI: z.string().optional(),
+  // TEST ONLY (docs/backfills.md, "Fault injection"): the silver step fails these business-date partitions on purpose.
+  MEDALLION_TEST_FAIL_PARTITIONS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return [];
+      try {
+        return parseDateSet(v, 'MEDALLION_TEST_FAIL_PARTITIONS');
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+        return z.NEVER;
+      }
+    }),
 });
 
 export interface RunnerConfig {
@@ -36,6 +50,8 @@ export interface RunnerConfig {
   objectStore: ObjectStoreEnv;
   /** Local scratch directory of a run whose lake is in object storage; a per-lake temp dir when absent. */
   workDir: string | undefined;
+  /** TEST ONLY: partitions the silver step fails on purpose (MEDALLION_TEST_FAIL_PARTITIONS); empty in production. */
+  testFailPartitions: readonly string[];
 }
 
 export interface ObjectStoreEnv {
@@ -67,5 +83,6 @@ export function loadConfig(
       region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION,
     }),
     workDir: e.MEDALLION_WORK_DIR,
+    testFailPartitions: Object.freeze(e.MEDALLION_TEST_FAIL_PARTITIONS),
   });
 }

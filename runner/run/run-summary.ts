@@ -4,6 +4,7 @@ import type { QualityReport } from '../quality/assess-quality.js';
 import { describePartitions, type TouchedPartitions } from '../lake/partitions.js';
 import type { SilverEnrichment } from '../silver/enrich-silver.js';
 import { roundMoney } from './money.js';
+import type { PartitionOutcomeSummary } from './partition-outcomes.js';
 import type { DatasetRef, StepOutcome, StepResult, StepStatus } from './step-types.js';
 
 type RunStatus = 'Succeeded' | 'Degraded' | 'Failed';
@@ -44,6 +45,8 @@ export interface RunSummary {
   /** Housekeeping after a successful run: orphans older than the grace period that were deleted. */
   lakeGc?: { graceMs: number; removed: string[]; deletedBytes: number; warning?: string };
   error?: { code: string; message: string; hint?: string };
+  /** `--partitions`: each requested partition's outcome (runner/run/partition-outcomes.ts, docs/backfills.md). */
+  backfill?: PartitionOutcomeSummary;
 }
 
 /** Health of one provider: where its data came from and what it cost (docs/run-summary.md). */
@@ -172,6 +175,15 @@ export function formatSummaryTable(s: RunSummary): string {
   });
   if (parts.length > 0)
     out.push('', `partitions touched${s.fullRefresh ? ' (--full-refresh)' : ''}:`, ...parts);
+  if (s.backfill) {
+    const b = s.backfill;
+    out.push(
+      '',
+      `backfill ${b.requested}: ${b.counts.succeeded} of ${b.counts.requested} partitions succeeded`,
+    );
+    if (b.succeeded) out.push(`  Succeeded  ${b.succeeded}`);
+    for (const f of b.failed) out.push(`  Failed     ${f.dates}: ${f.reason}`);
+  }
   out.push('', `run ${s.runId}: ${s.status}`);
   if (s.quality)
     out.push(

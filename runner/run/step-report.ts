@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PartitionOutcomeSummarySchema } from './partition-outcomes.js';
 
 /**
  * The step report: the compact JSON a step pod writes to its termination message (/dev/termination-log) and the
@@ -48,6 +49,8 @@ export const StepReportSchema = z.object({
       last: z.string().max(32).optional(),
     })
     .optional(),
+  // A backfill's outcome per partition (date ranges, failures grouped by reason), clipped to ~2 KiB.
+  backfill: PartitionOutcomeSummarySchema.optional(),
   // The enrichment providers' circuit breakers at the end of the step (present once silver has run).
   breakers: z.object({ currency: breaker, country: breaker, product: breaker }).strict().optional(),
 });

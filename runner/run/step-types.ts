@@ -9,6 +9,7 @@ import type { QualityReport, SilverCounts } from '../quality/assess-quality.js';
 import type { CheckResult } from '../quality/check-result.js';
 import type { SilverEnrichment } from '../silver/enrich-silver.js';
 import type { PipelineSpec, StepName } from '../spec/pipeline-spec.js';
+import type { BackfillSelection, PartitionOutcomes } from './partition-outcomes.js';
 import type { ProgressReporter } from './progress.js';
 
 export type StepStatus = 'Succeeded' | 'Degraded' | 'Failed' | 'Skipped';
@@ -59,6 +60,8 @@ export interface SilverDetails {
   partitions?: TouchedPartitions;
   /** Results of the user-declared checks on silver tables (spec.quality.checks). */
   checks?: CheckResult[];
+  /** A backfill's outcome per requested partition (runner/run/partition-outcomes.ts). */
+  partitionOutcomes?: PartitionOutcomes;
 }
 
 export interface GoldDetails {
@@ -125,6 +128,8 @@ export interface StepContext {
   objectStore: ObjectStoreEnv;
   /** `medallion run --full-refresh`: rebuild every partition from bronze instead of only the ones new data touches. */
   fullRefresh: boolean;
+  /** `medallion run --partitions`: recompute only these business dates from the bronze already ingested. */
+  backfill?: BackfillSelection;
 }
 
 /** What the silver step needs to ask the enrichment providers; the values come from the config module and the CLI. */

@@ -1,3 +1,4 @@
+import { briefPartitionOutcomes } from './partition-outcomes.js';
 import { briefPartitions } from './partitions-brief.js';
 import { stepPartitions, type RunSummary } from './run-summary.js';
 import { STEP_REPORT_LIMITS, STEP_REPORT_MAX_BYTES, type StepReportInput } from './step-report.js';
@@ -45,6 +46,7 @@ export function buildTerminationMessage(summary: RunSummary): string {
     lineage: { inputs: names(summary.lineage.inputs), outputs: names(summary.lineage.outputs) },
     // ~70 bytes whatever the number of partitions: a count and a range, never the list.
     ...(partitions ? { partitions: briefPartitions(partitions) } : {}),
+    ...(summary.backfill ? { backfill: briefPartitionOutcomes(summary.backfill) } : {}),
     ...(summary.error
       ? {
           error: {

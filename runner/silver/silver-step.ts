@@ -90,6 +90,26 @@ function silverFingerprint(ctx: StepContext): string {
   return crypto.createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
 }
 
+/** A backfill rewrites partitions of an existing version built with the same settings; without one it cannot run. */
+function requireBackfillBase(base: SilverMeta | undefined): SilverMeta {
+  if (base) return base;
+  throw new StepPreconditionError(
+    'a backfill recomputes partitions of the current silver version, and there is none built with these settings',
+    'Run the pipeline first (or with --full-refresh after changing the silver settings), then backfill.',
+  );
+}
+
+const indexEntries = (files: FileIndex): FilePair[] =>
+  Object.entries(files).map(([file, e]) => ({ file, sha256: e.sha256 }));
+
+/** TEST ONLY fault injection (MEDALLION_TEST_FAIL_PARTITIONS, docs/backfills.md): these partitions fail. */
+function failedPartitions(ctx: StepContext, touched: string[]): Map<string, string> {
+  const fail = new Set(ctx.backfill?.failPartitions ?? []);
+  return new Map(
+    touched.filter((k) => fail.has(k)).map((k) => [k, 'injected fault (MEDALLION_TEST_FAIL_PARTITIONS)']),
+  );
+}
+
 /** Zero rows typed like bronze's lineage columns (bronze-loader.ts), for a lake whose files all had no rows. */
 function emptyBronzeSql(): string {
   const types: Record<(typeof LINEAGE_COLUMNS)[number], string> = {
@@ -108,7 +128,8 @@ function emptyBronzeSql(): string {
 }
 
 const emptyPairs = `SELECT NULL::VARCHAR AS file, NULL::VARCHAR AS sha WHERE false`;
-const pairsSql = (files: ManifestEntry[]): string =>
+type FilePair = Pick<ManifestEntry, 'file' | 'sha256'>;
+const pairsSql = (files: FilePair[]): string =>
   files.length === 0
     ? emptyPairs
     : `SELECT * FROM (VALUES ${files.map((f) => `(${quoteLiteral(f.file)}, ${quoteLiteral(f.sha256)})`).join(', ')}) t(file, sha)`;
@@ -172,6 +193,7 @@ async function silverAttempt(ctx: StepContext): Promise<StepResult<SilverDetails
   if (
     current &&
     !ctx.fullRefresh &&
+    !ctx.backfill &&
     current.meta.bronzeVersion === manifest.version &&
     current.meta.fingerprint === fingerprint
   ) {
@@ -191,7 +213,12 @@ async function silverAttempt(ctx: StepContext): Promise<StepResult<SilverDetails
 
   const base = baseVersion(ctx, current, fingerprint);
   const full = base === undefined;
-  const plan = planIncrement(base?.files, manifest.files);
+  // A backfill recomputes the requested partitions of the current version from its row store, with the bronze files
+  // that version was built from: no new file is taken (the next regular run takes those), nothing else changes.
+  const backfill = ctx.backfill && requireBackfillBase(base);
+  const visible = backfill ? indexEntries(backfill.files) : manifest.files;
+  const builtFrom = backfill ? backfill.bronzeVersion : manifest.version;
+  const plan = backfill ? { added: [], removedFrom: [] } : planIncrement(base?.files, manifest.files);
   const staging = await lake.stagingDir(runId, 'silver');
   const partsDir = await lake.stagingDir(runId, 'silver-parts');
   const rowsFile = path.join(lake.tempDir(), `${runId}-rows.parquet`);
@@ -203,7 +230,7 @@ async function silverAttempt(ctx: StepContext): Promise<StepResult<SilverDetails
     const parts = await lake.bronzePartGlobs([
       ...new Set(plan.added.filter((f) => f.rows > 0).map((f) => f.part)),
     ]);
-    await engine.run(`CREATE OR REPLACE TEMP TABLE manifest_files AS ${pairsSql(manifest.files)}`);
+    await engine.run(`CREATE OR REPLACE TEMP TABLE manifest_files AS ${pairsSql(visible)}`);
     await engine.run(`CREATE OR REPLACE TEMP TABLE new_files AS ${pairsSql(plan.added)}`);
     // Only rows of files the manifest lists with their current checksum are visible (re-ingested files replace old
     // rows). Header-only files leave no part at all: bronze is then an empty relation with only the lineage columns.
@@ -219,7 +246,9 @@ async function silverAttempt(ctx: StepContext): Promise<StepResult<SilverDetails
       `SELECT source_file AS f, file_sha256 AS s, list(DISTINCT pkey) AS p FROM src_new GROUP BY 1, 2`,
     ))
       addedPartitions.set(`${String(r.f)}\u0000${String(r.s)}`, (r.p as unknown[]).map(String));
-    const touched = [...new Set([...plan.removedFrom, ...[...addedPartitions.values()].flat()])].sort();
+    const touched = backfill
+      ? ctx.backfill!.dates.filter((k) => backfill.partitionState[k])
+      : [...new Set([...plan.removedFrom, ...[...addedPartitions.values()].flat()])].sort();
     // The touched partitions' earlier rows (still visible ones only) plus the new rows: the full run's input,
     // restricted to these partitions, since every copy of a line lies in the partition of its raw date.
     const oldRows = full
@@ -256,12 +285,27 @@ async function silverAttempt(ctx: StepContext): Promise<StepResult<SilverDetails
     }
     await engine.run(duplicatesSql(dirOf('duplicates')));
     const rebuiltCounts = await readPartitionCounts(ctx);
-    const touchedSet = new Set(touched);
+    // A failed partition keeps its previous content: it stays with the kept ones and publishes nothing of its own.
+    const failed = failedPartitions(ctx, touched);
+    const done = touched.filter((k) => !failed.has(k));
+    const touchedSet = new Set(done);
     const kept = Object.entries(base?.partitionState ?? {}).filter(([k]) => !touchedSet.has(k));
     const counts = sumCounts([
       ...kept.map(([, s]) => s.counts),
-      ...[...rebuiltCounts.values()].map((p) => p.counts),
+      ...[...rebuiltCounts].filter(([k]) => !failed.has(k)).map(([, p]) => p.counts),
     ]);
+    const outcomes = (lost?: string) =>
+      ctx.backfill
+        ? {
+            partitionOutcomes: {
+              requested: ctx.backfill.dates,
+              failed: ctx.backfill.dates.flatMap((date) => {
+                const reason = failed.get(date) ?? (lost && touchedSet.has(date) ? lost : undefined);
+                return reason ? [{ date, reason }] : [];
+              }),
+            },
+          }
+        : {};
     const quality = assessQuality(counts, spec.quality);
     const status = qualityStatus(quality);
     if (status === 'Failed') {
@@ -293,10 +337,24 @@ async function silverAttempt(ctx: StepContext): Promise<StepResult<SilverDetails
     const staged = new Map<StagedTable, Map<string, string>>();
     for (const t of PARTITIONED_TABLES) staged.set(t, await stagedPartitionFiles(ctx, dirOf(t)));
     await auditWritten(ctx, staged, rebuiltCounts, staging, enrichment);
+    if (backfill && done.length === 0) {
+      return result(
+        'Succeeded',
+        backfill,
+        counts.bronzeRows,
+        0,
+        started,
+        inputs,
+        outputs,
+        { version: current!.version, partitions: { full: false, keys: [] }, ...outcomes() },
+        'backfill: no partition recomputed; nothing published',
+      );
+    }
 
     const prefix = partsPrefix('silver', dataset);
     const toStore: { local: string; key: string }[] = [];
-    const rebuilt: RebuiltPartition[] = [...rebuiltCounts].map(([key, p]) => {
+    const rebuilt: RebuiltPartition[] = [...rebuiltCounts].flatMap(([key, p]) => {
+      if (failed.has(key)) return [];
       const tables: RebuiltPartition['tables'] = {};
       for (const t of PARTITIONED_TABLES) {
         const local = staged.get(t)!.get(key);
@@ -305,18 +363,18 @@ async function silverAttempt(ctx: StepContext): Promise<StepResult<SilverDetails
         toStore.push({ local, key: fileKey });
         tables[t] = { key: fileKey, rows: expectedRows(t, p.counts) };
       }
-      return { key, tables, counts: p.counts, countries: p.countries };
+      return [{ key, tables, counts: p.counts, countries: p.countries }];
     });
     const map = nextPartitionMap(
       base && { partitions: base.partitions, state: base.partitionState },
-      touched,
+      done,
       rebuilt,
       runId,
     );
     const stepStatus = enrichment?.degraded ? 'Degraded' : status;
     const meta: SilverMeta = {
       runId,
-      bronzeVersion: manifest.version,
+      bronzeVersion: builtFrom,
       fingerprint,
       counts,
       quality,
@@ -324,8 +382,8 @@ async function silverAttempt(ctx: StepContext): Promise<StepResult<SilverDetails
       enrichment,
       partitions: map.partitions,
       partitionState: map.state,
-      files: nextFileIndex(base?.files, manifest.files, addedPartitions),
-      touched: { full, keys: touched },
+      files: backfill ? backfill.files : nextFileIndex(base?.files, manifest.files, addedPartitions),
+      touched: { full, keys: done },
     };
     uploaded.push(...toStore.map((f) => f.key));
     await lake.storePartitionFiles(toStore);
@@ -337,6 +395,11 @@ async function silverAttempt(ctx: StepContext): Promise<StepResult<SilverDetails
       // A concurrent run published first: ours replaces theirs only if built from a newer bronze manifest, and
       // only while every file it shares with older versions is still there (their publish may have pruned some).
       replace: async (theirs) => {
+        // A backfill is a change to the version it read: on top of another one, it is recomputed on that one.
+        if (backfill) {
+          rebase = true;
+          return false;
+        }
         if (theirs.meta.bronzeVersion === manifest.version) {
           if (theirs.meta.fingerprint === fingerprint) return false;
           throw new ConflictError(
@@ -386,7 +449,7 @@ async function silverAttempt(ctx: StepContext): Promise<StepResult<SilverDetails
       started,
       inputs,
       outputs,
-      { version: runId, dir, enrichment, partitions: meta.touched },
+      { version: runId, dir, enrichment, partitions: meta.touched, ...outcomes() },
       note,
     );
   } finally {

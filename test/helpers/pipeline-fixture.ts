@@ -26,7 +26,17 @@ export interface Fixture {
    */
   run(
     options?: Partial<
-      Pick<RunOptions, 'sourceUri' | 'lakeDir' | 'fxUrl' | 'countriesUrl' | 'registry' | 'extraSteps'>
+      Pick<
+        RunOptions,
+        | 'sourceUri'
+        | 'lakeDir'
+        | 'fxUrl'
+        | 'countriesUrl'
+        | 'registry'
+        | 'extraSteps'
+        | 'partitions'
+        | 'failPartitions'
+      >
     > & {
       steps?: StepName[];
     },
