@@ -67,15 +67,19 @@ partitions of a backfill, duration and age. -o json|yaml prints the PipelineRun 
     run: runCommand,
   },
   backfill: {
-    summary: 'run PIPELINE over a business-date range (--from D --to D)',
-    args: 'PIPELINE',
+    summary: "run PIPELINE over a business-date range (--from D --to D), or retry a backfill's failed dates",
+    args: '[PIPELINE]',
     help: usage(
       'backfill',
-      'PIPELINE --from YYYY-MM-DD --to YYYY-MM-DD [--steps a,b] [flags]',
+      'PIPELINE --from YYYY-MM-DD --to YYYY-MM-DD [--steps a,b] [flags]\n       kubectl medallion backfill --retry RUN [flags]',
       `Creates a PipelineRun of PIPELINE for the partitions (business dates) from..to, both included; the same as
-run PIPELINE --partitions FROM..TO. Needs an operator whose PipelineRun CRD has spec.partitions.`,
+run PIPELINE --partitions FROM..TO. Needs an operator whose PipelineRun CRD has spec.partitions.
+Each partition succeeds or fails on its own; the run's status lists both (kubectl medallion runs).
+      --retry RUN   a new PipelineRun of RUN's pipeline and steps for only the partitions RUN failed
+                    (spec.partitions.only, annotation medallion.dev/retry-of); all of RUN's dates when it
+                    failed without an outcome per partition (docs/backfills.md)`,
     ),
-    options: { from: { type: 'string' }, to: { type: 'string' }, steps },
+    options: { from: { type: 'string' }, to: { type: 'string' }, retry: { type: 'string' }, steps },
     run: backfillCommand,
   },
   cancel: {

@@ -1,13 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { boundedName, LABELS } from '../../operator/core/names.js';
+import type { PipelineRunObject } from '../../operator/core/resources.js';
 import type { KubeObject } from '../../operator/kube/kube-client.js';
+import { formatDateSet, parseDateSet } from '../../runner/lake/date-set.js';
 import { STEP_NAMES } from '../../runner/spec/pipeline-spec.js';
 import { MedallionError, UsageError } from '../../runner/errors.js';
 import { EXIT } from '../cli-io.js';
 import type { OptionValues, PluginCommand, PluginContext } from './plugin-command.js';
-import { getPipeline } from './plugin-data.js';
+import { getPipeline, getRun } from './plugin-data.js';
 import { GROUP_VERSION } from './plugin-kube.js';
 import { render } from './output.js';
+import { TERMINAL } from './run-view.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -57,17 +60,24 @@ function parseSteps(value: string | undefined): string[] | undefined {
   return steps;
 }
 
+interface Partitions {
+  from: string;
+  to: string;
+  only?: string[];
+}
+
 async function createRun(
   pipeline: string,
-  partitions: { from: string; to: string } | undefined,
+  partitions: Partitions | undefined,
   values: OptionValues,
   ctx: PluginContext,
+  retryOf?: PipelineRunObject,
 ): Promise<number> {
-  const steps = parseSteps(values.steps as string | undefined);
+  const steps = retryOf?.spec.steps ?? parseSteps(values.steps as string | undefined);
   const kube = ctx.kube();
   await getPipeline(kube, pipeline);
   const stamp = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
-  const name = boundedName([pipeline, partitions ? 'backfill' : 'run', stamp]);
+  const name = boundedName([pipeline, retryOf ? 'retry' : partitions ? 'backfill' : 'run', stamp]);
   const collection = kube.collection('pipelineruns');
   const body = {
     apiVersion: GROUP_VERSION,
@@ -75,7 +85,10 @@ async function createRun(
     metadata: {
       name,
       labels: { [LABELS.pipeline]: pipeline },
-      annotations: { 'medallion.dev/requested-by': 'kubectl-medallion' },
+      annotations: {
+        'medallion.dev/requested-by': 'kubectl-medallion',
+        ...(retryOf ? { [RETRY_OF]: retryOf.metadata.name } : {}),
+      },
     },
     spec: {
       pipelineRef: { name: pipeline },
@@ -99,7 +112,11 @@ async function createRun(
       created,
       () =>
         `pipelinerun.medallion.dev/${name} created` +
-        (partitions ? ` (partitions ${partitions.from}..${partitions.to})` : ''),
+        (retryOf
+          ? ` (retry of ${retryOf.metadata.name}: partitions ${formatDateSet(partitions?.only ?? [])})`
+          : partitions
+            ? ` (partitions ${partitions.from}..${partitions.to})`
+            : ''),
     ),
   );
   return EXIT.ok;
@@ -109,8 +126,22 @@ async function createRun(
 export const runCommand: PluginCommand['run'] = (values, [pipeline], ctx) =>
   createRun(pipeline!, parsePartitions(values.partitions as string | undefined), values, ctx);
 
-/** `backfill PIPELINE --from D --to D`: a run of that business-date range. */
-export const backfillCommand: PluginCommand['run'] = (values, [pipeline], ctx) => {
+/** `backfill PIPELINE --from D --to D`: a run of that business-date range; `backfill --retry RUN`: its failed dates. */
+export const backfillCommand: PluginCommand['run'] = async (values, [pipeline], ctx) => {
+  if (typeof values.retry === 'string') {
+    const run = await getRun(ctx.kube(), values.retry);
+    if (pipeline !== undefined && pipeline !== run.spec.pipelineRef.name)
+      throw new UsageError(
+        `run ${run.metadata.name} is a run of ${run.spec.pipelineRef.name}, not of ${pipeline}`,
+        'Give only --retry RUN.',
+      );
+    return createRun(run.spec.pipelineRef.name, retryPartitions(run), values, ctx, run);
+  }
+  if (pipeline === undefined)
+    throw new UsageError(
+      'backfill needs PIPELINE (or --retry RUN)',
+      'e.g. kubectl medallion backfill retail --from 2011-03-01 --to 2011-03-31',
+    );
   if (values.from === undefined || values.to === undefined) {
     throw new UsageError(
       'backfill needs --from and --to',
@@ -124,3 +155,41 @@ export const backfillCommand: PluginCommand['run'] = (values, [pipeline], ctx) =
     ctx,
   );
 };
+
+/** The annotation that links a retry to the backfill it retries. */
+export const RETRY_OF = 'medallion.dev/retry-of';
+
+/**
+ * Pure: what a retry of `run` asks for (docs/backfills.md). The failed partitions of a finished backfill, from its
+ * status; a backfill that failed without an outcome per partition (a later step failed, or no report) retries all of
+ * its dates. Refused while the run is active, when nothing failed, and when the status's failed list is truncated.
+ */
+export function retryPartitions(run: PipelineRunObject): Partitions {
+  const name = run.metadata.name;
+  const spec = run.spec.partitions;
+  if (!spec)
+    throw new UsageError(
+      `run ${name} is not a backfill (it has no spec.partitions)`,
+      'Start a new run instead.',
+    );
+  const phase = run.status?.phase ?? 'Pending';
+  if (!TERMINAL.has(phase))
+    throw new MedallionError('CONFLICT', `run ${name} is ${phase}: only a finished backfill can be retried`, {
+      hint: `Wait for it (kubectl medallion runs), or cancel it first.`,
+    });
+  const outcome = run.status?.partitions;
+  if (outcome?.truncated)
+    throw new MedallionError(
+      'CONFLICT',
+      `run ${name} lists only part of its failed partitions (too many to keep)`,
+      {
+        hint: 'Backfill the dates you need with kubectl medallion backfill PIPELINE --from D --to D.',
+      },
+    );
+  const failed = (outcome?.failed ?? []).flatMap((f) => parseDateSet(f.dates, 'status.partitions.failed'));
+  const all = spec.only ?? parseDateSet(`${spec.from}..${spec.to}`);
+  const dates = failed.length > 0 ? failed : phase === 'Failed' || phase === 'Cancelled' ? all : [];
+  if (dates.length === 0)
+    throw new MedallionError('CONFLICT', `run ${name} is ${phase}: no partition failed, nothing to retry`);
+  return { from: spec.from, to: spec.to, only: [...new Set(dates)].sort() };
+}

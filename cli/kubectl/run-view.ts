@@ -5,6 +5,7 @@ import type {
 } from '../../operator/core/resources.js';
 import { nextTime } from '../../operator/schedule/cron-times.js';
 import { parseCron } from '../../operator/schedule/cron.js';
+import { formatDateSet } from '../../runner/lake/date-set.js';
 import { age, renderTable, shortDuration } from './output.js';
 
 /** Pure views of the custom resources for `status` and `runs`: what the tables print and `-o json` returns. */
@@ -15,6 +16,17 @@ export const TERMINAL = new Set(['Succeeded', 'Degraded', 'Failed', 'Cancelled']
 interface Partitions {
   from: string;
   to: string;
+  /** A retry's subset of the range (spec.partitions.only). */
+  only?: string[];
+}
+
+/** The outcome per partition of a backfill, from status.partitions (absent until the silver step reported). */
+interface PartitionOutcome {
+  requested: number;
+  succeeded: number;
+  failed: number;
+  /** Failed dates as ranges (2011-03-08,2011-03-15); every reason's dates together. */
+  failedDates: string;
 }
 
 export interface RunRow {
@@ -27,6 +39,7 @@ export interface RunRow {
   stepsTotal: number;
   qualityScore: number | null;
   partitions: Partitions | null;
+  partitionOutcome: PartitionOutcome | null;
   cancelled: boolean;
   createdAt: string | null;
   startTime: string | null;
@@ -40,6 +53,7 @@ export function runRow(run: PipelineRunObject, now: Date): RunRow {
   const started = steps.filter((s) => s.jobName || s.startTime);
   const end = st.completionTime ? Date.parse(st.completionTime) : now.getTime();
   const partitions = (run.spec as { partitions?: Partitions }).partitions;
+  const outcome = st.partitions;
   return {
     name: run.metadata.name,
     pipeline: run.spec.pipelineRef.name,
@@ -48,7 +62,12 @@ export function runRow(run: PipelineRunObject, now: Date): RunRow {
     stepsDone: steps.filter((s) => SUCCESS.has(s.phase)).length,
     stepsTotal: steps.length || (run.spec.steps?.length ?? 0),
     qualityScore: st.quality?.score ?? null,
-    partitions: partitions ? { from: partitions.from, to: partitions.to } : null,
+    partitions: partitions
+      ? { from: partitions.from, to: partitions.to, ...(partitions.only ? { only: partitions.only } : {}) }
+      : null,
+    partitionOutcome: outcome
+      ? { ...outcome.counts, failedDates: (outcome.failed ?? []).map((f) => f.dates).join(',') }
+      : null,
     cancelled: run.spec.cancelled === true,
     createdAt: run.metadata.creationTimestamp ?? null,
     startTime: st.startTime ?? null,
@@ -62,6 +81,16 @@ export const byNewest = (a: PipelineRunObject, b: PipelineRunObject): number =>
   (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? '') ||
   b.metadata.name.localeCompare(a.metadata.name);
 
+/** `2011-03-01..2011-03-31 29/31 ok, failed 2011-03-08,2011-03-15`; a retry shows the dates it retries. */
+function partitionsCell(r: RunRow): string | undefined {
+  if (!r.partitions) return undefined;
+  const p = r.partitions;
+  const range = p.only ? formatDateSet(p.only) : `${p.from}..${p.to}`;
+  const o = r.partitionOutcome;
+  if (!o) return range;
+  return `${range} ${o.succeeded}/${o.requested} ok${o.failed ? `, failed ${o.failedDates}` : ''}`;
+}
+
 export function runsTable(rows: RunRow[], now: Date): string {
   return renderTable(
     ['name', 'pipeline', 'phase', 'step', 'steps', 'quality', 'partitions', 'duration', 'age'],
@@ -72,7 +101,7 @@ export function runsTable(rows: RunRow[], now: Date): string {
       r.step,
       `${r.stepsDone}/${r.stepsTotal}`,
       r.qualityScore?.toFixed(3),
-      r.partitions ? `${r.partitions.from}..${r.partitions.to}` : undefined,
+      partitionsCell(r),
       r.durationSeconds === null ? undefined : shortDuration(r.durationSeconds * 1000),
       age(r.createdAt, now),
     ]),

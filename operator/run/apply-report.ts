@@ -31,6 +31,7 @@ export function applyReport(
   else delete step.partitions;
   if (r.kpis) status.kpis = { ...status.kpis, ...r.kpis };
   if (r.breakers) status.enrichment = { breakers: r.breakers };
+  if (r.backfill) status.partitions = r.backfill;
   if (r.lineage) {
     status.lineage = {
       inputs: union(status.lineage?.inputs, r.lineage.inputs),
@@ -46,6 +47,8 @@ export function applyReport(
  */
 export function applyFailedReport(status: PipelineRunStatus, step: StepStatus, parsed: ParsedReport) {
   if (parsed.ok) applyMeasurements(status, step, parsed.report);
+  // A failed silver step of a backfill failed every partition it was asked for; the report says which and why.
+  if (parsed.ok && parsed.report.backfill) status.partitions = parsed.report.backfill;
 }
 
 function applyMeasurements(status: PipelineRunStatus, step: StepStatus, r: StepReport) {

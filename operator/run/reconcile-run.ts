@@ -264,7 +264,14 @@ export function reconcileRun(desired: RunDesired, observedJobs: ObservedJob[], n
 
   if (steps.every((s) => STEP_DONE.has(s.phase))) {
     const degraded = steps.filter((s) => s.phase === 'Degraded').map((s) => s.name);
-    if (degraded.length)
+    const partitions = status.partitions;
+    if (partitions?.counts.failed)
+      setPhase(
+        'Failed',
+        'PartitionsFailed',
+        `${partitions.counts.failed} of ${partitions.counts.requested} partitions failed (${partitions.failed?.map((f) => f.dates).join(',') ?? ''}); the others are published`,
+      );
+    else if (degraded.length)
       setPhase('Degraded', 'Degraded', `completed with warnings in ${degraded.join(', ')}`);
     else setPhase('Succeeded', 'Succeeded', `all ${steps.length} steps succeeded`);
   } else if (suspend) {

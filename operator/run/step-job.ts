@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import { LABELS, boundedName, labelValue } from '../core/names.js';
 import { ownerReference, type PipelineObject, type PipelineRunObject } from '../core/resources.js';
+import { requestedDateSet } from '../spec/run-partitions.js';
 
 /** Kueue's label: Jobs carrying it are admitted (un-suspended) by Kueue's job integration. */
 export const KUEUE_QUEUE_LABEL = 'kueue.x-k8s.io/queue-name';
@@ -178,6 +179,8 @@ export function buildStepJob(
   args.push('--quiet');
   args.push('--termination-log', '/dev/termination-log');
   if (run.spec.parameters.sourceUri) args.push('--source-uri', run.spec.parameters.sourceUri);
+  // Optional at runtime: a run stored before the CRD had spec.partitions has none.
+  if (run.spec.partitions) args.push('--partitions', requestedDateSet(run.spec.partitions));
 
   const env = lastByName([
     { name: 'MEDALLION_RUN_ID', value: run.metadata.name },

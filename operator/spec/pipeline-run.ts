@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { STEP_NAMES } from '../../runner/spec/pipeline-spec.js';
 import { ConditionsSchema, ObservedGenerationSchema, LocalObjectReferenceSchema, withCel } from './common.js';
+import { PartitionsSpecSchema, PartitionsStatusSchema } from './run-partitions.js';
 
 /** The PipelineRun custom resource: one execution of a Pipeline, each step a Kubernetes Job. */
 
@@ -104,29 +105,43 @@ export const RunOptionsShape = {
   retries: RetriesSchema,
 };
 
+// A run's partitions are what its outcome is about: a retry is a new run (docs/backfills.md).
+const partitionsImmutable = {
+  rule: 'has(self.partitions) == has(oldSelf.partitions) && (!has(self.partitions) || self.partitions == oldSelf.partitions)',
+  message: 'partitions are immutable; create a new PipelineRun',
+  fieldPath: '.partitions',
+};
+
 export const PipelineRunSpecSchema = withCel(
-  z
-    .object({
-      pipelineRef: LocalObjectReferenceSchema.describe('The Pipeline to run (same namespace).'),
-      ...RunOptionsShape,
-      cancelled: withCel(
-        z.boolean().default(false).describe('Set to true to cancel the run: active Jobs are deleted.'),
-        { rule: 'self || !oldSelf', message: 'a cancelled run cannot be resumed; create a new PipelineRun' },
-      ),
-      suspend: z
-        .boolean()
-        .default(false)
-        .describe(
-          'Hold the run: before it starts it takes no slot and creates no Job (Pending, reason Suspended); once started, its step Jobs are suspended. Set back to false to let it start or go on.',
+  withCel(
+    z
+      .object({
+        pipelineRef: LocalObjectReferenceSchema.describe('The Pipeline to run (same namespace).'),
+        ...RunOptionsShape,
+        cancelled: withCel(
+          z.boolean().default(false).describe('Set to true to cancel the run: active Jobs are deleted.'),
+          {
+            rule: 'self || !oldSelf',
+            message: 'a cancelled run cannot be resumed; create a new PipelineRun',
+          },
         ),
-    })
-    .strict()
-    .describe('Desired state of one pipeline run. Only cancelled and suspend may change after creation.'),
-  {
-    rule: 'self.pipelineRef == oldSelf.pipelineRef',
-    message: 'pipelineRef is immutable',
-    fieldPath: '.pipelineRef',
-  },
+        suspend: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Hold the run: before it starts it takes no slot and creates no Job (Pending, reason Suspended); once started, its step Jobs are suspended. Set back to false to let it start or go on.',
+          ),
+        partitions: PartitionsSpecSchema.optional(),
+      })
+      .strict()
+      .describe('Desired state of one pipeline run. Only cancelled and suspend may change after creation.'),
+    {
+      rule: 'self.pipelineRef == oldSelf.pipelineRef',
+      message: 'pipelineRef is immutable',
+      fieldPath: '.pipelineRef',
+    },
+  ),
+  partitionsImmutable,
 );
 
 export const BREAKER_STATES = ['closed', 'open', 'halfOpen'] as const;
@@ -222,6 +237,7 @@ export const PipelineRunStatusSchema = z
       .strict()
       .optional()
       .describe('Enrichment health as the last step that reported it saw it (details stay in the lake).'),
+    partitions: PartitionsStatusSchema.optional(),
     conditions: ConditionsSchema.optional(),
   })
   .strict()
