@@ -53,7 +53,11 @@ export const allFailed = (requested: string[], reason: string): PartitionOutcome
 
 export function summarisePartitionOutcomes(o: PartitionOutcomes): PartitionOutcomeSummary {
   const byReason = new Map<string, string[]>();
-  for (const f of o.failed) byReason.set(f.reason, [...(byReason.get(f.reason) ?? []), f.date]);
+  for (const f of o.failed) {
+    const dates = byReason.get(f.reason) ?? [];
+    dates.push(f.date);
+    byReason.set(f.reason, dates);
+  }
   const failed = new Set(o.failed.map((f) => f.date));
   const succeeded = o.requested.filter((d) => !failed.has(d));
   return {
@@ -76,9 +80,13 @@ export function briefPartitionOutcomes(s: PartitionOutcomeSummary, maxBytes = 20
     requested: clip(s.requested),
     failed: s.failed.map((f) => ({ dates: f.dates, reason: f.reason.slice(0, OUTCOME_LIMITS.reason) })),
   };
+  if (out.failed.length > OUTCOME_LIMITS.reasons) {
+    out.failed = out.failed.slice(0, OUTCOME_LIMITS.reasons);
+    out.truncated = true;
+  }
   const fits = () => Buffer.byteLength(JSON.stringify(out)) <= maxBytes;
   if (!fits() || (out.succeeded?.length ?? 0) > OUTCOME_LIMITS.dates) delete out.succeeded;
-  while ((!fits() || out.failed.length > OUTCOME_LIMITS.reasons) && out.failed.length > 0) {
+  while (!fits() && out.failed.length > 0) {
     out.failed.pop();
     out.truncated = true;
   }
