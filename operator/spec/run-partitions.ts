@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { withCel } from './common.js';
 
 /**
- * A PipelineRun's backfill (docs/backfills.md, ADR 0025): the business dates it asks for, and the outcome per date
+ * A PipelineRun's backfill (docs/backfills.md, ADR 0029): the business dates it asks for, and the outcome per date
  * the operator copies from the silver step's report. Dates are YYYY-MM-DD; sets of them are written as
  * `2011-03-01..2011-03-07,2011-03-09` (runner/lake/date-set.ts), which keeps a year of outcomes a few hundred bytes.
  */
