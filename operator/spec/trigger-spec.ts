@@ -54,7 +54,12 @@ const ClaimSchema = z
 
 export const TriggerStatusSchema = z
   .object({
-    lastPollTime: z.iso.datetime().optional().describe('When the operator last listed the source.'),
+    lastPollTime: z.iso
+      .datetime()
+      .optional()
+      .describe(
+        'When a poll last changed this status (a poll that finds the same is not written, to spare the apiserver).',
+      ),
     lastResult: z.enum(TRIGGER_RESULTS).optional().describe('What the last poll decided.'),
     message: z.string().max(1024).optional().describe('Details of the last poll (the error, if it failed).'),
     filesSeen: z.number().int().min(0).optional().describe('Source files the last poll listed.'),

@@ -170,7 +170,6 @@ export function decideTrigger(o: TriggerObserved): TriggerDecision {
   const files = settled.slice(0, o.trigger.maxFilesPerRun);
   const name = triggeredRunName(o.schedule.metadata.name, files);
   claims = [...claims, { run: name, files }].slice(-MAX_CLAIMS);
-  for (const f of files) seen.delete(f);
   const message = `created ${name} for ${files.length} new file(s): ${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}`;
   return done('created', message, {
     run: buildRun(o.schedule, name, files),
