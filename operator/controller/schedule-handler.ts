@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { LABELS } from '../core/names.js';
 import type { PipelineObject, PipelineRunObject, PipelineScheduleObject } from '../core/resources.js';
-import type { KubeClient } from '../kube/kube-client.js';
+import { isStatus, type KubeClient } from '../kube/kube-client.js';
 import type { OperatorMetrics } from '../metrics.js';
 import { reconcileSchedule } from '../schedule/reconcile-schedule.js';
 import {
@@ -83,10 +83,18 @@ export function createScheduleHandler(deps: ScheduleHandlerDeps) {
     }
     if (trigger.run) {
       try {
-        await createIfAbsent(deps.client, runs, trigger.run);
+        await deps.client.create(runs, { ...trigger.run });
       } catch (e) {
-        deps.triggers?.retrySoon(key);
-        throw e;
+        if (!isStatus(e, 409)) {
+          deps.triggers?.retrySoon(key);
+          throw e;
+        }
+        // The name is the file set's hash: another replica (or this one before a restart) claimed these files.
+        trigger.event = {
+          eventType: 'Normal',
+          reason: 'RunAlreadyClaimed',
+          message: `${trigger.run.metadata.name} already exists for these files; not created again`,
+        };
       }
       deps.triggers?.claimed(key, { run: trigger.run.metadata.name, files: trigger.files });
       log.info({ run: trigger.run.metadata.name, files: trigger.files.length }, 'created triggered run');
