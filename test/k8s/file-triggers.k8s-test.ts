@@ -168,6 +168,17 @@ describe('file-arrival triggers with kube-controller-manager', () => {
       },
     });
     expect(schedule.status, JSON.stringify(schedule.body)).toBe(201);
+    // Neither a cron nor a trigger: the apiserver rejects it (the CRD's CEL rule).
+    const neither = await api.call('POST', `${GROUP}/namespaces/${ns}/pipelineschedules`, {
+      apiVersion: 'medallion.dev/v1alpha1',
+      kind: 'PipelineSchedule',
+      metadata: { name: 'nothing' },
+      spec: { pipelineRef: { name: 'retail' } },
+    });
+    expect([neither.status, JSON.stringify(neither.body)]).toEqual([
+      422,
+      expect.stringContaining('set spec.schedule (a cron), spec.trigger (file arrival), or both'),
+    ]);
     const kubelet = startFakeKubelet(api, ns, () => ({ ok: true, message: report }));
     // A file bronze already holds is not new.
     writeFileSync(join(src, 'old.csv'), 'x\n');
