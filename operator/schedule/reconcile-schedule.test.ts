@@ -208,6 +208,8 @@ describe('reconcileSchedule', () => {
     expect(r.status.nextScheduleTime).toBeUndefined();
     expect(r.requeueAfterMs).toBeUndefined();
     expect(r.status.conditions?.[0]?.reason).toBe('Triggered');
-    expect(() => PipelineScheduleSpecSchema.parse({ pipelineRef: { name: 'retail' } })).toThrow(/spec.trigger/);
+    expect(() => PipelineScheduleSpecSchema.parse({ pipelineRef: { name: 'retail' } })).toThrow(
+      /spec.trigger/,
+    );
   });
 });

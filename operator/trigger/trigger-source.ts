@@ -142,4 +142,3 @@ const isDir = (p: string) =>
     (s) => s.isDirectory(),
     () => false,
   );
-
