@@ -3,6 +3,7 @@ import { STEP_NAMES } from '../runner/spec/pipeline-spec.js';
 import type { FinishedInTransition } from './run/finished-in-transition.js';
 import type { PipelineStatus } from './spec/pipeline-resource.js';
 import { ENRICHMENT_PROVIDERS, type BreakerStates } from './spec/pipeline-run.js';
+import { createTriggerMetrics } from './trigger/trigger-metrics.js';
 
 /**
  * The operator's Prometheus metrics (medallion_ prefix, base units), on a registry of its own: one per process, and
@@ -137,6 +138,7 @@ export function createOperatorMetrics() {
       labelNames: ['namespace', 'schedule', 'pipeline', 'reason'] as const,
       registers: [registry],
     }),
+    ...createTriggerMetrics(registry),
   };
   return m;
 }

@@ -115,8 +115,10 @@ export function createClusterRunsService(deps: {
         plural: 'pipelineschedules',
         ...(deps.namespace ? { namespace: deps.namespace } : {}),
       });
-      return items.map((o) => {
+      // Freshness is judged against a cron; a schedule with only a file trigger has none.
+      return items.flatMap((o) => {
         const obj = o as unknown as PipelineScheduleObject;
+        if (obj.spec.schedule === undefined) return [];
         return {
           namespace: obj.metadata.namespace,
           pipeline: obj.spec.pipelineRef.name,

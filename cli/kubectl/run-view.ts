@@ -164,7 +164,8 @@ export function pipelineStatusRow(
     .filter((s) => s.spec.pipelineRef.name === p.metadata.name)
     .map((s) => ({
       name: s.metadata.name,
-      schedule: s.spec.schedule,
+      // A schedule with only a file trigger shows as such; it has no due time.
+      schedule: s.spec.schedule ?? 'on new files',
       timeZone: s.spec.timeZone ?? 'UTC',
       suspended: s.spec.suspend === true,
       nextScheduleTime: s.spec.suspend ? null : (s.status?.nextScheduleTime ?? null),

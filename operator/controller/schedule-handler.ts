@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { LABELS } from '../core/names.js';
-import type { PipelineRunObject, PipelineScheduleObject } from '../core/resources.js';
-import type { KubeClient } from '../kube/kube-client.js';
+import type { PipelineObject, PipelineRunObject, PipelineScheduleObject } from '../core/resources.js';
+import { isStatus, type KubeClient } from '../kube/kube-client.js';
 import type { OperatorMetrics } from '../metrics.js';
 import { reconcileSchedule } from '../schedule/reconcile-schedule.js';
 import {
@@ -10,6 +10,8 @@ import {
   recordSchedule,
   type ScheduleLabels,
 } from '../schedule/schedule-metrics.js';
+import type { TriggerDecision } from '../trigger/decide-trigger.js';
+import type { createTriggerPoller } from '../trigger/trigger-poller.js';
 import { INDEX } from './cache-indexes.js';
 import type { Informer, KubeObject } from './informer.js';
 import {
@@ -31,6 +33,9 @@ interface ScheduleHandlerDeps {
   logger: Logger;
   now: () => Date;
   metrics?: OperatorMetrics;
+  /** File-arrival triggers (spec.trigger): polled here, on this queue, when due. */
+  pipelines?: Informer<PipelineObject & KubeObject>;
+  triggers?: ReturnType<typeof createTriggerPoller>;
 }
 
 export function createScheduleHandler(deps: ScheduleHandlerDeps) {
@@ -45,6 +50,7 @@ export function createScheduleHandler(deps: ScheduleHandlerDeps) {
     const schedule = deps.schedules.get(key);
     if (!schedule || schedule.metadata.deletionTimestamp) {
       forget(key);
+      deps.triggers?.forget(key, schedule);
       return {};
     }
     const ns = schedule.metadata.namespace;
@@ -60,6 +66,7 @@ export function createScheduleHandler(deps: ScheduleHandlerDeps) {
     const now = deps.now();
     const result = reconcileSchedule(schedule, owned, now);
     const runs = collection(schedule.apiVersion, ns, 'pipelineruns');
+    const trigger = await pollTrigger(deps, key, schedule, owned, result, now);
     for (const a of result.actions) {
       if (a.type === 'createRun') {
         await createIfAbsent(deps.client, runs, a.run);
@@ -73,6 +80,29 @@ export function createScheduleHandler(deps: ScheduleHandlerDeps) {
           log.warn({ err: e }, 'event not recorded'),
         );
       }
+    }
+    if (trigger.run) {
+      try {
+        await deps.client.create(runs, { ...trigger.run });
+      } catch (e) {
+        if (!isStatus(e, 409)) {
+          deps.triggers?.retrySoon(key);
+          throw e;
+        }
+        // The name is the file set's hash: another replica (or this one before a restart) claimed these files.
+        trigger.event = {
+          eventType: 'Normal',
+          reason: 'RunAlreadyClaimed',
+          message: `${trigger.run.metadata.name} already exists for these files; not created again`,
+        };
+      }
+      deps.triggers?.claimed(key, { run: trigger.run.metadata.name, files: trigger.files });
+      log.info({ run: trigger.run.metadata.name, files: trigger.files.length }, 'created triggered run');
+    }
+    if (trigger.event) {
+      await recordEvent(deps.client, schedule, { type: 'event', ...trigger.event }, now).catch((e: unknown) =>
+        log.warn({ err: e }, 'event not recorded'),
+      );
     }
     if (!sameJson(schedule.status ?? {}, result.status)) {
       await writeStatus(
@@ -98,6 +128,52 @@ export function createScheduleHandler(deps: ScheduleHandlerDeps) {
       // After the status write: a 409 recomputes the same misses and counts them then, not twice.
       countMissedRuns(deps.metrics, labels, result.missed);
     }
-    return result.requeueAfterMs !== undefined ? { requeueAfterMs: result.requeueAfterMs } : {};
+    const requeue = Math.min(result.requeueAfterMs ?? Infinity, trigger.requeueAfterMs ?? Infinity);
+    return Number.isFinite(requeue) ? { requeueAfterMs: requeue } : {};
+  };
+}
+
+type TriggerOutcome = Partial<Pick<TriggerDecision, 'run' | 'event'>> & {
+  files: string[];
+  requeueAfterMs?: number;
+};
+
+/** Polls the schedule's file trigger when due and folds its status into the schedule's (see operator/trigger). */
+async function pollTrigger(
+  deps: ScheduleHandlerDeps,
+  key: string,
+  schedule: PipelineScheduleObject,
+  owned: PipelineRunObject[],
+  result: ReturnType<typeof reconcileSchedule>,
+  now: Date,
+): Promise<TriggerOutcome> {
+  if (!deps.triggers) return { files: [] };
+  if (!schedule.spec.trigger || schedule.spec.suspend) {
+    deps.triggers.forget(key, schedule);
+    return { files: [] };
+  }
+  const pipeline = deps.pipelines?.get(`${schedule.metadata.namespace}/${schedule.spec.pipelineRef.name}`);
+  // A run the cron part creates in this reconcile counts as active for the trigger's concurrency policy.
+  const created = result.actions.flatMap((a) => (a.type === 'createRun' ? [a.run] : []));
+  const { decision, requeueAfterMs } = await deps.triggers.pollIfDue(
+    key,
+    schedule,
+    pipeline,
+    [...owned, ...created],
+    now,
+  );
+  if (!decision) return { files: [], requeueAfterMs };
+  const prev = schedule.status?.trigger;
+  // A poll that changes nothing but its time is not written: 1,000 quiet schedules would otherwise write every poll.
+  const { lastPollTime: _a, ...was } = prev ?? {};
+  const { lastPollTime: _b, ...is } = decision.status;
+  void _a;
+  void _b;
+  result.status.trigger = prev && sameJson(was, is) ? prev : decision.status;
+  return {
+    files: decision.files,
+    requeueAfterMs,
+    ...(decision.run ? { run: decision.run } : {}),
+    ...(decision.event ? { event: decision.event } : {}),
   };
 }

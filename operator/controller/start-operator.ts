@@ -12,6 +12,8 @@ import { createScheduleHandler } from './schedule-handler.js';
 import { createSlotTracker } from './slot-tracker.js';
 import { createWorkQueue, type WorkQueue } from './work-queue.js';
 import type { StepS3Defaults } from '../run/step-job.js';
+import { createTriggerPoller } from '../trigger/trigger-poller.js';
+import { createTriggerSource } from '../trigger/trigger-source.js';
 
 /**
  * Wires informers, work queues and handlers for PipelineRuns and PipelineSchedules. Every watch event is turned into
@@ -32,6 +34,8 @@ interface OperatorOptions {
   maxConcurrentRuns?: number;
   now?: () => Date;
   metrics?: OperatorMetrics;
+  /** Lists trigger sources (tests and the benchmark count or replace it); the runner's storage by default. */
+  triggerSource?: Parameters<typeof createTriggerPoller>[0]['source'];
 }
 
 export interface RunningOperator {
@@ -177,6 +181,12 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
         client,
         schedules,
         runs,
+        pipelines,
+        triggers: createTriggerPoller({
+          source:
+            opts.triggerSource ?? createTriggerSource(opts.s3Defaults ? { s3Defaults: opts.s3Defaults } : {}),
+          ...(opts.metrics ? { metrics: opts.metrics } : {}),
+        }),
         logger,
         now,
         ...(opts.metrics ? { metrics: opts.metrics } : {}),

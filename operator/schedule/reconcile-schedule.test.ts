@@ -193,4 +193,23 @@ describe('reconcileSchedule', () => {
     expect(second.status.conditions?.[0]?.lastTransitionTime).toBe('2026-03-01T01:00:00Z');
     expect(second.status.observedGeneration).toBe(2);
   });
+
+  it('with only a file trigger (no cron) creates nothing itself, still prunes, and says Triggered', () => {
+    const { schedule: _cron, ...triggerOnly } = schedule().spec;
+    void _cron;
+    const s: PipelineScheduleObject = {
+      ...schedule(),
+      spec: PipelineScheduleSpecSchema.parse({ ...triggerOnly, trigger: { onNewFiles: {} } }),
+    };
+    const runs = [1, 2, 3, 4].map((d) => run(`old-${d}`, 'Succeeded', `2026-03-0${d}T05:00:00Z`));
+    const r = reconcileSchedule(s, runs, at('2026-03-05T03:00:00Z'));
+    expect(created(r)).toEqual([]);
+    expect(names(r, 'deleteRun')).toEqual(['old-1']);
+    expect(r.status.nextScheduleTime).toBeUndefined();
+    expect(r.requeueAfterMs).toBeUndefined();
+    expect(r.status.conditions?.[0]?.reason).toBe('Triggered');
+    expect(() => PipelineScheduleSpecSchema.parse({ pipelineRef: { name: 'retail' } })).toThrow(
+      /spec.trigger/,
+    );
+  });
 });

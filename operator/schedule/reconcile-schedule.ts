@@ -177,6 +177,13 @@ export function reconcileSchedule(
     );
   };
 
+  if (spec.schedule === undefined) {
+    // No cron: only the file trigger (operator/trigger) creates runs; history and active runs are kept here.
+    delete status.nextScheduleTime;
+    if (spec.suspend) ready(true, 'Suspended', 'suspended: no new runs are created');
+    else ready(true, 'Triggered', 'runs are created when new source files arrive');
+    return { actions, status, missed: [] };
+  }
   let cron: CronSpec;
   try {
     cron = parseCron(spec.schedule);

@@ -8,6 +8,7 @@ import {
   withCel,
 } from './common.js';
 import { RunOptionsShape } from './pipeline-run.js';
+import { TriggerSpecSchema, TriggerStatusSchema } from './trigger-spec.js';
 
 /** The PipelineSchedule custom resource: creates PipelineRuns on a cron schedule with CronJob's semantics. */
 
@@ -27,53 +28,61 @@ export const CronScheduleSchema = withCel(
   isValidCron,
 );
 
-export const PipelineScheduleSpecSchema = z
-  .object({
-    pipelineRef: LocalObjectReferenceSchema.describe('The Pipeline to run (same namespace).'),
-    schedule: CronScheduleSchema.describe(
-      'When to run, as a 5-field cron expression or a macro such as @daily.',
-    ),
-    timeZone: TimeZoneSchema.default('UTC').describe(
-      'IANA time zone the schedule is read in, for example Europe/London. Daylight-saving gaps run late, repeats once.',
-    ),
-    suspend: z.boolean().default(false).describe('Stop creating new runs; runs already started carry on.'),
-    concurrencyPolicy: z
-      .enum(CONCURRENCY_POLICIES)
-      .default('Forbid')
-      .describe(
-        'What to do when a run is due while another is active: Allow both, Forbid (skip the new one) or Replace (cancel the active one). Forbid by default because overlapping runs of one pipeline contend for the same lake.',
+export const PipelineScheduleSpecSchema = withCel(
+  z
+    .object({
+      pipelineRef: LocalObjectReferenceSchema.describe('The Pipeline to run (same namespace).'),
+      schedule: CronScheduleSchema.optional().describe(
+        'When to run, as a 5-field cron expression or a macro such as @daily. Optional when spec.trigger is set.',
       ),
-    startingDeadlineSeconds: z
-      .number()
-      .int()
-      .min(0)
-      .max(31 * 86400)
-      .optional()
-      .describe(
-        'A run that could not start within this many seconds of its time is skipped (unbounded if unset).',
+      trigger: TriggerSpecSchema.optional(),
+      timeZone: TimeZoneSchema.default('UTC').describe(
+        'IANA time zone the schedule is read in, for example Europe/London. Daylight-saving gaps run late, repeats once.',
       ),
-    successfulRunsHistoryLimit: z
-      .number()
-      .int()
-      .min(0)
-      .max(100)
-      .default(3)
-      .describe('Finished successful (Succeeded or Degraded) runs to keep; older ones are deleted.'),
-    failedRunsHistoryLimit: z
-      .number()
-      .int()
-      .min(0)
-      .max(100)
-      .default(1)
-      .describe('Finished unsuccessful (Failed or Cancelled) runs to keep; older ones are deleted.'),
-    runOverrides: z
-      .object(RunOptionsShape)
-      .strict()
-      .prefault({})
-      .describe('Options copied into every PipelineRun this schedule creates.'),
-  })
-  .strict()
-  .describe('Desired state of a pipeline schedule.');
+      suspend: z.boolean().default(false).describe('Stop creating new runs; runs already started carry on.'),
+      concurrencyPolicy: z
+        .enum(CONCURRENCY_POLICIES)
+        .default('Forbid')
+        .describe(
+          'What to do when a run is due while another is active: Allow both, Forbid (skip the new one) or Replace (cancel the active one). Forbid by default because overlapping runs of one pipeline contend for the same lake.',
+        ),
+      startingDeadlineSeconds: z
+        .number()
+        .int()
+        .min(0)
+        .max(31 * 86400)
+        .optional()
+        .describe(
+          'A run that could not start within this many seconds of its time is skipped (unbounded if unset).',
+        ),
+      successfulRunsHistoryLimit: z
+        .number()
+        .int()
+        .min(0)
+        .max(100)
+        .default(3)
+        .describe('Finished successful (Succeeded or Degraded) runs to keep; older ones are deleted.'),
+      failedRunsHistoryLimit: z
+        .number()
+        .int()
+        .min(0)
+        .max(100)
+        .default(1)
+        .describe('Finished unsuccessful (Failed or Cancelled) runs to keep; older ones are deleted.'),
+      runOverrides: z
+        .object(RunOptionsShape)
+        .strict()
+        .prefault({})
+        .describe('Options copied into every PipelineRun this schedule creates.'),
+    })
+    .strict()
+    .describe('Desired state of a pipeline schedule.'),
+  {
+    rule: 'has(self.schedule) || has(self.trigger)',
+    message: 'set spec.schedule (a cron), spec.trigger (file arrival), or both',
+  },
+  (s) => s.schedule !== undefined || s.trigger !== undefined,
+);
 
 const RunRefSchema = z
   .object({
@@ -100,6 +109,7 @@ export const PipelineScheduleStatusSchema = z
       .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] })
       .optional()
       .describe('Runs of this schedule that have not finished.'),
+    trigger: TriggerStatusSchema.optional(),
     conditions: ConditionsSchema.optional(),
   })
   .strict()

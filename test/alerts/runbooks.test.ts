@@ -20,6 +20,7 @@ describe('Prometheus alerts', () => {
         'MedallionRunFailed',
         'MedallionRunWaitingForSlot',
         'MedallionScheduledRunMissed',
+        'MedallionTriggerErrors',
       ].sort(),
     );
   });

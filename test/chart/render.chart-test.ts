@@ -166,6 +166,22 @@ describe('operator Deployment', () => {
     ).toBe('r.example/m:1.2.3');
     expect(envOf(get(['--set', 'operator.stepImage=other:9'])).MEDALLION_STEP_IMAGE).toBe('other:9');
   });
+
+  it('mounts the file-trigger volumes read-only, even when a mount says otherwise', () => {
+    const tpl = get([
+      '--set-json',
+      'operator.triggerVolumes=[{"name":"incoming","persistentVolumeClaim":{"claimName":"in"}}]',
+      '--set-json',
+      'operator.triggerVolumeMounts=[{"name":"incoming","mountPath":"/data/in","readOnly":false}]',
+    ]);
+    expect(tpl.spec.volumes).toContainEqual({ name: 'incoming', persistentVolumeClaim: { claimName: 'in' } });
+    expect(tpl.spec.containers[0].volumeMounts).toContainEqual({
+      name: 'incoming',
+      mountPath: '/data/in',
+      readOnly: true,
+    });
+    expect(get([]).spec.containers[0].volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+  });
 });
 
 describe('values', () => {
