@@ -50,9 +50,13 @@ export async function createSqlSandbox(o: {
   } catch (cause) {
     conn.closeSync();
     instance.closeSync();
-    throw new MedallionError('ENGINE', `cannot set up the check sandbox: ${(cause as Error).message.split('\n')[0]}`, {
-      cause,
-    });
+    throw new MedallionError(
+      'ENGINE',
+      `cannot set up the check sandbox: ${(cause as Error).message.split('\n')[0]}`,
+      {
+        cause,
+      },
+    );
   }
   const timed = async <T>(timeoutMs: number, f: () => Promise<T>): Promise<T> => {
     let timedOut = false;
@@ -64,13 +68,16 @@ export async function createSqlSandbox(o: {
       return await f();
     } catch (cause) {
       if (timedOut) throw new SqlTimeoutError(timeoutMs / 1000);
-      throw new MedallionError('ENGINE', (cause as Error).message.split('\n')[0] ?? 'query failed', { cause });
+      throw new MedallionError('ENGINE', (cause as Error).message.split('\n')[0] ?? 'query failed', {
+        cause,
+      });
     } finally {
       clearTimeout(timer);
     }
   };
   return {
-    all: (sql, ms) => timed(ms, async () => (await conn.runAndReadAll(sql)).getRowObjectsJson() as SandboxRow[]),
+    all: (sql, ms) =>
+      timed(ms, async () => (await conn.runAndReadAll(sql)).getRowObjectsJson() as SandboxRow[]),
     run: (sql, ms) => timed(ms, async () => void (await conn.run(sql))),
     async whyNotSelect(sql) {
       const r = await conn.runAndReadAll(`SELECT json_serialize_sql(${quoteLiteral(sql)}) AS j`);
@@ -80,7 +87,8 @@ export async function createSqlSandbox(o: {
         statements?: unknown[];
       };
       if (parsed.error) return parsed.error_message ?? 'not a SELECT statement';
-      if (parsed.statements?.length !== 1) return `expected one statement, got ${parsed.statements?.length ?? 0}`;
+      if (parsed.statements?.length !== 1)
+        return `expected one statement, got ${parsed.statements?.length ?? 0}`;
       return undefined;
     },
     close: () => {

@@ -43,7 +43,9 @@ export const QualityCheckSchema = z
     severity: z
       .enum(['error', 'warn'])
       .default('error')
-      .describe('error fails the step before it publishes anything; warn publishes and makes the run Degraded.'),
+      .describe(
+        'error fails the step before it publishes anything; warn publishes and makes the run Degraded.',
+      ),
     filter: z
       .string()
       .min(1)
@@ -59,7 +61,9 @@ export const QualityCheckSchema = z
       .array(identifier)
       .min(1)
       .optional()
-      .describe('notNull: columns that must hold a value; unique: the columns whose combination must be unique.'),
+      .describe(
+        'notNull: columns that must hold a value; unique: the columns whose combination must be unique.',
+      ),
     column: identifier
       .optional()
       .describe(
@@ -76,12 +80,16 @@ export const QualityCheckSchema = z
       .number()
       .positive()
       .optional()
-      .describe('freshness: the newest value of column may be at most this many hours before the run started.'),
+      .describe(
+        'freshness: the newest value of column may be at most this many hours before the run started.',
+      ),
     expression: z
       .string()
       .min(1)
       .optional()
-      .describe('sql: a boolean SQL expression every row must satisfy (rows where it is false or null fail).'),
+      .describe(
+        'sql: a boolean SQL expression every row must satisfy (rows where it is false or null fail).',
+      ),
     query: z
       .string()
       .min(1)
@@ -92,7 +100,9 @@ export const QualityCheckSchema = z
       .positive()
       .max(3600)
       .optional()
-      .describe(`sql: seconds the check may run before it is interrupted (default ${SQL_CHECK_DEFAULT_TIMEOUT_SECONDS}).`),
+      .describe(
+        `sql: seconds the check may run before it is interrupted (default ${SQL_CHECK_DEFAULT_TIMEOUT_SECONDS}).`,
+      ),
     references: z
       .object({
         layer: layer.describe('Layer of the referenced table.'),
@@ -112,7 +122,13 @@ export const QualityCheckSchema = z
       .enum(['recent', 'sameWeekday'])
       .optional()
       .describe('anomaly: compare with the last window values (recent, default) or the same weekday only.'),
-    window: z.number().int().min(3).max(1000).optional().describe('anomaly: history values compared (default 28).'),
+    window: z
+      .number()
+      .int()
+      .min(3)
+      .max(1000)
+      .optional()
+      .describe('anomaly: history values compared (default 28).'),
     minHistory: z
       .number()
       .int()
@@ -149,6 +165,11 @@ export const QualityCheckSchema = z
       if (c.column) known(c.column, ['column']);
     }
     if (c.references) {
+      if (c.layer === 'silver' && c.references.layer === 'gold')
+        issue('a silver check can reference only silver tables: gold is built after silver', [
+          'references',
+          'layer',
+        ]);
       const ref = checkTableColumns(c.references.layer as CheckLayer, c.references.table);
       if (!ref) issue(`unknown ${c.references.layer} table "${c.references.table}"`, ['references', 'table']);
       else if (!ref.includes(c.references.column))

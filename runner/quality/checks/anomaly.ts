@@ -57,15 +57,37 @@ export function judgeAnomaly(
   const threshold = c.threshold ?? ANOMALY_DEFAULTS.threshold;
   const direction = c.direction ?? ANOMALY_DEFAULTS.direction;
   const earlier = all
-    .filter((p) => p.key !== point.key && (p.date < point.date || (p.date === point.date && p.key < point.key)))
+    .filter(
+      (p) => p.key !== point.key && (p.date < point.date || (p.date === point.date && p.key < point.key)),
+    )
     .filter((p) => baseline === 'recent' || weekday(p.date) === weekday(point.date))
     .sort((a, b) => (a.date === b.date ? a.key.localeCompare(b.key) : a.date.localeCompare(b.date)))
     .slice(-window)
     .map((p) => p.value);
   if (earlier.length < minHistory)
-    return { key: point.key, value: point.value, z: null, median: NaN, mad: NaN, history: earlier.length, flagged: false };
+    return {
+      key: point.key,
+      value: point.value,
+      z: null,
+      median: NaN,
+      mad: NaN,
+      history: earlier.length,
+      flagged: false,
+    };
   const r = robustZ(point.value, earlier);
   const flagged =
-    direction === 'both' ? Math.abs(r.z) > threshold : direction === 'low' ? r.z < -threshold : r.z > threshold;
-  return { key: point.key, value: point.value, z: r.z, median: r.median, mad: r.mad, history: earlier.length, flagged };
+    direction === 'both'
+      ? Math.abs(r.z) > threshold
+      : direction === 'low'
+        ? r.z < -threshold
+        : r.z > threshold;
+  return {
+    key: point.key,
+    value: point.value,
+    z: r.z,
+    median: r.median,
+    mad: r.mad,
+    history: earlier.length,
+    flagged,
+  };
 }

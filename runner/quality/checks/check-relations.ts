@@ -22,7 +22,8 @@ export function relationSql(layer: CheckLayer, table: string, t: TableFiles): st
   if (!partitioned)
     return `SELECT *, NULL::VARCHAR AS _partition FROM read_parquet([${list}], hive_partitioning = false)`;
   const map = t.files.map((f) => `(${quoteLiteral(f.path)}, ${quoteLiteral(f.partition ?? '')})`).join(', ');
-  const addDate = layer === 'silver' && table !== 'sales_lines' ? `, TRY_CAST(m.p AS DATE) AS business_date` : '';
+  const addDate =
+    layer === 'silver' && table !== 'sales_lines' ? `, TRY_CAST(m.p AS DATE) AS business_date` : '';
   return `SELECT r.* EXCLUDE (filename)${addDate}, m.p AS _partition
     FROM read_parquet([${list}], filename = true, hive_partitioning = false) r
     JOIN (VALUES ${map}) m(f, p) ON r.filename = m.f`;

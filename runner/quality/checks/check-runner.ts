@@ -104,7 +104,13 @@ export async function runChecks(o: RunChecksInput): Promise<ChecksOutcome> {
       } catch (e) {
         const message = `could not evaluate: ${(e as Error).message}`;
         o.logger.warn({ check: c.name, err: (e as Error).message }, 'quality check errored');
-        results.push({ ...base, status: 'errored', failingRows: 0, message, durationSeconds: seconds(started) });
+        results.push({
+          ...base,
+          status: 'errored',
+          failingRows: 0,
+          message,
+          durationSeconds: seconds(started),
+        });
       }
     }
   } finally {
@@ -115,7 +121,10 @@ export async function runChecks(o: RunChecksInput): Promise<ChecksOutcome> {
 
 const seconds = (started: number): number => Math.round(performance.now() - started) / 1000;
 
-type Judged = Omit<CheckResult, 'name' | 'kind' | 'severity' | 'layer' | 'table' | 'scope' | 'durationSeconds'>;
+type Judged = Omit<
+  CheckResult,
+  'name' | 'kind' | 'severity' | 'layer' | 'table' | 'scope' | 'durationSeconds'
+>;
 
 async function rowsVerdict(
   o: RunChecksInput,
@@ -144,7 +153,12 @@ async function rowsVerdict(
   };
 }
 
-async function builtInCheck(o: RunChecksInput, c: QualityCheck, box: SqlSandbox, rel: string): Promise<Judged> {
+async function builtInCheck(
+  o: RunChecksInput,
+  c: QualityCheck,
+  box: SqlSandbox,
+  rel: string,
+): Promise<Judged> {
   const reference = c.references && `"${viewName(c.references.layer, c.references.table, 'table')}"`;
   const r = renderCheck(c, `"${rel}"`, reference);
   if (r.level === 'rows') return rowsVerdict(o, c, box, r.failingSql);
@@ -196,7 +210,11 @@ async function anomalyCheck(
 ): Promise<Judged> {
   const byPartition = o.partitioned && scope === 'touched';
   const v = (table: string): string => `"${viewName(o.layer, table, scope)}__p"`;
-  const sql = anomalyMetricSql(c, { lines: v('sales_lines'), quarantine: v('quarantine'), table: v(c.table) }, byPartition);
+  const sql = anomalyMetricSql(
+    c,
+    { lines: v('sales_lines'), quarantine: v('quarantine'), table: v(c.table) },
+    byPartition,
+  );
   const rows = await box.all(sql, timeoutMs(c));
   const today = o.now.toISOString().slice(0, 10);
   const measured: HistoryPoint[] = rows
@@ -209,7 +227,10 @@ async function anomalyCheck(
   if (!byPartition && measured.length === 0) measured.push({ key: o.runId, date: today, value: 0 });
   measured.sort((a, b) => a.key.localeCompare(b.key));
   points[c.name] = measured;
-  const all = [...(o.history[c.name] ?? []).filter((p) => !measured.some((m) => m.key === p.key)), ...measured];
+  const all = [
+    ...(o.history[c.name] ?? []).filter((p) => !measured.some((m) => m.key === p.key)),
+    ...measured,
+  ];
   const judged = measured.map((p) => judgeAnomaly(c, p, all));
   const flagged = judged.filter((j) => j.flagged);
   const rated = judged.filter((j) => j.z !== null);
@@ -227,10 +248,19 @@ async function anomalyCheck(
   const worst = [...rated].sort((a, b) => Math.abs(b.z!) - Math.abs(a.z!))[0]!;
   const expected = `|robust z| ≤ ${threshold} (${c.baseline ?? 'recent'}, last ${c.window ?? 28})`;
   if (flagged.length === 0)
-    return { status: 'passed', failingRows: 0, observed: worst.value, expected, message: `${c.metric} within history; largest ${describe(worst)}` };
+    return {
+      status: 'passed',
+      failingRows: 0,
+      observed: worst.value,
+      expected,
+      message: `${c.metric} within history; largest ${describe(worst)}`,
+    };
   const local = path.join(o.scratchDir, `${o.layer}-${c.name}.parquet`);
   const values = flagged
-    .map((j) => `(${quoteLiteral(j.key)}, ${j.value}, ${j.median}, ${j.mad}, ${Number.isFinite(j.z!) ? j.z : 'NULL'}, ${j.history})`)
+    .map(
+      (j) =>
+        `(${quoteLiteral(j.key)}, ${j.value}, ${j.median}, ${j.mad}, ${Number.isFinite(j.z!) ? j.z : 'NULL'}, ${j.history})`,
+    )
     .join(', ');
   await box.run(
     `COPY (SELECT * FROM (VALUES ${values}) t(key, value, median, mad, z, history) LIMIT ${SAMPLE_ROWS}) TO ${quoteLiteral(local)} (FORMAT parquet)`,
@@ -248,5 +278,4 @@ async function anomalyCheck(
   };
 }
 
-const round = (x: number): string =>
-  Number.isFinite(x) ? String(Math.round(x * 1000) / 1000) : String(x);
+const round = (x: number): string => (Number.isFinite(x) ? String(Math.round(x * 1000) / 1000) : String(x));

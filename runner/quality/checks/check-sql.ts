@@ -6,9 +6,7 @@ import type { QualityCheck } from '../../spec/quality-checks-spec.js';
  * kinds render the SELECT of their failing rows; table-level kinds render one value the runner judges.
  */
 
-export type RenderedCheck =
-  | { level: 'rows'; failingSql: string }
-  | { level: 'value'; valueSql: string };
+export type RenderedCheck = { level: 'rows'; failingSql: string } | { level: 'value'; valueSql: string };
 
 /** The relation of the checked rows: the table restricted by the check's filter. */
 export const filteredSql = (c: Pick<QualityCheck, 'filter'>, relation: string): string =>
@@ -63,7 +61,10 @@ export function renderCheck(c: QualityCheck, rel: string, reference?: string): R
       return { level: 'value', valueSql: `SELECT count(*) AS v FROM ${rows}` };
     case 'freshness':
       // Epoch seconds of the newest value: a DATE counts from its midnight (a business day that began).
-      return { level: 'value', valueSql: `SELECT epoch(max(CAST(${col(c.column!)} AS TIMESTAMP))) AS v FROM ${rows}` };
+      return {
+        level: 'value',
+        valueSql: `SELECT epoch(max(CAST(${col(c.column!)} AS TIMESTAMP))) AS v FROM ${rows}`,
+      };
     case 'anomaly':
       throw new Error('anomaly checks are rendered by anomaly-sql.ts');
   }
