@@ -11,11 +11,12 @@ import { checkTableColumns, CHECK_TABLES, type CheckLayer } from '../quality/che
 
 export const ANOMALY_METRICS = ['rowCount', 'revenue', 'sum', 'distinctCount', 'quarantineRatio'] as const;
 export const ANOMALY_DEFAULTS = {
-  baseline: 'recent',
-  window: 28,
-  minHistory: 10,
+  baseline: 'sameWeekday',
+  window: 8,
+  minHistory: 4,
   threshold: 3.5,
   direction: 'both',
+  maxDrop: 0.4,
 } as const;
 export const SQL_CHECK_DEFAULT_TIMEOUT_SECONDS = 30;
 
@@ -121,21 +122,23 @@ export const QualityCheckSchema = z
     baseline: z
       .enum(['recent', 'sameWeekday'])
       .optional()
-      .describe('anomaly: compare with the last window values (recent, default) or the same weekday only.'),
+      .describe(
+        'anomaly: compare with the same weekday (sameWeekday, default) or with the last values whatever their day (recent).',
+      ),
     window: z
       .number()
       .int()
       .min(3)
       .max(1000)
       .optional()
-      .describe('anomaly: history values compared (default 28).'),
+      .describe('anomaly: history values compared (default 8).'),
     minHistory: z
       .number()
       .int()
       .min(3)
       .max(1000)
       .optional()
-      .describe('anomaly: history values needed before it judges (default 10); fewer: insufficientHistory.'),
+      .describe('anomaly: history values needed before it judges (default 4); fewer: insufficientHistory.'),
     threshold: z
       .number()
       .positive()
@@ -145,6 +148,14 @@ export const QualityCheckSchema = z
       .enum(['both', 'low', 'high'])
       .optional()
       .describe('anomaly: flag values that are too low, too high or both (default both).'),
+    maxDrop: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe(
+        'anomaly: also flag a value more than this fraction below the baseline median (default 0.4; 1 turns it off).',
+      ),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -4,7 +4,11 @@ import { createSqlSandbox, type SqlSandbox } from '../../engine/sql-sandbox.js';
 import { quoteLiteral } from '../../engine/sql-quote.js';
 import type { Logger } from '../../logger.js';
 import type { Storage } from '../../storage/storage.js';
-import { SQL_CHECK_DEFAULT_TIMEOUT_SECONDS, type QualityCheck } from '../../spec/quality-checks-spec.js';
+import {
+  ANOMALY_DEFAULTS,
+  SQL_CHECK_DEFAULT_TIMEOUT_SECONDS,
+  type QualityCheck,
+} from '../../spec/quality-checks-spec.js';
 import type { CheckResult } from '../check-result.js';
 import { judgeAnomaly, type AnomalyJudgement, type HistoryPoint } from './anomaly.js';
 import { anomalyMetricSql } from './anomaly-sql.js';
@@ -235,18 +239,18 @@ async function anomalyCheck(
   const flagged = judged.filter((j) => j.flagged);
   const rated = judged.filter((j) => j.z !== null);
   const describe = (j: AnomalyJudgement): string =>
-    `${j.key}: ${round(j.value)} vs median ${round(j.median)} (MAD ${round(j.mad)}, z ${round(j.z!)})`;
-  const threshold = c.threshold ?? 3.5;
+    `${j.key}: ${round(j.value)} vs median ${round(j.median)} (${j.change === null ? '' : `${Math.round(j.change * 100)} %, `}MAD ${round(j.mad)}, z ${round(j.z!)}${j.reason ? `, by ${j.reason}` : ''})`;
+  const d: AnomalySettings = { ...ANOMALY_DEFAULTS, ...definedOnly(c) };
   if (rated.length === 0)
     return {
       status: 'insufficientHistory',
       failingRows: 0,
       ...(measured.length > 0 ? { observed: measured.at(-1)!.value } : {}),
-      expected: `at least ${c.minHistory ?? 10} earlier values`,
+      expected: `at least ${d.minHistory} earlier values`,
       message: `${c.metric}: ${judged.length === 0 ? 'nothing measured' : `only ${Math.max(...judged.map((j) => j.history))} earlier values`}; not judged yet`,
     };
   const worst = [...rated].sort((a, b) => Math.abs(b.z!) - Math.abs(a.z!))[0]!;
-  const expected = `|robust z| ≤ ${threshold} (${c.baseline ?? 'recent'}, last ${c.window ?? 28})`;
+  const expected = `|robust z| ≤ ${d.threshold}${d.direction === 'high' ? '' : ` and at most ${Math.round(d.maxDrop * 100)} % below the median`} (${d.baseline}, last ${d.window})`;
   if (flagged.length === 0)
     return {
       status: 'passed',
@@ -259,11 +263,11 @@ async function anomalyCheck(
   const values = flagged
     .map(
       (j) =>
-        `(${quoteLiteral(j.key)}, ${j.value}, ${j.median}, ${j.mad}, ${Number.isFinite(j.z!) ? j.z : 'NULL'}, ${j.history})`,
+        `(${quoteLiteral(j.key)}, ${j.value}, ${j.median}, ${j.mad}, ${Number.isFinite(j.z!) ? j.z : 'NULL'}, ${j.change ?? 'NULL'}, ${quoteLiteral(j.reason ?? '')}, ${j.history})`,
     )
     .join(', ');
   await box.run(
-    `COPY (SELECT * FROM (VALUES ${values}) t(key, value, median, mad, z, history) LIMIT ${SAMPLE_ROWS}) TO ${quoteLiteral(local)} (FORMAT parquet)`,
+    `COPY (SELECT * FROM (VALUES ${values}) t(key, value, median, mad, z, change, reason, history) LIMIT ${SAMPLE_ROWS}) TO ${quoteLiteral(local)} (FORMAT parquet)`,
     timeoutMs(c),
   );
   const key = sampleKey(o.dataset, o.runId, o.layer, c.name);
@@ -279,3 +283,14 @@ async function anomalyCheck(
 }
 
 const round = (x: number): string => (Number.isFinite(x) ? String(Math.round(x * 1000) / 1000) : String(x));
+
+/** The anomaly settings a check wrote, so that spreading them over the defaults keeps the defaults of the rest. */
+type AnomalySettings = Required<
+  Pick<QualityCheck, 'baseline' | 'window' | 'minHistory' | 'threshold' | 'direction' | 'maxDrop'>
+>;
+const definedOnly = (c: QualityCheck): Partial<AnomalySettings> =>
+  Object.fromEntries(
+    (['baseline', 'window', 'minHistory', 'threshold', 'direction', 'maxDrop'] as const)
+      .filter((k) => c[k] !== undefined)
+      .map((k) => [k, c[k]]),
+  );
