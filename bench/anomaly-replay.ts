@@ -4,7 +4,10 @@
  * (examples/online-retail/pipeline.yaml, at severity warn so that every day runs). Prints each day the checks flag
  * and why, then the list docs/quality.md quotes.
  *
- *   npx tsx bench/anomaly-replay.ts [--days N] [--out flagged.json]
+ *   npx tsx bench/anomaly-replay.ts [--days N] [--out flagged.json] [--resume DIR]
+ *
+ * --resume DIR continues an interrupted replay in its directory (kept when the script does not finish): the files
+ * already in DIR/source are not replayed again.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,7 +25,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const REAL = path.resolve(here, '../../shared/data/online-retail/online-retail-by-day');
 const EXAMPLE = path.resolve(here, '../examples/online-retail/pipeline.yaml');
 
-const { values } = parseArgs({ options: { days: { type: 'string' }, out: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { days: { type: 'string' }, out: { type: 'string' }, resume: { type: 'string' } },
+});
 
 const example = YAML.parse(fs.readFileSync(EXAMPLE, 'utf8')) as {
   spec: { source: Record<string, unknown>; rules: unknown; quality: { checks: { kind: string }[] } };
@@ -31,8 +36,9 @@ const anomalies = example.spec.quality.checks
   .filter((c) => c.kind === 'anomaly')
   .map((c) => ({ ...c, severity: 'warn' }));
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medallion-anomaly-replay-'));
-fs.mkdirSync(path.join(dir, 'source'));
+const dir = values.resume ?? fs.mkdtempSync(path.join(os.tmpdir(), 'medallion-anomaly-replay-'));
+fs.mkdirSync(path.join(dir, 'source'), { recursive: true });
+const done = new Set(fs.readdirSync(path.join(dir, 'source')));
 const spec = {
   apiVersion: 'medallion.dev/v1alpha1',
   kind: 'Pipeline',
@@ -55,7 +61,8 @@ const files = fs
   .readdirSync(REAL)
   .filter((f) => f.endsWith('.csv'))
   .sort()
-  .slice(0, values.days ? Number(values.days) : undefined);
+  .slice(0, values.days ? Number(values.days) : undefined)
+  .filter((f) => !done.has(f));
 const flagged: { day: string; check: string; message: string }[] = [];
 let judged = 0;
 const started = performance.now();
@@ -70,6 +77,8 @@ for (const f of files) {
       console.log(`${f.slice(0, 10)}  ${c.name}: ${c.message}`);
     }
   }
+  if (s.status === 'Failed')
+    console.log(`${f.slice(0, 10)}  run failed: ${JSON.stringify(s.error ?? s.steps)}`);
 }
 console.log(
   `\n${files.length} daily runs in ${Math.round((performance.now() - started) / 1000)} s; ${judged} judgements, ${flagged.length} flags`,
