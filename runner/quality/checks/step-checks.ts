@@ -57,10 +57,17 @@ export async function runStepChecks(
   return outcome;
 }
 
-/** After a publish: the anomaly points join the lake's metric history; old samples go. */
+/**
+ * After a publish: the anomaly points join the lake's metric history; old samples go. The version is already
+ * published, so a storage fault here is logged, not fatal: the next run measures its days again.
+ */
 export async function commitStepChecks(ctx: StepContext, outcome: ChecksOutcome): Promise<void> {
   if (outcome.results.length === 0) return;
   const dataset = ctx.spec.source.dataset;
-  await appendMetricHistory(ctx.lake.storage, dataset, ctx.runId, outcome.points);
-  await pruneSamples(ctx.lake.storage, dataset, ctx.spec.lake.retainVersions);
+  try {
+    await appendMetricHistory(ctx.lake.storage, dataset, ctx.runId, outcome.points);
+    await pruneSamples(ctx.lake.storage, dataset, ctx.spec.lake.retainVersions);
+  } catch (e) {
+    ctx.logger.warn({ err: (e as Error).message }, 'quality check history or samples not updated');
+  }
 }
