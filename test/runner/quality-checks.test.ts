@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../runner/quality/check-result.js';
+import { CHECK_TABLES } from '../../runner/quality/checks/check-tables.js';
 import type { RunSummary } from '../../runner/run/run-summary.js';
 import { createFixture, HEADER, type Fixture } from '../helpers/pipeline-fixture.js';
 
@@ -169,6 +170,20 @@ describe('declared quality checks on a hand-built fixture', () => {
 
   it('an anomaly check without history says so instead of judging', () => {
     expect(results.get('daily-lines')).toMatchObject({ status: 'insufficientHistory', failingRows: 0 });
+  });
+
+  it('the column catalogue validate uses is what a run writes', async () => {
+    const described = async (relation: string) =>
+      (await f.query(`DESCRIBE SELECT * FROM ${relation}`)).map((r) => String(r.column_name));
+    // Quarantine's business_date is its partition's (the reader here takes it from the path, the check view from
+    // the partition map), not a column of its files.
+    expect(await described(await f.silverTable('sales_lines'))).toEqual([...CHECK_TABLES.silver.sales_lines]);
+    expect(await described(await f.silverTable('quarantine'))).toEqual([...CHECK_TABLES.silver.quarantine]);
+    for (const [table, columns] of Object.entries(CHECK_TABLES.gold))
+      expect({ table, columns: await described(`read_parquet('${f.goldFile(table)}')`) }).toEqual({
+        table,
+        columns: [...columns],
+      });
   });
 
   it('the CLI table lists the checks', async () => {
