@@ -18,6 +18,8 @@ import { fullGold } from './full-gold.js';
 import { GOLD_TABLES, goldAuditSql, type GoldTable } from './gold-sql.js';
 import { buildIncrementalGold, type GoldPartition } from './incremental-gold.js';
 import { silverLinesPartitions } from './silver-partitions.js';
+import { checksVerdict, commitStepChecks, failingNames } from '../quality/checks/step-checks.js';
+import { runGoldChecks } from './gold-checks.js';
 
 /** Headline KPIs as exact decimal strings (money with 6 places) and integers. */
 export interface GoldKpis {
@@ -164,6 +166,20 @@ export async function runGoldStep(ctx: StepContext): Promise<StepResult<GoldDeta
     const mismatched = await engine.all(goldAuditSql(file));
     if (mismatched.length > 0)
       throw new Error(`gold audit failed: series do not add up to revenue: ${JSON.stringify(mismatched)}`);
+    // User-declared checks on the staged gold tables, before publishing (write–audit–publish).
+    const checks = await runGoldChecks(ctx, silver as unknown as LayerVersion, file);
+    if (checksVerdict(checks.results) === 'Failed') {
+      return {
+        status: 'Failed',
+        rowsIn,
+        rowsOut: 0,
+        durationMs: Math.round(performance.now() - started),
+        note: `quality check failed: ${failingNames(checks.results, 'error').join(', ')}; nothing published`,
+        inputs,
+        outputs: outputsFor(),
+        details: { checks: checks.results, partitions: touched },
+      };
+    }
     const [k] = await engine.all(`SELECT * FROM read_parquet(${quoteLiteral(file('kpis'))})`);
     const kpis: GoldKpis = {
       revenue: String(k?.revenue),
@@ -214,18 +230,26 @@ export async function runGoldStep(ctx: StepContext): Promise<StepResult<GoldDeta
       };
     }
     stagedParts = [];
+    await commitStepChecks(ctx, checks);
     const head = await lake.head<GoldMeta>('gold');
     const pruned = await pruneGoldParts(lake, before, head?.history ?? [runId]);
     if (pruned > 0)
       ctx.logger.debug({ pruned }, 'gold pre-aggregate files no retained version uses were deleted');
+    const warned = failingNames(checks.results, 'warn');
     return {
-      status: 'Succeeded',
+      status: warned.length > 0 ? 'Degraded' : 'Succeeded',
       rowsIn,
       rowsOut: Object.values(rows).reduce((a, b) => a + b, 0),
       durationMs: Math.round(performance.now() - started),
+      ...(warned.length > 0 ? { note: `quality check warned: ${warned.join(', ')}` } : {}),
       inputs,
       outputs: outputsFor(rows),
-      details: { version: runId, kpis, partitions: touched },
+      details: {
+        version: runId,
+        kpis,
+        partitions: touched,
+        ...(checks.results.length > 0 ? { checks: checks.results } : {}),
+      },
     };
   } finally {
     // Parts stored by a run that then failed are referenced by nothing.

@@ -36,7 +36,10 @@ const ratio = (a: number, b: number): number => (b === 0 ? 1 : a / b);
  * completeness = filled canonical fields / (8 × silver rows); validity = silver rows / unique rows;
  * uniqueness = 1 − duplicates / bronze rows; score = weighted mean.
  */
-export function assessQuality(c: SilverCounts, quality: PipelineSpec['quality']): QualityReport {
+export function assessQuality(
+  c: SilverCounts,
+  quality: Omit<PipelineSpec['quality'], 'checks'>,
+): QualityReport {
   const unique = c.bronzeRows - c.duplicates;
   const dimensions = {
     completeness: round4(ratio(c.filledFields, 8 * c.silverRows)),

@@ -4,6 +4,7 @@ import type { QualityReport } from '../quality/assess-quality.js';
 import { describePartitions, type TouchedPartitions } from '../lake/partitions.js';
 import type { SilverEnrichment } from '../silver/enrich-silver.js';
 import { roundMoney } from './money.js';
+import { tallyChecks, type CheckResult } from '../quality/check-result.js';
 import type { PartitionOutcomeSummary } from './partition-outcomes.js';
 import type { DatasetRef, StepOutcome, StepResult, StepStatus } from './step-types.js';
 
@@ -119,7 +120,7 @@ export function stepSummary(o: StepOutcome): RunSummary['steps'][string] {
     };
   }
   if (o.step === 'silver') {
-    const { duplicatesRemoved, quarantined, quarantineByRule, lineTypes, version, partitions } =
+    const { duplicatesRemoved, quarantined, quarantineByRule, lineTypes, version, partitions, checks } =
       o.result.details;
     return {
       ...base,
@@ -129,10 +130,13 @@ export function stepSummary(o: StepOutcome): RunSummary['steps'][string] {
       lineTypes,
       version,
       ...touched(partitions),
+      ...(checks ? { checks } : {}),
     };
   }
-  if (o.step === 'gold')
-    return { ...base, version: o.result.details.version, ...touched(o.result.details.partitions) };
+  if (o.step === 'gold') {
+    const { version, partitions, checks } = o.result.details;
+    return { ...base, version, ...touched(partitions), ...(checks ? { checks } : {}) };
+  }
   if (o.step === 'warehouse') return { ...base, ...touched(o.result.details.partitions) };
   return base;
 }
@@ -184,6 +188,10 @@ export function formatSummaryTable(s: RunSummary): string {
     if (b.succeeded) out.push(`  Succeeded  ${b.succeeded}`);
     for (const f of b.failed) out.push(`  Failed     ${f.dates}: ${f.reason}`);
   }
+  const checks = Object.values(s.steps).flatMap((st) =>
+    Array.isArray(st.checks) ? (st.checks as CheckResult[]) : [],
+  );
+  if (checks.length > 0) out.push('', ...formatChecks(checks));
   out.push('', `run ${s.runId}: ${s.status}`);
   if (s.quality)
     out.push(
@@ -208,4 +216,26 @@ export function formatSummaryTable(s: RunSummary): string {
     out.push(`lake gc: removed ${s.lakeGc.removed.length} orphans (${s.lakeGc.deletedBytes} bytes)`);
   if (s.lakeGc?.warning) out.push(`lake gc skipped: ${s.lakeGc.warning}`);
   return out.join('\n');
+}
+
+const CHECK_MARK: Record<CheckResult['status'], string> = {
+  passed: 'ok  ',
+  failed: 'FAIL',
+  errored: 'ERR ',
+  insufficientHistory: 'wait',
+};
+
+/** The declared checks of a run, one line each, failing ones first (docs/quality.md). */
+export function formatChecks(checks: readonly CheckResult[]): string[] {
+  const t = tallyChecks(checks);
+  const rank = (c: CheckResult): number =>
+    c.status === 'failed' || c.status === 'errored' ? (c.severity === 'error' ? 0 : 1) : 2;
+  const sorted = [...checks].sort((a, b) => rank(a) - rank(b));
+  return [
+    `quality checks: ${t.passed} passed, ${t.failed} failed, ${t.warned} warned, ${t.insufficientHistory} awaiting history`,
+    ...sorted.map(
+      (c) =>
+        `  ${CHECK_MARK[c.status]} ${c.name} (${c.kind}, ${c.severity}, ${c.layer}/${c.table}): ${c.message}`,
+    ),
+  ];
 }

@@ -137,7 +137,10 @@ export function result(
   started: number,
   inputs: StepResult['inputs'],
   outputs: StepResult['outputs'],
-  extra: Pick<SilverDetails, 'upToDate' | 'superseded' | 'version' | 'dir' | 'enrichment' | 'partitions'>,
+  extra: Pick<
+    SilverDetails,
+    'upToDate' | 'superseded' | 'version' | 'dir' | 'enrichment' | 'partitions' | 'checks'
+  >,
   note?: string,
 ): StepResult<SilverDetails> {
   const c = meta.counts;

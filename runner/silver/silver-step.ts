@@ -12,6 +12,8 @@ import {
 } from '../quality/assess-quality.js';
 import type { SilverDetails, StepContext, StepResult } from '../run/step-types.js';
 import { enrichSilverLines, type SilverEnrichment } from './enrich-silver.js';
+import { checksVerdict, commitStepChecks, failingNames } from '../quality/checks/step-checks.js';
+import { runSilverChecks } from './silver-checks.js';
 import { countriesSql, dropEnrichmentSql, fxRatesSql } from './enrichment-sql.js';
 import type { ManifestEntry } from '../lake/lake-store.js';
 import { MAX_COMMIT_ATTEMPTS } from '../lake/lake-store.js';
@@ -350,6 +352,21 @@ async function silverAttempt(ctx: StepContext): Promise<StepResult<SilverDetails
         'backfill: no partition recomputed; nothing published',
       );
     }
+    // User-declared checks on the staged tables, before anything is stored (write–audit–publish).
+    const checks = await runSilverChecks(ctx, staged, base?.partitions, touchedSet);
+    if (checksVerdict(checks.results) === 'Failed') {
+      return result(
+        'Failed',
+        { counts, quality, enrichment },
+        counts.bronzeRows,
+        0,
+        started,
+        inputs,
+        outputs,
+        { checks: checks.results, ...outcomes('quality check failed') },
+        `quality check failed: ${failingNames(checks.results, 'error').join(', ')}; nothing published`,
+      );
+    }
 
     const prefix = partsPrefix('silver', dataset);
     const toStore: { local: string; key: string }[] = [];
@@ -371,7 +388,8 @@ async function silverAttempt(ctx: StepContext): Promise<StepResult<SilverDetails
       rebuilt,
       runId,
     );
-    const stepStatus = enrichment?.degraded ? 'Degraded' : status;
+    const stepStatus =
+      enrichment?.degraded || checksVerdict(checks.results) === 'Degraded' ? 'Degraded' : status;
     const meta: SilverMeta = {
       runId,
       bronzeVersion: builtFrom,
@@ -433,14 +451,18 @@ async function silverAttempt(ctx: StepContext): Promise<StepResult<SilverDetails
       );
     }
     published = true;
+    await commitStepChecks(ctx, checks);
     const dir = outcome.dir;
     ctx.progress.step(
       'silver',
       `published version ${runId}: ${counts.silverRows.toLocaleString('en-GB')} rows, ${counts.quarantined} quarantined, ${counts.duplicates} duplicates; ${describePartitions(meta.touched)}`,
     );
-    const note = enrichment?.degraded
-      ? `enrichment degraded: ${enrichment.degradedReasons.join('; ')}`
-      : undefined;
+    const warned = failingNames(checks.results, 'warn');
+    const notes = [
+      ...(enrichment?.degraded ? [`enrichment degraded: ${enrichment.degradedReasons.join('; ')}`] : []),
+      ...(warned.length > 0 ? [`quality check warned: ${warned.join(', ')}`] : []),
+    ];
+    const note = notes.length > 0 ? notes.join('; ') : undefined;
     return result(
       stepStatus,
       meta,
@@ -449,7 +471,14 @@ async function silverAttempt(ctx: StepContext): Promise<StepResult<SilverDetails
       started,
       inputs,
       outputs,
-      { version: runId, dir, enrichment, partitions: meta.touched, ...outcomes() },
+      {
+        version: runId,
+        dir,
+        enrichment,
+        partitions: meta.touched,
+        ...outcomes(),
+        ...(checks.results.length > 0 ? { checks: checks.results } : {}),
+      },
       note,
     );
   } finally {

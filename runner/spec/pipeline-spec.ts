@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { QualityChecksSchema } from './quality-checks-spec.js';
 import { WarehouseSpecSchema } from './warehouse-spec.js';
 import { EnrichmentSpecSchema } from './enrichment-spec.js';
 import { SearchSpecSchema } from './search-spec.js';
@@ -221,6 +222,7 @@ export const QualitySchema = z
     maxQuarantineRatioSeverity: SeveritySchema.default('warn').describe(
       'error fails the silver step when the quarantine ratio is above maxQuarantineRatio; warn makes the run Degraded.',
     ),
+    checks: QualityChecksSchema,
   })
   .strict()
   .prefault({})
