@@ -3,6 +3,7 @@ import type { GoldKpis } from '../gold/gold-step.js';
 import type { QualityReport } from '../quality/assess-quality.js';
 import { describePartitions, type TouchedPartitions } from '../lake/partitions.js';
 import type { SilverEnrichment } from '../silver/enrich-silver.js';
+import { formatChecksLine, summaryChecks } from './checks-brief.js';
 import { roundMoney } from './money.js';
 import type { DatasetRef, StepOutcome, StepResult, StepStatus } from './step-types.js';
 
@@ -116,7 +117,7 @@ export function stepSummary(o: StepOutcome): RunSummary['steps'][string] {
     };
   }
   if (o.step === 'silver') {
-    const { duplicatesRemoved, quarantined, quarantineByRule, lineTypes, version, partitions } =
+    const { duplicatesRemoved, quarantined, quarantineByRule, lineTypes, version, partitions, checks } =
       o.result.details;
     return {
       ...base,
@@ -126,10 +127,13 @@ export function stepSummary(o: StepOutcome): RunSummary['steps'][string] {
       lineTypes,
       version,
       ...touched(partitions),
+      ...(checks ? { checks } : {}),
     };
   }
-  if (o.step === 'gold')
-    return { ...base, version: o.result.details.version, ...touched(o.result.details.partitions) };
+  if (o.step === 'gold') {
+    const { version, partitions, checks } = o.result.details;
+    return { ...base, version, ...touched(partitions), ...(checks ? { checks } : {}) };
+  }
   if (o.step === 'warehouse') return { ...base, ...touched(o.result.details.partitions) };
   return base;
 }
@@ -177,6 +181,8 @@ export function formatSummaryTable(s: RunSummary): string {
     out.push(
       `quality score ${s.quality.score} (completeness ${s.quality.dimensions.completeness}, validity ${s.quality.dimensions.validity}, uniqueness ${s.quality.dimensions.uniqueness})`,
     );
+  const checks = formatChecksLine(summaryChecks(s.steps));
+  if (checks) out.push(checks);
   if (s.kpis) {
     const k = s.kpis;
     out.push(
