@@ -5,6 +5,8 @@ import type { BreakerStates } from '../spec/pipeline-run.js';
 import {
   forgetPipeline,
   recordBreakers,
+  recordCheckFailures,
+  type CheckFailure,
   recordPipelineStatus,
   recordQualityMinScore,
   type OperatorMetrics,
@@ -26,6 +28,20 @@ export function lastBreakers(runs: PipelineRunObject[]): BreakerStates | undefin
     if (!best || done > (best.status?.completionTime ?? '')) best = r;
   }
   return best?.status?.enrichment?.breakers;
+}
+
+/**
+ * Failing checks of the last finished run (by completion time) that reported checks, and every check that failed in
+ * any finished run in the cache (those that pass now read 0).
+ */
+export function checkFailures(runs: PipelineRunObject[]): { failing: CheckFailure[]; known: CheckFailure[] } {
+  const finished = runs.filter((r) => r.status?.completionTime && r.status.quality?.checks);
+  const of = (r: PipelineRunObject | undefined): CheckFailure[] =>
+    (r?.status?.quality?.checks?.failing ?? []).map((f) => ({ check: f.name, severity: f.severity }));
+  let last: PipelineRunObject | undefined;
+  for (const r of finished)
+    if (!last || (r.status?.completionTime ?? '') > (last.status?.completionTime ?? '')) last = r;
+  return { failing: of(last), known: finished.flatMap(of) };
 }
 
 /** Adapter around reconcilePipeline: the Pipeline's status summarises its runs. */
@@ -56,6 +72,8 @@ export function createPipelineHandler(deps: {
       const minScore = pipeline.spec.quality?.minScore ?? DEFAULT_MIN_SCORE;
       recordQualityMinScore(deps.metrics, labels, minScore);
       recordBreakers(deps.metrics, labels, lastBreakers(runs));
+      const checks = checkFailures(runs);
+      recordCheckFailures(deps.metrics, labels, checks.failing, checks.known);
     }
     if (!sameJson(pipeline.status ?? {}, status)) {
       await writeStatus(
