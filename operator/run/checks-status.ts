@@ -42,7 +42,10 @@ export function runChecks(steps: readonly StepStatus[]): RunChecks | undefined {
 }
 
 /** Words for a step's failing checks in a condition or step message, e.g. "failing checks: a, b (+3 more)". */
-export function describeFailingChecks(c: StepChecks | undefined, severity?: 'error' | 'warn'): string | undefined {
+export function describeFailingChecks(
+  c: StepChecks | undefined,
+  severity?: 'error' | 'warn',
+): string | undefined {
   if (!c) return undefined;
   const names = c.failing.filter((_, i) => severity === undefined || failingSeverity(c, i) === severity);
   const total = severity === 'error' ? c.failed : severity === 'warn' ? c.warned : c.failed + c.warned;

@@ -341,11 +341,22 @@ describe('reconcileRun', () => {
     w.finish('r1-bronze-1', 30, true, report('bronze'));
     w.reconcile(31);
     // An older runner called the step Succeeded: the warned check alone makes it Degraded.
-    const silverChecks = { passed: 3, failed: 0, warned: 1, insufficientHistory: 1, failing: ['price_range'] };
+    const silverChecks = {
+      passed: 3,
+      failed: 0,
+      warned: 1,
+      insufficientHistory: 1,
+      failing: ['price_range'],
+    };
     w.finish('r1-silver-1', 60, true, report('silver', { checks: silverChecks }));
     w.reconcile(61);
     expect(w.run.status?.steps?.[1]).toMatchObject({ phase: 'Degraded', checks: silverChecks });
-    w.finish('r1-gold-1', 90, true, report('gold', { checks: { passed: 2, failed: 0, warned: 0, failing: [] } }));
+    w.finish(
+      'r1-gold-1',
+      90,
+      true,
+      report('gold', { checks: { passed: 2, failed: 0, warned: 0, failing: [] } }),
+    );
     w.reconcile(91);
     expect(w.run.status?.phase).toBe('Degraded');
     expect(w.run.status?.quality?.checks).toEqual({
@@ -366,7 +377,12 @@ describe('reconcileRun', () => {
     w.reconcile(0);
     w.finish('r1-bronze-1', 30, true, report('bronze'));
     w.reconcile(31);
-    w.finish('r1-silver-1', 60, true, report('silver', { checks: { passed: 1, failed: 0, warned: 0, failing: [] } }));
+    w.finish(
+      'r1-silver-1',
+      60,
+      true,
+      report('silver', { checks: { passed: 1, failed: 0, warned: 0, failing: [] } }),
+    );
     w.reconcile(61);
     const failedGold = report('gold', {
       status: 'Failed',

@@ -244,7 +244,8 @@ export function reconcileRun(desired: RunDesired, observedJobs: ObservedJob[], n
     const reported = parsed.ok ? parsed.report.checks : undefined;
     const failedChecks = describeFailingChecks(reported, 'error');
     const said = failure;
-    if (failedChecks && !reported?.failing.some((n) => said.includes(n))) failure = `${said} (${failedChecks})`;
+    if (failedChecks && !reported?.failing.some((n) => said.includes(n)))
+      failure = `${said} (${failedChecks})`;
     step.message = failure.slice(0, 4096);
     step.attempts = attempt;
     applyFailedReport(status, step, parsed);
