@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PipelineRunObject } from '../core/resources.js';
 import { PipelineRunSpecSchema, type PipelineRunStatus } from '../spec/pipeline-run.js';
-import { checkFailures, lastBreakers } from './pipeline-handler.js';
+import { checkFailures, declaredChecks, lastBreakers } from './pipeline-handler.js';
 
 const run = (name: string, status: PipelineRunStatus): PipelineRunObject => ({
   apiVersion: 'medallion.dev/v1alpha1',
@@ -63,5 +63,29 @@ describe('checkFailures (medallion_quality_check_failures)', () => {
       ],
     });
     expect(checkFailures([])).toEqual({ failing: [], known: [] });
+  });
+});
+
+describe('declaredChecks', () => {
+  it("reads the names and severities of the Pipeline's spec.quality.checks, and nothing without them", () => {
+    const pipeline = (quality: unknown) =>
+      ({ spec: { quality } }) as unknown as Parameters<typeof declaredChecks>[0];
+    expect(
+      declaredChecks(
+        pipeline({
+          minScore: 0.9,
+          checks: [
+            { name: 'orders_unique', kind: 'unique', severity: 'error' },
+            { name: 'daily_lines', kind: 'anomaly', severity: 'warn' },
+            { kind: 'notNull' },
+          ],
+        }),
+      ),
+    ).toEqual([
+      { check: 'orders_unique', severity: 'error' },
+      { check: 'daily_lines', severity: 'warn' },
+    ]);
+    expect(declaredChecks(pipeline({ minScore: 0.9 }))).toEqual([]);
+    expect(declaredChecks(pipeline(undefined))).toEqual([]);
   });
 });

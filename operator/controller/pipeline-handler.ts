@@ -44,6 +44,20 @@ export function checkFailures(runs: PipelineRunObject[]): { failing: CheckFailur
   return { failing: of(last), known: finished.flatMap(of) };
 }
 
+/**
+ * The checks the Pipeline declares (`spec.quality.checks`, name and severity), read structurally: every declared check
+ * gets a series (0 until it fails), which keeps the gauge's label sets exactly the spec's check names.
+ */
+export function declaredChecks(pipeline: PipelineObject): CheckFailure[] {
+  const checks = (pipeline.spec.quality as { checks?: unknown } | undefined)?.checks;
+  if (!Array.isArray(checks)) return [];
+  return checks.flatMap((c: { name?: unknown; severity?: unknown }) =>
+    typeof c?.name === 'string' && (c.severity === 'error' || c.severity === 'warn')
+      ? [{ check: c.name, severity: c.severity }]
+      : [],
+  );
+}
+
 /** Adapter around reconcilePipeline: the Pipeline's status summarises its runs. */
 export function createPipelineHandler(deps: {
   client: KubeClient;
@@ -73,7 +87,10 @@ export function createPipelineHandler(deps: {
       recordQualityMinScore(deps.metrics, labels, minScore);
       recordBreakers(deps.metrics, labels, lastBreakers(runs));
       const checks = checkFailures(runs);
-      recordCheckFailures(deps.metrics, labels, checks.failing, checks.known);
+      recordCheckFailures(deps.metrics, labels, checks.failing, [
+        ...declaredChecks(pipeline),
+        ...checks.known,
+      ]);
     }
     if (!sameJson(pipeline.status ?? {}, status)) {
       await writeStatus(
