@@ -23,6 +23,7 @@ import type { JwtVerifier } from './auth/jwt.js';
 import { createKpiRepository } from './data/kpi-repository.js';
 import { createLoadCache } from './data/load-cache.js';
 import { createProductRepository } from './data/product-repository.js';
+import { createCheckRepository } from './data/check-repository.js';
 import { createRunRepository } from './data/run-repository.js';
 import { createSalesRepository } from './data/sales-repository.js';
 import { API_VERSION, failure } from './envelope.js';
@@ -38,6 +39,7 @@ import { registerConsoleRunRoutes } from './routes/console-runs.js';
 import { registerExternalApiRoutes } from './routes/external-apis.js';
 import { registerKpiRoutes } from './routes/kpis.js';
 import { registerProductRoutes } from './routes/products.js';
+import { registerCheckRoutes } from './routes/checks.js';
 import { registerRunRoutes } from './routes/runs.js';
 import { registerSalesRoutes } from './routes/sales.js';
 import { registerSystemRoutes } from './routes/system.js';
@@ -226,6 +228,10 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
     readiness: deps.readiness,
   });
   registerRunRoutes(app, { runs: deps.runs });
+  registerCheckRoutes(app, {
+    runs: deps.runs,
+    checks: createCheckRepository({ pool: deps.pool, schema: deps.schema }),
+  });
   registerExternalApiRoutes(app, { repo: runRepo });
   registerSalesRoutes(app, { sales: createSalesRepository({ pool: deps.pool, schema: deps.schema }) });
   registerKpiRoutes(app, { kpis: createKpiRepository({ pool: deps.pool, schema: deps.schema, cache }) });

@@ -44,6 +44,11 @@ export const API_ERROR_TABLE: Readonly<Partial<Record<ErrorCode, ApiErrorMapping
     hint: 'Run the search step: medallion run -f pipeline.yaml --steps search',
   },
   SEARCH_UNAVAILABLE: self(503, 'NOT_READY'),
+  CHECK_NOT_FOUND: {
+    httpStatus: 404,
+    apiCode: 'NOT_FOUND',
+    hint: "Use a check name from the pipeline's spec.quality.checks; GET /api/v1/runs/{id}/checks lists a run's checks.",
+  },
   SEARCH_CONFIG: self(500, 'INTERNAL'),
   SEARCH_AUTH: self(500, 'INTERNAL'),
   SEARCH_IMPORT: self(500, 'INTERNAL'),

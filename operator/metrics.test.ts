@@ -4,6 +4,7 @@ import {
   forgetPipeline,
   instrument,
   recordBreakers,
+  recordCheckFailures,
   recordPipelineStatus,
   recordQualityMinScore,
   recordRunTransition,
@@ -80,6 +81,28 @@ describe('operator metrics (Prometheus text)', () => {
     recordQualityMinScore(m, retail, undefined);
     expect(await lines(m, 'medallion_enrichment_breaker_open{')).toEqual([]);
     expect(await lines(m, 'medallion_pipeline_quality')).toEqual([]);
+  });
+
+  it('marks the checks failing in the last run 1, earlier failures that pass now 0, and drops checks gone', async () => {
+    const m = createOperatorMetrics();
+    const series = () => lines(m, 'medallion_quality_check_failures{');
+    const err = { check: 'orders_unique', severity: 'error' as const };
+    const warn = { check: 'daily_lines', severity: 'warn' as const };
+    recordCheckFailures(m, retail, [warn], [err, warn]);
+    expect(await series()).toEqual([
+      'medallion_quality_check_failures{namespace="shop",pipeline="retail",check="orders_unique",severity="error"} 0',
+      'medallion_quality_check_failures{namespace="shop",pipeline="retail",check="daily_lines",severity="warn"} 1',
+    ]);
+    // The run that failed orders_unique was pruned from the cluster: its series goes, the other one stays.
+    recordCheckFailures(m, retail, [], [warn]);
+    expect(await series()).toEqual([
+      'medallion_quality_check_failures{namespace="shop",pipeline="retail",check="daily_lines",severity="warn"} 0',
+    ]);
+    recordCheckFailures(m, { namespace: 'shop', pipeline: 'returns' }, [err], [err]);
+    forgetPipeline(m, retail);
+    expect(await series()).toEqual([
+      'medallion_quality_check_failures{namespace="shop",pipeline="returns",check="orders_unique",severity="error"} 1',
+    ]);
   });
 
   it('starts the run completion counters at 0 for every terminal phase once the Pipeline is seen', async () => {

@@ -89,6 +89,15 @@ export function createOperatorMetrics() {
       labelNames: ['namespace', 'pipeline', 'provider'] as const,
       registers: [registry],
     }),
+    // A gauge, not a counter: "does the check fail in the latest run" is a state that alerts and panels read
+    // directly, resolves when the next run passes, and is rebuilt from the cached runs after a restart. A counter
+    // would double-count retried steps and need increase() windows matched to each schedule.
+    checkFailures: new Gauge({
+      name: 'medallion_quality_check_failures',
+      help: 'Whether a user-declared quality check failed (1) or passed (0) in the last finished PipelineRun that reported checks, by check and severity. Checks that never failed have no series.',
+      labelNames: ['namespace', 'pipeline', 'check', 'severity'] as const,
+      registers: [registry],
+    }),
     scheduleInterval: new Gauge({
       name: 'medallion_schedule_interval_seconds',
       help: 'Expected seconds between two scheduled runs: the gap between the next two schedule times.',
@@ -139,6 +148,8 @@ export function createOperatorMetrics() {
       registers: [registry],
     }),
     ...createTriggerMetrics(registry),
+    /** Label sets of checkFailures per pipeline, so a check gone from the runs loses its series. */
+    checkSeries: new Map<string, Set<string>>(),
   };
   return m;
 }
@@ -204,12 +215,43 @@ export function recordBreakers(
   }
 }
 
+/** A check as the gauge labels it. */
+export interface CheckFailure {
+  check: string;
+  severity: 'error' | 'warn';
+}
+
+/**
+ * The check-failure gauge of a pipeline: 1 for each check failing in the last finished run, 0 for the other checks
+ * that failed in any run still in the cluster (the label sets stay bounded by the check names in the spec).
+ */
+export function recordCheckFailures(
+  m: OperatorMetrics,
+  labels: PipelineLabels,
+  failing: readonly CheckFailure[],
+  known: readonly CheckFailure[],
+) {
+  const key = (c: CheckFailure) => JSON.stringify([c.check, c.severity]);
+  const now = new Set(failing.map(key));
+  const all = new Map([...known, ...failing].map((c) => [key(c), c]));
+  const series = `${labels.namespace}/${labels.pipeline}`;
+  for (const old of m.checkSeries.get(series) ?? []) {
+    if (all.has(old)) continue;
+    const [check, severity] = JSON.parse(old) as [string, string];
+    m.checkFailures.remove({ ...labels, check, severity });
+  }
+  for (const [k, c] of all) m.checkFailures.set({ ...labels, ...c }, now.has(k) ? 1 : 0);
+  if (all.size > 0) m.checkSeries.set(series, new Set(all.keys()));
+  else m.checkSeries.delete(series);
+}
+
 /** Drops every series of a deleted Pipeline, which keeps the label sets bounded by the Pipelines that exist. */
 export function forgetPipeline(m: OperatorMetrics, labels: PipelineLabels) {
   m.lastSuccess.remove(labels);
   m.lastQualityScore.remove(labels);
   m.qualityMinScore.remove(labels);
   recordBreakers(m, labels, undefined);
+  recordCheckFailures(m, labels, [], []);
   for (const phase of TERMINAL) {
     m.runCompletions.remove({ ...labels, phase });
     m.runDuration.remove({ ...labels, phase });

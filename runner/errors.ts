@@ -56,6 +56,7 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'RATE_LIMITED'
   | 'NOT_READY'
+  | 'CHECK_NOT_FOUND'
   // Anything that is not one of the above: a bug or a fault nobody classified.
   | 'INTERNAL';
 

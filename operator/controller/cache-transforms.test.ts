@@ -7,6 +7,7 @@ import { PipelineResourceSpecSchema } from '../spec/pipeline-resource.js';
 import { PipelineRunSpecSchema, type PipelineRunStatus, type RunPhase } from '../spec/pipeline-run.js';
 import { PipelineScheduleSpecSchema } from '../spec/pipeline-schedule.js';
 import { isTrimmed, trimJob, trimPod, trimRun } from './cache-transforms.js';
+import { checkFailures } from './pipeline-handler.js';
 
 const managedFields = [{ manager: 'kubectl', operation: 'Apply', fieldsV1: { 'f:spec': {} } }];
 const lastApplied = { 'kubectl.kubernetes.io/last-applied-configuration': '{"big":"json"}', keep: 'me' };
@@ -75,6 +76,18 @@ describe('informer cache transforms', () => {
     const running = trimRun(run(2, 'Running'));
     expect(isTrimmed(running)).toBe(false);
     expect(running.status).toEqual(fullStatus('Running', 2));
+  });
+
+  it("keeps a finished run's failing checks (the check gauge reads them), not their counts", () => {
+    const r = run(3, 'Degraded');
+    const failing = [{ name: 'daily_lines', severity: 'warn' as const, step: 'silver' as const }];
+    r.status!.quality = {
+      score: 0.93,
+      checks: { passed: 4, failed: 0, warned: 1, insufficientHistory: 0, failing },
+    };
+    const done = trimRun(r);
+    expect(done.status?.quality).toEqual({ score: 0.93, checks: { failing } });
+    expect(checkFailures([done])).toEqual(checkFailures([r]));
   });
 
   it('does not change what the Pipeline and schedule reconcilers decide', () => {

@@ -27,18 +27,22 @@ export function stripMetadata<T extends KubeObject>(o: T): T {
 }
 
 /**
- * A finished run keeps what the Pipeline and schedule reconcilers read (phase, times, quality score, breakers) and
+ * A finished run keeps what the Pipeline and schedule reconcilers read (phase, times, quality score, failing checks,
+ * breakers) and
  * drops steps, KPIs, lineage and conditions; the run reconciler only re-reads the whole object if it must write.
  */
 export function trimRun<T extends KubeObject>(o: T): T {
   const s = stripMetadata(o);
   const status = s.status as Obj | undefined;
   if (!status || !TERMINAL.has(String(status.phase))) return s;
-  const quality = status.quality as { score?: number } | undefined;
+  const quality = status.quality as { score?: number; checks?: { failing?: unknown[] } } | undefined;
   const keep: Obj = {};
   for (const k of ['observedGeneration', 'phase', 'startTime', 'completionTime', 'enrichment'])
     if (status[k] !== undefined) keep[k] = status[k];
   if (quality?.score !== undefined) keep.quality = { score: quality.score };
+  // The failing checks (at most 64) feed medallion_quality_check_failures; an empty list still says "all passed".
+  if (quality?.checks)
+    keep.quality = { ...(keep.quality as Obj), checks: { failing: quality.checks.failing ?? [] } };
   const out = { ...s, status: keep };
   trimmed.add(out);
   return out;

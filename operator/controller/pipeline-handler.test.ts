@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PipelineRunObject } from '../core/resources.js';
 import { PipelineRunSpecSchema, type PipelineRunStatus } from '../spec/pipeline-run.js';
-import { lastBreakers } from './pipeline-handler.js';
+import { checkFailures, declaredChecks, lastBreakers } from './pipeline-handler.js';
 
 const run = (name: string, status: PipelineRunStatus): PipelineRunObject => ({
   apiVersion: 'medallion.dev/v1alpha1',
@@ -28,5 +28,64 @@ describe('lastBreakers (medallion_enrichment_breaker_open)', () => {
     expect(lastBreakers(runs)).toEqual(open);
     expect(lastBreakers(runs.slice(1))).toEqual(closed);
     expect(lastBreakers([])).toBeUndefined();
+  });
+});
+
+describe('checkFailures (medallion_quality_check_failures)', () => {
+  const checks = (failing: { name: string; severity: 'error' | 'warn' }[]) => ({
+    checks: {
+      passed: 1,
+      failed: failing.filter((f) => f.severity === 'error').length,
+      warned: failing.filter((f) => f.severity === 'warn').length,
+      insufficientHistory: 0,
+      failing: failing.map((f) => ({ ...f, step: 'silver' as const })),
+    },
+  });
+  it("reads the last finished run's failing checks, and knows those of earlier runs", () => {
+    const runs = [
+      run('a', {
+        phase: 'Failed',
+        completionTime: '2026-03-01T10:00:00Z',
+        quality: checks([{ name: 'orders_unique', severity: 'error' }]),
+      }),
+      run('b', {
+        phase: 'Degraded',
+        completionTime: '2026-03-02T10:00:00Z',
+        quality: checks([{ name: 'daily_lines', severity: 'warn' }]),
+      }),
+      run('c', { phase: 'Running', quality: checks([{ name: 'still_running', severity: 'error' }]) }),
+    ];
+    expect(checkFailures(runs)).toEqual({
+      failing: [{ check: 'daily_lines', severity: 'warn' }],
+      known: [
+        { check: 'orders_unique', severity: 'error' },
+        { check: 'daily_lines', severity: 'warn' },
+      ],
+    });
+    expect(checkFailures([])).toEqual({ failing: [], known: [] });
+  });
+});
+
+describe('declaredChecks', () => {
+  it("reads the names and severities of the Pipeline's spec.quality.checks, and nothing without them", () => {
+    const pipeline = (quality: unknown) =>
+      ({ spec: { quality } }) as unknown as Parameters<typeof declaredChecks>[0];
+    expect(
+      declaredChecks(
+        pipeline({
+          minScore: 0.9,
+          checks: [
+            { name: 'orders_unique', kind: 'unique', severity: 'error' },
+            { name: 'daily_lines', kind: 'anomaly', severity: 'warn' },
+            { kind: 'notNull' },
+          ],
+        }),
+      ),
+    ).toEqual([
+      { check: 'orders_unique', severity: 'error' },
+      { check: 'daily_lines', severity: 'warn' },
+    ]);
+    expect(declaredChecks(pipeline({ minScore: 0.9 }))).toEqual([]);
+    expect(declaredChecks(pipeline(undefined))).toEqual([]);
   });
 });

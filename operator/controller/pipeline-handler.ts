@@ -5,6 +5,8 @@ import type { BreakerStates } from '../spec/pipeline-run.js';
 import {
   forgetPipeline,
   recordBreakers,
+  recordCheckFailures,
+  type CheckFailure,
   recordPipelineStatus,
   recordQualityMinScore,
   type OperatorMetrics,
@@ -26,6 +28,34 @@ export function lastBreakers(runs: PipelineRunObject[]): BreakerStates | undefin
     if (!best || done > (best.status?.completionTime ?? '')) best = r;
   }
   return best?.status?.enrichment?.breakers;
+}
+
+/**
+ * Failing checks of the last finished run (by completion time) that reported checks, and every check that failed in
+ * any finished run in the cache (those that pass now read 0).
+ */
+export function checkFailures(runs: PipelineRunObject[]): { failing: CheckFailure[]; known: CheckFailure[] } {
+  const finished = runs.filter((r) => r.status?.completionTime && r.status.quality?.checks);
+  const of = (r: PipelineRunObject | undefined): CheckFailure[] =>
+    (r?.status?.quality?.checks?.failing ?? []).map((f) => ({ check: f.name, severity: f.severity }));
+  let last: PipelineRunObject | undefined;
+  for (const r of finished)
+    if (!last || (r.status?.completionTime ?? '') > (last.status?.completionTime ?? '')) last = r;
+  return { failing: of(last), known: finished.flatMap(of) };
+}
+
+/**
+ * The checks the Pipeline declares (`spec.quality.checks`, name and severity), read structurally: every declared check
+ * gets a series (0 until it fails), which keeps the gauge's label sets exactly the spec's check names.
+ */
+export function declaredChecks(pipeline: PipelineObject): CheckFailure[] {
+  const checks = (pipeline.spec.quality as { checks?: unknown } | undefined)?.checks;
+  if (!Array.isArray(checks)) return [];
+  return checks.flatMap((c: { name?: unknown; severity?: unknown }) =>
+    typeof c?.name === 'string' && (c.severity === 'error' || c.severity === 'warn')
+      ? [{ check: c.name, severity: c.severity }]
+      : [],
+  );
 }
 
 /** Adapter around reconcilePipeline: the Pipeline's status summarises its runs. */
@@ -56,6 +86,11 @@ export function createPipelineHandler(deps: {
       const minScore = pipeline.spec.quality?.minScore ?? DEFAULT_MIN_SCORE;
       recordQualityMinScore(deps.metrics, labels, minScore);
       recordBreakers(deps.metrics, labels, lastBreakers(runs));
+      const checks = checkFailures(runs);
+      recordCheckFailures(deps.metrics, labels, checks.failing, [
+        ...declaredChecks(pipeline),
+        ...checks.known,
+      ]);
     }
     if (!sameJson(pipeline.status ?? {}, status)) {
       await writeStatus(

@@ -1,4 +1,5 @@
 import type { PipelineRunStatus, StepStatus } from '../spec/pipeline-run.js';
+import { applyStepChecks } from './checks-status.js';
 import type { ParsedReport, StepReport } from './termination-message.js';
 
 const union = (a: string[] | undefined, b: string[] | undefined) =>
@@ -22,7 +23,8 @@ export function applyReport(
     return;
   }
   const r = parsed.report;
-  if (r.status === 'Degraded') step.phase = 'Degraded';
+  // A failed warn-severity check degrades its step (and so the run) even if an older runner called the step Succeeded.
+  if (r.status === 'Degraded' || (r.checks?.warned ?? 0) > 0) step.phase = 'Degraded';
   applyMeasurements(status, step, r);
   if (r.note) step.message = r.note;
   else delete step.message;
@@ -41,7 +43,8 @@ export function applyReport(
 }
 
 /**
- * What a failed attempt measured: rows, duration and quality. A silver step whose score is below an `error`-severity
+ * What a failed attempt measured: rows, duration, quality and checks (an error check that fails its step must show by
+ * name). A silver step whose score is below an `error`-severity
  * minScore fails, and its score is exactly what the quality alert needs, so it reaches the run (and the Pipeline's
  * lastQualityScore) like a passing one. KPIs, lineage and breakers describe published data, so they stay out.
  */
@@ -56,4 +59,5 @@ function applyMeasurements(status: PipelineRunStatus, step: StepStatus, r: StepR
   if (r.rowsOut !== undefined) step.rowsOut = r.rowsOut;
   if (r.durationMs !== undefined) step.durationSeconds = Math.round(r.durationMs) / 1000;
   if (r.quality) status.quality = { ...status.quality, ...r.quality };
+  applyStepChecks(status, step, r);
 }

@@ -335,6 +335,79 @@ describe('reconcileRun', () => {
     expect(pipelineStatus.lastQualityScore).toBe(0.72);
   });
 
+  it('shows the checks per step and per run; a failed warn check degrades the run and names the check', () => {
+    const w = world();
+    w.reconcile(0);
+    w.finish('r1-bronze-1', 30, true, report('bronze'));
+    w.reconcile(31);
+    // An older runner called the step Succeeded: the warned check alone makes it Degraded.
+    const silverChecks = {
+      passed: 3,
+      failed: 0,
+      warned: 1,
+      insufficientHistory: 1,
+      failing: ['price_range'],
+    };
+    w.finish('r1-silver-1', 60, true, report('silver', { checks: silverChecks }));
+    w.reconcile(61);
+    expect(w.run.status?.steps?.[1]).toMatchObject({ phase: 'Degraded', checks: silverChecks });
+    w.finish(
+      'r1-gold-1',
+      90,
+      true,
+      report('gold', { checks: { passed: 2, failed: 0, warned: 0, failing: [] } }),
+    );
+    w.reconcile(91);
+    expect(w.run.status?.phase).toBe('Degraded');
+    expect(w.run.status?.quality?.checks).toEqual({
+      passed: 5,
+      failed: 0,
+      warned: 1,
+      insufficientHistory: 1,
+      failing: [{ name: 'price_range', severity: 'warn', step: 'silver' }],
+    });
+    expect(w.run.status?.conditions?.[0]?.message).toBe(
+      'completed with warnings in silver (warning checks: price_range)',
+    );
+    expect(PipelineRunStatusSchema.safeParse(w.run.status).success).toBe(true);
+  });
+
+  it('names the error check that failed a step, and counts a retried step once', () => {
+    const w = world({ retries: { limit: 1 } });
+    w.reconcile(0);
+    w.finish('r1-bronze-1', 30, true, report('bronze'));
+    w.reconcile(31);
+    w.finish(
+      'r1-silver-1',
+      60,
+      true,
+      report('silver', { checks: { passed: 1, failed: 0, warned: 0, failing: [] } }),
+    );
+    w.reconcile(61);
+    const failedGold = report('gold', {
+      status: 'Failed',
+      error: { code: 'CHECK_FAILED', message: 'gold not published' },
+      checks: { passed: 1, failed: 2, warned: 1, failing: ['orders_unique', 'kpi_rows', 'revenue_anomaly'] },
+    });
+    w.finish('r1-gold-1', 90, false, failedGold);
+    w.reconcile(91);
+    w.reconcile(101); // the retry
+    w.finish('r1-gold-2', 120, false, failedGold);
+    w.reconcile(121);
+    expect(w.run.status?.phase).toBe('Failed');
+    expect(w.run.status?.steps?.[2]?.message).toBe(
+      'gold not published (failing checks: orders_unique, kpi_rows)',
+    );
+    expect(w.run.status?.conditions?.[0]?.message).toMatch(/failing checks: orders_unique, kpi_rows/);
+    // Two attempts of gold, but its checks count once next to silver's.
+    expect(w.run.status?.quality?.checks).toMatchObject({ passed: 2, failed: 2, warned: 1 });
+    expect(w.run.status?.quality?.checks?.failing).toEqual([
+      { name: 'orders_unique', severity: 'error', step: 'gold' },
+      { name: 'kpi_rows', severity: 'error', step: 'gold' },
+      { name: 'revenue_anomaly', severity: 'warn', step: 'gold' },
+    ]);
+  });
+
   it('times out a step attempt whose Job outlives stepSeconds: deletes it and counts a failed attempt', () => {
     const w = world({ timeouts: { stepSeconds: 60 }, retries: { limit: 0 } });
     expect(w.reconcile(0).requeueAfterMs).toBe(60_000);

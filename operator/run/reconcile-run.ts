@@ -3,6 +3,7 @@ import { LABELS } from '../core/names.js';
 import type { EventAction, PipelineObject, PipelineRunObject } from '../core/resources.js';
 import type { PipelineRunStatus, RunPhase, StepStatus } from '../spec/pipeline-run.js';
 import { applyFailedReport, applyReport } from './apply-report.js';
+import { describeFailingChecks } from './checks-status.js';
 import { isActive, jobAttempt, jobOutcome, type ObservedJob } from './observed-job.js';
 import {
   buildSpecConfigMap,
@@ -239,6 +240,12 @@ export function reconcileRun(desired: RunDesired, observedJobs: ObservedJob[], n
       applyReport(status, step, parsed, outcome.state === 'complete' ? (outcome.at ?? nowIso) : nowIso);
       continue;
     }
+    // The runner's error names the check that failed the step; older runners may not, the report's brief does.
+    const reported = parsed.ok ? parsed.report.checks : undefined;
+    const failedChecks = describeFailingChecks(reported, 'error');
+    const said = failure;
+    if (failedChecks && !reported?.failing.some((n) => said.includes(n)))
+      failure = `${said} (${failedChecks})`;
     step.message = failure.slice(0, 4096);
     step.attempts = attempt;
     applyFailedReport(status, step, parsed);
@@ -263,7 +270,12 @@ export function reconcileRun(desired: RunDesired, observedJobs: ObservedJob[], n
   }
 
   if (steps.every((s) => STEP_DONE.has(s.phase))) {
-    const degraded = steps.filter((s) => s.phase === 'Degraded').map((s) => s.name);
+    const degraded = steps
+      .filter((s) => s.phase === 'Degraded')
+      .map((s) => {
+        const checks = describeFailingChecks(s.checks, 'warn');
+        return checks ? `${s.name} (${checks})` : s.name;
+      });
     const partitions = status.partitions;
     if (partitions?.counts.failed)
       setPhase(

@@ -160,6 +160,45 @@ export const BreakerStatesSchema = z
   })
   .strict();
 
+const checkCount = (what: string) => z.number().int().min(0).describe(what);
+const checkCounts = {
+  passed: checkCount('Declared checks that passed.'),
+  failed: checkCount('Checks of severity error that failed or could not be evaluated.'),
+  warned: checkCount('Checks of severity warn that failed or could not be evaluated.'),
+  insufficientHistory: checkCount('Anomaly checks that have too few earlier runs to judge yet.'),
+};
+const CHECK_NAME = z.string().max(63);
+
+/** A step's user-declared checks (spec.quality.checks), as its report gave them. */
+export const StepChecksSchema = z
+  .object({
+    ...checkCounts,
+    failing: z
+      .array(CHECK_NAME)
+      .max(64)
+      .describe('Failing check names, severity error first (the first `failed` entries are errors).'),
+  })
+  .strict();
+
+/** The run's user-declared checks over all its steps: counts and each failing check with severity and step. */
+export const RunChecksSchema = z
+  .object({
+    ...checkCounts,
+    failing: z
+      .array(
+        z
+          .object({
+            name: CHECK_NAME.describe('Check name (from the Pipeline spec).'),
+            severity: z.enum(['error', 'warn']).describe('error fails its step; warn degrades the run.'),
+            step: z.enum(STEP_NAMES).describe('Step whose table the check ran on.'),
+          })
+          .strict(),
+      )
+      .max(64)
+      .describe('Failing checks, severity error first; the counts stay exact when names were left out.'),
+  })
+  .strict();
+
 export const StepStatusSchema = z
   .object({
     name: z.enum(STEP_NAMES).describe('Step name.'),
@@ -189,6 +228,9 @@ export const StepStatusSchema = z
       .strict()
       .optional()
       .describe('Partitions the step recomputed, as its report gave them (silver, gold, warehouse).'),
+    checks: StepChecksSchema.optional().describe(
+      "The step's user-declared quality checks: counts and failing names (details stay in the lake).",
+    ),
   })
   .strict();
 
@@ -216,6 +258,9 @@ export const PipelineRunStatusSchema = z
           .max(64)
           .optional()
           .describe('Names of failed quality checks.'),
+        checks: RunChecksSchema.optional().describe(
+          'User-declared checks (spec.quality.checks) of all steps: counts and the failing checks by name.',
+        ),
       })
       .strict()
       .optional()
@@ -247,3 +292,5 @@ export type PipelineRunSpec = z.infer<typeof PipelineRunSpecSchema>;
 export type PipelineRunStatus = z.infer<typeof PipelineRunStatusSchema>;
 export type StepStatus = z.infer<typeof StepStatusSchema>;
 export type BreakerStates = z.infer<typeof BreakerStatesSchema>;
+export type StepChecks = z.infer<typeof StepChecksSchema>;
+export type RunChecks = z.infer<typeof RunChecksSchema>;

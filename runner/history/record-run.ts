@@ -6,7 +6,9 @@ import { WarehouseSpecSchema, type WarehouseSpecInput } from '../spec/warehouse-
 import { resolveWarehouseTarget } from '../warehouse/connection-config.js';
 import { runMigrations } from '../warehouse/run-migrations.js';
 import { openWarehouseConnection, type WarehouseConnection } from '../warehouse/warehouse-connection.js';
+import { checkRowsFromSummary } from './check-rows.js';
 import { historyRowFromSummary, upsertHistoryParams, upsertHistorySql } from './history-row.js';
+import { recordCheckRows } from './record-checks.js';
 
 interface RecordRunInput {
   summary: RunSummary;
@@ -63,7 +65,9 @@ export async function recordRun(input: RecordRunInput): Promise<RecordRunResult>
     const lineage = await readLineageEvents(input.summary.lake, input.summary.runId);
     const row = historyRowFromSummary(input.summary, lineage);
     await connection.pool.query(upsertHistorySql(spec.schema, 1), upsertHistoryParams([row]));
-    log.info({ runId: row.runId, schema: spec.schema }, 'run recorded in run_history');
+    const checks = checkRowsFromSummary(input.summary);
+    await recordCheckRows(connection.pool, spec.schema, row.runId, checks);
+    log.info({ runId: row.runId, schema: spec.schema, checks: checks.length }, 'run recorded in run_history');
     return { recorded: true, target: connection.target };
   } catch (error) {
     log.warn({ err: error }, 'could not record the run in run_history');

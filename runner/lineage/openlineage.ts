@@ -7,7 +7,8 @@ import type { DatasetRef } from '../run/step-types.js';
 /** OpenLineage run events (spec 2-0-2), written to the lake; an HTTP transport can implement the same port. */
 const PRODUCER = 'https://github.com/medallion-dev/medallion';
 const SCHEMA_URL = 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent';
-const facetUrl = (name: string): string => `https://openlineage.io/spec/facets/1-0-1/${name}.json`;
+export { PRODUCER as LINEAGE_PRODUCER, SCHEMA_URL as LINEAGE_SCHEMA_URL };
+export const facetUrl = (name: string): string => `https://openlineage.io/spec/facets/1-0-1/${name}.json`;
 /** Medallion's own facets are documented in docs/run-summary.md ("Partitions touched by a run"). */
 const PARTITIONS_FACET_URL = `${PRODUCER}/blob/main/docs/run-summary.md#partitions-touched-by-a-run`;
 
@@ -18,7 +19,7 @@ export interface LineageEmitter {
 }
 
 /** Deterministic UUID (RFC 4122 layout, name-based) so that events of one run and step always agree. */
-function lineageRunUuid(...parts: string[]): string {
+export function lineageRunUuid(...parts: string[]): string {
   const h = crypto.createHash('sha256').update(parts.join('/')).digest();
   h[6] = (h[6]! & 0x0f) | 0x50;
   h[8] = (h[8]! & 0x3f) | 0x80;

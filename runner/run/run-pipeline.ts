@@ -10,8 +10,10 @@ import { loadConfig, type ObjectStoreEnv } from '../config.js';
 import { writeFileAtomic, type LakeStore } from '../lake/lake-store.js';
 import { openLake } from '../lake/open-lake.js';
 import type { TouchedPartitions } from '../lake/partitions.js';
+import { buildChecksEvent } from '../lineage/check-assertions.js';
 import { buildRunEvent, createFileLineageEmitter, type LineageEmitter } from '../lineage/openlineage.js';
 import type { Logger } from '../logger.js';
+import type { CheckResult } from '../quality/check-result.js';
 import type { SilverMeta } from '../silver/silver-step.js';
 import { runSilverStep } from '../silver/silver-step.js';
 import { STEP_NAMES, type StepName } from '../spec/pipeline-spec.js';
@@ -171,6 +173,11 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
           ...touchedPartitions(r),
         }),
       );
+      const checks = 'checks' in r.details ? (r.details as { checks?: CheckResult[] }).checks : undefined;
+      const assertions = checks
+        ? buildChecksEvent({ ...base, time: now(), checks, datasets: [...r.outputs, ...r.inputs] })
+        : undefined;
+      if (assertions) await lineage.emit(assertions);
       const rate =
         r.rowsIn > 0 && r.durationMs > 0
           ? `, ${Math.round((r.rowsIn / r.durationMs) * 1000).toLocaleString('en-GB')} rows/s`

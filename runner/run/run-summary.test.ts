@@ -1,3 +1,4 @@
+import { checkResult } from '../quality/check-result-fixture.js';
 import { describe, expect, it } from 'vitest';
 import type { GoldKpis } from '../gold/gold-step.js';
 import type { SilverEnrichment } from '../silver/enrich-silver.js';
@@ -152,5 +153,26 @@ describe('run summary: partitions touched', () => {
     );
     expect(table).not.toMatch(/ bronze: /);
     expect(formatSummaryTable({ ...s, steps: { bronze: st } })).not.toContain('partitions touched');
+  });
+
+  it('keeps the check results of silver and gold, and prints their tally under the table', () => {
+    const failed = checkResult({ name: 'no_null_invoice', status: 'failed', failingRows: 2 });
+    const gold = stepSummary({ step: 'gold', result: result({ version: 'v3', checks: [failed] }) });
+    expect(gold.checks).toEqual([failed]);
+    expect(stepSummary({ step: 'silver', result: result({}) })).not.toHaveProperty('checks');
+    const st = { status: 'Failed' as const, rowsIn: 1, rowsOut: 0, durationMs: 1 };
+    const s: RunSummary = {
+      runId: 'r3',
+      pipeline: 'p',
+      status: 'Failed',
+      startedAt: '',
+      finishedAt: '',
+      steps: { gold: { ...st, checks: [failed, checkResult({ name: 'ok' })] } },
+      quality: null,
+      kpis: null,
+      lineage: { inputs: [], outputs: [] },
+      lake: '/lake',
+    };
+    expect(formatSummaryTable(s)).toContain('checks: 1 passed, 1 failed (no_null_invoice)');
   });
 });

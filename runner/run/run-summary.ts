@@ -3,6 +3,7 @@ import type { GoldKpis } from '../gold/gold-step.js';
 import type { QualityReport } from '../quality/assess-quality.js';
 import { describePartitions, type TouchedPartitions } from '../lake/partitions.js';
 import type { SilverEnrichment } from '../silver/enrich-silver.js';
+import { formatChecksLine, summaryChecks } from './checks-brief.js';
 import { roundMoney } from './money.js';
 import { tallyChecks, type CheckResult } from '../quality/check-result.js';
 import type { PartitionOutcomeSummary } from './partition-outcomes.js';
@@ -197,6 +198,8 @@ export function formatSummaryTable(s: RunSummary): string {
     out.push(
       `quality score ${s.quality.score} (completeness ${s.quality.dimensions.completeness}, validity ${s.quality.dimensions.validity}, uniqueness ${s.quality.dimensions.uniqueness})`,
     );
+  const checksLine = formatChecksLine(summaryChecks(s.steps));
+  if (checksLine) out.push(checksLine);
   if (s.kpis) {
     const k = s.kpis;
     out.push(

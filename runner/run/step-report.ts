@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PartitionOutcomeSummarySchema } from './partition-outcomes.js';
+import { CHECK_NAME_MAX, FAILING_NAMES_MAX } from './checks-brief.js';
 
 /**
  * The step report: the compact JSON a step pod writes to its termination message (/dev/termination-log) and the
@@ -37,6 +38,16 @@ export const StepReportSchema = z.object({
     .transform(
       (k) => Object.fromEntries(Object.entries(k).filter(([, v]) => v !== null)) as Record<string, number>,
     )
+    .optional(),
+  // The user-declared checks of the step (runner/run/checks-brief.ts): exact counts, failing names error-first.
+  checks: z
+    .object({
+      passed: count,
+      failed: count,
+      warned: count,
+      insufficientHistory: count.default(0),
+      failing: z.array(z.string().max(CHECK_NAME_MAX)).max(FAILING_NAMES_MAX),
+    })
     .optional(),
   lineage: z.object({ inputs: names.optional(), outputs: names.optional() }).optional(),
   error: z.object({ code: z.string(), message: z.string().max(STEP_REPORT_LIMITS.errorMessage) }).optional(),

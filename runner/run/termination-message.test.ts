@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { checkResult } from '../quality/check-result-fixture.js';
 import type { RunSummary } from './run-summary.js';
 import { STEP_REPORT_MAX_BYTES, StepReportSchema } from './step-report.js';
 import { buildTerminationMessage } from './termination-message.js';
@@ -160,5 +161,61 @@ describe('buildTerminationMessage', () => {
       const parsed = StepReportSchema.safeParse(JSON.parse(msg));
       expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
     }
+  });
+
+  it('carries the checks brief of the reported step, a failed step included', () => {
+    const steps = {
+      silver: {
+        status: 'Succeeded' as const,
+        rowsIn: 9,
+        rowsOut: 9,
+        durationMs: 1,
+        checks: [checkResult({ name: 'silver_ok' })],
+      },
+      gold: {
+        status: 'Failed' as const,
+        rowsIn: 9,
+        rowsOut: 0,
+        durationMs: 1,
+        checks: [
+          checkResult({ name: 'kpi_rows', layer: 'gold', status: 'passed' }),
+          checkResult({ name: 'revenue_anomaly', kind: 'anomaly', severity: 'warn', status: 'failed' }),
+          checkResult({ name: 'orders_unique', kind: 'unique', status: 'failed', failingRows: 4 }),
+        ],
+      },
+    };
+    const report = StepReportSchema.parse(JSON.parse(buildTerminationMessage(summary({ steps }))));
+    expect(report.step).toBe('gold');
+    expect(report.checks).toEqual({
+      passed: 1,
+      failed: 1,
+      warned: 1,
+      insufficientHistory: 0,
+      failing: ['orders_unique', 'revenue_anomaly'],
+    });
+    // A step without declared checks reports none.
+    expect(JSON.parse(buildTerminationMessage(summary())).checks).toBeUndefined();
+  });
+
+  it('keeps the check counts and the error names when the report must shrink', () => {
+    const checks = [
+      checkResult({ name: 'must_show', status: 'failed' }),
+      ...Array.from({ length: 60 }, (_, i) =>
+        checkResult({ name: `warn-${'w'.repeat(50)}-${i}`, severity: 'warn', status: 'failed' }),
+      ),
+    ];
+    const many = Array.from({ length: 500 }, (_, i) => ({ namespace: 'file:///lake', name: `t-${i}` }));
+    const s = summary({
+      steps: { silver: { status: 'Failed', rowsIn: 1, rowsOut: 0, durationMs: 1, checks } },
+      lineage: { inputs: many, outputs: many },
+      error: { code: 'CHECK_FAILED', message: 'e'.repeat(2048) },
+      note: undefined,
+    } as Partial<RunSummary>);
+    const msg = buildTerminationMessage(s);
+    expect(Buffer.byteLength(msg)).toBeLessThanOrEqual(STEP_REPORT_MAX_BYTES);
+    const report = StepReportSchema.parse(JSON.parse(msg));
+    expect(report.checks).toMatchObject({ failed: 1, warned: 60 });
+    expect(report.checks!.failing[0]).toBe('must_show');
+    expect(report.checks!.failing.length).toBeLessThan(61);
   });
 });

@@ -1,4 +1,5 @@
 import { briefPartitionOutcomes } from './partition-outcomes.js';
+import { briefChecks, stepChecks } from './checks-brief.js';
 import { briefPartitions } from './partitions-brief.js';
 import { stepPartitions, type RunSummary } from './run-summary.js';
 import { STEP_REPORT_LIMITS, STEP_REPORT_MAX_BYTES, type StepReportInput } from './step-report.js';
@@ -16,6 +17,7 @@ export function buildTerminationMessage(summary: RunSummary): string {
   const ran = Object.entries(summary.steps).filter(([, s]) => s.status !== 'Skipped');
   const [step, s] = ran.find(([, x]) => x.status === 'Failed') ?? ran[ran.length - 1] ?? ['none', undefined];
   const partitions = stepPartitions(s);
+  const checks = stepChecks(s);
   const report: StepReportInput = {
     v: 1,
     step,
@@ -43,6 +45,8 @@ export function buildTerminationMessage(summary: RunSummary): string {
           ),
         }
       : {}),
+    // At most ~1.1 KiB: the counts, and the failing names up to a byte budget (the operator shows which check failed).
+    ...(checks.length > 0 ? { checks: briefChecks(checks) } : {}),
     lineage: { inputs: names(summary.lineage.inputs), outputs: names(summary.lineage.outputs) },
     // ~70 bytes whatever the number of partitions: a count and a range, never the list.
     ...(partitions ? { partitions: briefPartitions(partitions) } : {}),
@@ -71,6 +75,8 @@ export function buildTerminationMessage(summary: RunSummary): string {
     if (fits()) break;
     delete report[drop];
   }
+  // The checks' counts are worth more than their names: names go last, and only as far as needed.
+  while (!fits() && report.checks && report.checks.failing.length > 0) report.checks.failing.pop();
   // Then the texts: note to 512 and the error to 1024 characters, halving both while escapes still overflow.
   for (let room = 1024; !fits() && room >= 1; room = Math.floor(room / 2)) {
     if (report.note !== undefined) report.note = report.note.slice(0, Math.min(room, 512));

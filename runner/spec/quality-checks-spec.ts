@@ -3,7 +3,7 @@ import { CHECK_KINDS } from '../quality/check-result.js';
 import { checkTableColumns, CHECK_TABLES, type CheckLayer } from '../quality/checks/check-tables.js';
 
 /**
- * `spec.quality.checks`: quality checks users declare on silver and gold tables (docs/quality.md, ADR 0025).
+ * `spec.quality.checks`: quality checks users declare on silver and gold tables (docs/quality.md, ADR 0027).
  * One flat object rather than a union per kind, because a CRD's structural schema cannot express unions; the
  * per-kind rules (which fields a kind needs, which columns a table has) are refinements, reported with their path
  * and line by `medallion validate` and by admission.

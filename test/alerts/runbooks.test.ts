@@ -16,6 +16,7 @@ describe('Prometheus alerts', () => {
         'MedallionOperatorNoLeader',
         'MedallionPipelineStale',
         'MedallionQualityBelowThreshold',
+        'MedallionQualityCheckWarning',
         'MedallionReconcileErrorsRising',
         'MedallionRunFailed',
         'MedallionRunWaitingForSlot',

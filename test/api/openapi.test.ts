@@ -38,6 +38,8 @@ describe('OpenAPI', () => {
       '/api/v1/runs/{runId}',
       '/api/v1/runs/{runId}/quality',
       '/api/v1/runs/{runId}/lineage',
+      '/api/v1/runs/{runId}/checks',
+      '/api/v1/pipelines/{pipeline}/checks/{check}/history',
       '/api/v1/pipelines',
       '/api/v1/pipelines/{namespace}/{name}/runs',
       '/api/v1/sales',

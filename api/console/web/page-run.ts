@@ -1,7 +1,7 @@
 import { get } from './api.js';
 import { count, duration, h, table } from './dom.js';
 import { dagSvg, timeline, type Dag } from './graphics.js';
-import type { LineageEvent, Provider, Quality, Run, Silver, Timeline } from './types.js';
+import type { LineageEvent, Provider, Quality, Run, RunChecks, Silver, Timeline } from './types.js';
 
 export function dagFromLineage(events: LineageEvent[]): Dag {
   const jobs = new Set<string>();
@@ -38,12 +38,13 @@ const provider = (name: string, p: Provider | undefined) => [
 
 export async function runPage(runId: string): Promise<HTMLElement> {
   const id = encodeURIComponent(runId);
-  const [run, quality, lineage, silver, timelineData] = await Promise.all([
+  const [run, quality, lineage, silver, timelineData, declared] = await Promise.all([
     get<Run>(`runs/${id}`),
     get<Quality>(`runs/${id}/quality`),
     get<{ events: LineageEvent[] }>(`runs/${id}/lineage`),
     get<Silver>(`runs/${id}/silver`),
     get<Timeline>(`runs/${id}/timeline`),
+    get<RunChecks>(`runs/${id}/checks`),
   ]);
   const now = Date.now();
   const spans = timelineData.spans.map((x) => ({
@@ -127,6 +128,8 @@ export async function runPage(runId: string): Promise<HTMLElement> {
       ]),
       { id: 'checks' },
     ),
+    h('h2', {}, 'Declared checks'),
+    declaredChecks(declared),
     h('h2', {}, 'Quarantine'),
     c && Object.keys(c.quarantine_by_rule).length
       ? table(
@@ -170,5 +173,50 @@ export async function runPage(runId: string): Promise<HTMLElement> {
     lineage.events.length
       ? dagSvg(dagFromLineage(lineage.events), 'OpenLineage graph of the run: datasets and jobs')
       : h('p', {}, 'No lineage events.'),
+  );
+}
+
+const CHECK_STATUS: Record<RunChecks['checks'][number]['status'], string> = {
+  passed: 'pass',
+  failed: 'fail',
+  errored: 'fail',
+  insufficientHistory: 'waiting',
+};
+
+/** The pipeline's own checks (spec.quality.checks): failures first, as the API orders them. */
+function declaredChecks(d: RunChecks): HTMLElement {
+  if (d.checks.length === 0) return h('p', { id: 'declared-checks' }, 'No declared checks ran in this run.');
+  const t = d.tally;
+  return h(
+    'div',
+    {},
+    h(
+      'p',
+      { id: 'declared-tally' },
+      h('strong', { 'data-tally': 'passed' }, String(t.passed)),
+      ' passed · ',
+      h('strong', { 'data-tally': 'failed' }, String(t.failed)),
+      ' failed · ',
+      h('strong', { 'data-tally': 'warned' }, String(t.warned)),
+      ' warned · ',
+      h('strong', { 'data-tally': 'insufficient_history' }, String(t.insufficient_history)),
+      ' awaiting history',
+    ),
+    table(
+      'Declared checks: kind, severity, result, observed against expected',
+      ['check', 'kind', 'table', 'severity', 'result', 'observed', 'expected', 'failing rows', 'message'],
+      d.checks.map((k) => [
+        h('span', { 'data-check': k.name }, k.name),
+        k.kind,
+        `${k.layer}/${k.table}`,
+        k.severity,
+        h('span', { class: `badge check-${CHECK_STATUS[k.status]}`, 'data-check-status': k.name }, k.status),
+        k.observed === null ? '–' : k.observed.toLocaleString('en-GB'),
+        k.expected ?? '–',
+        count(k.failing_rows),
+        k.message,
+      ]),
+      { id: 'declared-checks' },
+    ),
   );
 }

@@ -134,3 +134,23 @@ export interface Timeline {
   source: 'lineage' | 'steps' | 'none';
   spans: { step: string; attempt: number; started_at: string; finished_at: string | null; phase: string }[];
 }
+
+/** GET /api/v1/runs/{id}/checks: the user-declared checks of a run. */
+export interface RunChecks {
+  run_id: string;
+  tally: { passed: number; failed: number; warned: number; insufficient_history: number };
+  checks: {
+    name: string;
+    kind: string;
+    severity: 'error' | 'warn';
+    status: 'passed' | 'failed' | 'insufficientHistory' | 'errored';
+    step: string;
+    table: string;
+    layer: string;
+    failing_rows: number;
+    observed: number | null;
+    expected: string | null;
+    message: string;
+    sample_key: string | null;
+  }[];
+}

@@ -9,7 +9,7 @@ import { ANOMALY_DEFAULTS, type QualityCheck } from '../../spec/quality-checks-s
  *
  * A z-score alone misses a feed that lost half its rows when the metric's own day-to-day spread is wide (daily
  * line counts of the Online Retail data vary by ±40 % around their median): so a value more than `maxDrop` below
- * the median is flagged too (docs/quality.md has the figures; ADR 0025 the reasoning).
+ * the median is flagged too (docs/quality.md has the figures; ADR 0027 the reasoning).
  */
 
 export interface HistoryPoint {

@@ -3,6 +3,7 @@ import { COUNTRY_ATTRIBUTES_SQL } from './0002-country-attributes.js';
 import { PRODUCT_SEARCH_SQL } from './0003-product-search.js';
 import { RUN_HISTORY_SQL } from './0004-run-history.js';
 import { INCREMENTAL_LOAD_SQL } from './0005-incremental-load.js';
+import { CHECK_RESULTS_SQL } from './0006-check-results.js';
 
 export interface Migration {
   version: number;
@@ -17,4 +18,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'product search', sql: PRODUCT_SEARCH_SQL },
   { version: 4, name: 'run history and api keys', sql: RUN_HISTORY_SQL },
   { version: 5, name: 'incremental loads', sql: INCREMENTAL_LOAD_SQL },
+  { version: 6, name: 'quality check results', sql: CHECK_RESULTS_SQL },
 ];
