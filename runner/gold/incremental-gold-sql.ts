@@ -39,6 +39,28 @@ export const PREAGG_SQL: Record<Preagg, (src: string) => string> = {
     `SELECT part, category, ${sums}, count(DISTINCT invoice_no) AS orders FROM ${src} WHERE ${SALE} GROUP BY ALL`,
 };
 
+/** Sums of pre-aggregate rows, typed as PREAGG_SQL types them. */
+const resums = `CAST(sum(revenue) AS ${AMOUNT_TYPE}) AS revenue, CAST(sum(units) AS BIGINT) AS units,
+      CAST(sum(revenue_eur) AS ${CENTS}) AS revenue_eur, CAST(sum(revenue_usd) AS ${CENTS}) AS revenue_usd`;
+const YEAR = 'substr(part, 1, 4) AS part';
+
+/**
+ * A closed year's pre-aggregate rows from its month units' rows (`src`, `part` = the month). The invoice list and
+ * the date × country sums keep their rows (an invoice's `part` stays its month: the unit in which its orders were
+ * counted, which the spanning correction needs); per-product, per-description and per-category rows add up into
+ * one row per year (orders stay the sum of the months' distinct counts, corrected like any unit's).
+ */
+export const YEAR_SQL: Record<Preagg, (src: string) => string> = {
+  country_days: (src) => `SELECT * FROM ${src}`,
+  invoices: (src) => `SELECT * FROM ${src}`,
+  products: (src) =>
+    `SELECT ${YEAR}, stock_code, ${resums}, CAST(sum(orders) AS BIGINT) AS orders FROM ${src} GROUP BY ALL`,
+  descriptions: (src) =>
+    `SELECT ${YEAR}, stock_code, description, category, CAST(sum(n) AS BIGINT) AS n FROM ${src} GROUP BY ALL`,
+  categories: (src) =>
+    `SELECT ${YEAR}, category, ${resums}, CAST(sum(orders) AS BIGINT) AS orders FROM ${src} GROUP BY ALL`,
+};
+
 /** Sale invoices found in more than one partition: per-partition order counts count them once per partition. */
 export const SPANNING_INVOICES_SQL = `CREATE OR REPLACE TEMP TABLE spanning AS
   SELECT invoice_no, list(DISTINCT part) AS parts FROM pa_invoices WHERE ${SALE}
