@@ -69,7 +69,10 @@ if (values.child) {
 
 /** Child: the full SQL of gold-sql.ts over the given line files (the rebuild before pre-aggregates). */
 if (values['child-sql']) {
-  const { files, out } = JSON.parse(values['child-sql']) as { files: string[]; out: string };
+  const { files, out } = JSON.parse(fs.readFileSync(values['child-sql'], 'utf8')) as {
+    files: string[];
+    out: string;
+  };
   const { createSqlEngine } = await import('../runner/engine/sql-engine.js');
   const { GOLD_TABLES, orderCountsSql, copyGoldSql } = await import('../runner/gold/gold-sql.js');
   const started = performance.now();
@@ -298,15 +301,15 @@ publishSilver(withChange);
 const full = gold('full rebuild (--full-refresh)', ['--full-refresh']);
 const sqlOut = path.join(data, 'full-sql');
 fs.rmSync(sqlOut, { recursive: true, force: true });
-const s = child([
-  '--child-sql',
+const listFile = path.join(data, 'full-sql-files.json');
+fs.writeFileSync(
+  listFile,
   JSON.stringify({
     files: Object.values(withChange).map((p) => path.join(lake, p.tables.sales_lines.key)),
     out: sqlOut,
   }),
-  '--memory-limit',
-  values['memory-limit']!,
-]);
+);
+const s = child(['--child-sql', listFile, '--memory-limit', values['memory-limit']!]);
 const fullSql = {
   seconds: Number((s.wallMs / 1000).toFixed(2)),
   peakRssGiB: Number((s.maxRssBytes / 2 ** 30).toFixed(2)),

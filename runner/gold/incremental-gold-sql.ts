@@ -63,8 +63,9 @@ export const YEAR_SQL: Record<Preagg, (src: string) => string> = {
 
 /** Sale invoices found in more than one partition: per-partition order counts count them once per partition. */
 export const SPANNING_INVOICES_SQL = `CREATE OR REPLACE TEMP TABLE spanning AS
-  SELECT invoice_no, list(DISTINCT part) AS parts FROM pa_invoices WHERE ${SALE}
-  GROUP BY invoice_no HAVING count(DISTINCT part) > 1`;
+  WITH s AS (SELECT invoice_no FROM pa_invoices WHERE ${SALE} GROUP BY invoice_no HAVING min(part) <> max(part))
+  SELECT invoice_no, list(DISTINCT part) AS parts FROM pa_invoices SEMI JOIN s USING (invoice_no) WHERE ${SALE}
+  GROUP BY invoice_no`;
 
 /**
  * How many times the per-partition counts over-count each product's and category's orders: a (product, invoice)

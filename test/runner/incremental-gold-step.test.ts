@@ -4,7 +4,8 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GOLD_TABLES, orderCountsSql } from '../../runner/gold/gold-sql.js';
 import { runGoldStep, type GoldMeta } from '../../runner/gold/gold-step.js';
-import type { LakeStore, LayerVersion } from '../../runner/lake/lake-store.js';
+import { collectLakeGarbage } from '../../runner/lake/lake-gc.js';
+import { createLakeStore, type LakeStore, type LayerVersion } from '../../runner/lake/lake-store.js';
 import type { SilverPartition } from '../../runner/lake/partitions.js';
 import type { GoldDetails, StepResult } from '../../runner/run/step-types.js';
 import { createFixture, fullDataDir, type Fixture } from '../helpers/pipeline-fixture.js';
@@ -249,5 +250,22 @@ describe('the gold step on date-partitioned silver', () => {
     const onDisk = partFiles().map((x) => `gold/${DS}/parts/${x}`);
     expect(new Set(onDisk)).toEqual(used);
     expect(fs.existsSync(before)).toBe(true);
+    // The compacted ranges (December 2010 as a month, 2010 as a closed year) are among the files kept.
+    expect(onDisk.some((k) => k.includes('/business_month=2010-12/'))).toBe(true);
+    expect(onDisk.some((k) => k.includes('/business_year=2010/'))).toBe(true);
+
+    // `lake gc` spares every file a kept version references, compacted or not, and finds a stray one.
+    const stray = path.join(goldRoot(), 'parts', 'products', 'business_month=1999-01', 'killed-run.parquet');
+    fs.mkdirSync(path.dirname(stray), { recursive: true });
+    fs.writeFileSync(stray, 'x');
+    const lake = createLakeStore({ root: f.lakeDir, dataset: DS });
+    const gc = await collectLakeGarbage(lake, { dryRun: false, graceMs: 0, retain: 2 });
+    expect(
+      gc.orphans
+        .filter((o) => o.kind === 'partition-file' && o.location.startsWith('gold/'))
+        .map((o) => o.location),
+    ).toEqual([`gold/${DS}/parts/products/business_month=1999-01/killed-run.parquet`]);
+    expect(new Set(partFiles().map((x) => `gold/${DS}/parts/${x}`))).toEqual(used);
+    await expectGoldEqualsFull();
   }, 600_000);
 });
