@@ -2,11 +2,12 @@ import { AMOUNT_TYPE } from '../silver/silver-rules.js';
 import { COHORTS_FROM_ACTIVITY, KPIS_SELECT, RFM_SCORED, type GoldTable } from './gold-sql.js';
 
 /**
- * Incremental gold, pure SQL. Each silver partition (business date) is summarised once into five small
- * pre-aggregates; every gold table is then computed from the pre-aggregates of all partitions, so a run reads the
- * lines of changed partitions only and pays for the rest in dates, countries, invoices, customers and products.
+ * Incremental gold, pure SQL. The lines of each unit of dates (a day of the newest month, an older month:
+ * gold-ranges.ts; column `part`) are summarised once into five small pre-aggregates, closed years are combined from
+ * their months (YEAR_SQL); every gold table is then computed from the ranges covering the history once, so a run
+ * reads the lines of changed units only and pays for the rest in dates, countries, invoices, customers and products.
  *
- * Exactness: sums add up across partitions. Distinct counts do not, so they come from the invoice list
+ * Exactness: sums add up across units. Distinct counts do not, so they come from the invoice list
  * (`invoices`: one row per date, line type, invoice, customer and country) — orders, customers, frequency and
  * cohorts are count(DISTINCT) over it, exact whatever partition an invoice's lines fell in. Orders per product and
  * per category are counted per partition and corrected by the (product, invoice) pairs of the rare invoices whose
