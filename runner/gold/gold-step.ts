@@ -5,19 +5,12 @@ import { quoteLiteral } from '../engine/sql-quote.js';
 import type { GoldDetails, StepContext, StepResult } from '../run/step-types.js';
 import type { LayerVersion } from '../lake/lake-store.js';
 import type { SilverMeta } from '../silver/silver-step.js';
-import {
-  goldPartKey,
-  goldPartPaths,
-  deleteGoldParts,
-  partsOfVersions,
-  pruneGoldParts,
-  storeGoldParts,
-} from '../lake/gold-parts.js';
+import { goldPartKey } from '../lake/gold-parts.js';
 import { changedPartitions, type SilverPartition, type TouchedPartitions } from '../lake/partitions.js';
 import { fullGold } from './full-gold.js';
 import { GOLD_TABLES, goldAuditSql, type GoldTable } from './gold-sql.js';
 import { buildIncrementalGold, type GoldPartition } from './incremental-gold.js';
-import { silverLinesPartitions } from './silver-partitions.js';
+import { resolveLakeFiles, silverLinesPartitions } from './silver-partitions.js';
 import { checksVerdict, commitStepChecks, failingNames } from '../quality/checks/step-checks.js';
 import { runGoldChecks } from './gold-checks.js';
 
@@ -41,8 +34,9 @@ export interface GoldKpis {
 /** Bumped when gold's tables change, so that a version built by older code is rebuilt rather than reported. */
 const GOLD_CONTRACT = 2;
 
-/** Bumped when the pre-aggregates change, so that parts written by older code are recomputed rather than read. */
-const PARTS_CONTRACT = 1;
+/** Bumped when the pre-aggregates change, so that parts written by older code are recomputed rather than read.
+ * 2: ranges of dates (days of the open month, older months, closed years) with input digests (ADR 0025). */
+const PARTS_CONTRACT = 2;
 
 export interface GoldMeta {
   runId: string;
@@ -50,8 +44,9 @@ export interface GoldMeta {
   contract?: number;
   kpis: GoldKpis;
   rows: Record<string, number>;
-  /** Incremental gold (silver partitioned by date): the pre-aggregates of each partition, and the silver partition
-   * map they were computed from, which the next run compares with the new one to find changed partitions. */
+  /** Incremental gold (silver partitioned by date): the pre-aggregates of each range of dates (gold-ranges.ts), and
+   * the silver partition map they were computed from, which the next run compares with the new one to report the
+   * changed partitions. */
   partsContract?: number;
   parts?: Record<string, GoldPartition>;
   silverPartitions?: Record<string, SilverPartition>;
@@ -137,14 +132,13 @@ export async function runGoldStep(ctx: StepContext): Promise<StepResult<GoldDeta
       const changed = usable
         ? changedPartitions(prev.silverPartitions, silverParts)
         : { full: true, keys: Object.keys(silverParts).sort() };
-      const partitions = await silverLinesPartitions(lake, silver as unknown as LayerVersion, silverParts);
       const result = await buildIncrementalGold({
         engine,
         runId,
-        partitions,
+        partitions: silverLinesPartitions(silverParts),
         changed,
         previous: usable ? prev.parts : undefined,
-        resolve: (keys) => goldPartPaths(lake, keys),
+        resolve: (keys) => resolveLakeFiles(lake, keys),
         partKey: (p, k) => goldPartKey(dataset, p, k, runId),
         partsDir: path.join(staging, 'parts'),
         outDir,
@@ -154,12 +148,12 @@ export async function runGoldStep(ctx: StepContext): Promise<StepResult<GoldDeta
       if (!touched.full) {
         rowsIn = touched.keys.reduce((n, k) => n + (silverParts[k]?.tables.sales_lines?.rows ?? 0), 0);
       }
-      await storeGoldParts(lake, result.staged);
       stagedParts = result.staged.map((x) => x.key);
+      await lake.storePartitionFiles(result.staged.map((x) => ({ local: x.file, key: x.key })));
       partsMeta = { partsContract: PARTS_CONTRACT, parts: result.parts, silverPartitions: silverParts };
       ctx.progress.step(
         'gold',
-        `${touched.full ? 'full' : 'incremental'}: ${result.staged.length} pre-aggregate files for ${touched.keys.length} partitions; ${result.spanningInvoices} invoices span dates`,
+        `${touched.full ? 'full' : 'incremental'}: ${touched.keys.length} changed partitions, ${result.stats.recomputed.length} ranges recomputed (${result.stats.silverFilesRead} silver files read), ${result.stats.preaggFilesRead} stored pre-aggregate files read, ${result.staged.length} written; ${result.spanningInvoices} invoices span dates`,
       );
     }
     for (const t of tables) ctx.progress.step('gold', `${t}: ${rows[t]} rows`);
@@ -202,8 +196,6 @@ export async function runGoldStep(ctx: StepContext): Promise<StepResult<GoldDeta
       rows,
       ...partsMeta,
     };
-    // Pruning deletes the metas of the versions that fall out: read which parts they use first.
-    const before = await partsOfVersions(lake, current?.history ?? []);
     const outcome = await lake.publishLayer<GoldMeta>('gold', runId, outDir, meta, {
       retain: spec.lake.retainVersions,
       expected: current,
@@ -213,7 +205,7 @@ export async function runGoldStep(ctx: StepContext): Promise<StepResult<GoldDeta
         (await lake.head('silver'))?.version === silver.version,
     });
     if (!outcome.published) {
-      await deleteGoldParts(lake, stagedParts);
+      await lake.deletePartitionFiles(stagedParts);
       stagedParts = [];
       const theirs = outcome.current;
       const note = `superseded: concurrent run ${theirs.meta.runId} published gold version ${theirs.version} from silver version ${theirs.meta.silverVersion}; this run's version was discarded`;
@@ -229,12 +221,9 @@ export async function runGoldStep(ctx: StepContext): Promise<StepResult<GoldDeta
         details: { version: theirs.version, superseded: true, kpis: theirs.meta.kpis, partitions: touched },
       };
     }
+    // Publishing pruned the pre-aggregate files only versions that fell out of retainVersions referenced.
     stagedParts = [];
     await commitStepChecks(ctx, checks);
-    const head = await lake.head<GoldMeta>('gold');
-    const pruned = await pruneGoldParts(lake, before, head?.history ?? [runId]);
-    if (pruned > 0)
-      ctx.logger.debug({ pruned }, 'gold pre-aggregate files no retained version uses were deleted');
     const warned = failingNames(checks.results, 'warn');
     return {
       status: warned.length > 0 ? 'Degraded' : 'Succeeded',
@@ -253,7 +242,7 @@ export async function runGoldStep(ctx: StepContext): Promise<StepResult<GoldDeta
     };
   } finally {
     // Parts stored by a run that then failed are referenced by nothing.
-    if (stagedParts.length > 0) await deleteGoldParts(lake, stagedParts).catch(() => undefined);
+    if (stagedParts.length > 0) await lake.deletePartitionFiles(stagedParts).catch(() => undefined);
     await lake.discardStaging(runId, 'gold');
   }
 }

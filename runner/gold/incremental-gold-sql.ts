@@ -2,11 +2,12 @@ import { AMOUNT_TYPE } from '../silver/silver-rules.js';
 import { COHORTS_FROM_ACTIVITY, KPIS_SELECT, RFM_SCORED, type GoldTable } from './gold-sql.js';
 
 /**
- * Incremental gold, pure SQL. Each silver partition (business date) is summarised once into five small
- * pre-aggregates; every gold table is then computed from the pre-aggregates of all partitions, so a run reads the
- * lines of changed partitions only and pays for the rest in dates, countries, invoices, customers and products.
+ * Incremental gold, pure SQL. The lines of each unit of dates (a day of the newest month, an older month:
+ * gold-ranges.ts; column `part`) are summarised once into five small pre-aggregates, closed years are combined from
+ * their months (YEAR_SQL); every gold table is then computed from the ranges covering the history once, so a run
+ * reads the lines of changed units only and pays for the rest in dates, countries, invoices, customers and products.
  *
- * Exactness: sums add up across partitions. Distinct counts do not, so they come from the invoice list
+ * Exactness: sums add up across units. Distinct counts do not, so they come from the invoice list
  * (`invoices`: one row per date, line type, invoice, customer and country) — orders, customers, frequency and
  * cohorts are count(DISTINCT) over it, exact whatever partition an invoice's lines fell in. Orders per product and
  * per category are counted per partition and corrected by the (product, invoice) pairs of the rare invoices whose
@@ -39,10 +40,33 @@ export const PREAGG_SQL: Record<Preagg, (src: string) => string> = {
     `SELECT part, category, ${sums}, count(DISTINCT invoice_no) AS orders FROM ${src} WHERE ${SALE} GROUP BY ALL`,
 };
 
+/** Sums of pre-aggregate rows, typed as PREAGG_SQL types them. */
+const resums = `CAST(sum(revenue) AS ${AMOUNT_TYPE}) AS revenue, CAST(sum(units) AS BIGINT) AS units,
+      CAST(sum(revenue_eur) AS ${CENTS}) AS revenue_eur, CAST(sum(revenue_usd) AS ${CENTS}) AS revenue_usd`;
+const YEAR = 'substr(part, 1, 4) AS part';
+
+/**
+ * A closed year's pre-aggregate rows from its month units' rows (`src`, `part` = the month). The invoice list and
+ * the date × country sums keep their rows (an invoice's `part` stays its month: the unit in which its orders were
+ * counted, which the spanning correction needs); per-product, per-description and per-category rows add up into
+ * one row per year (orders stay the sum of the months' distinct counts, corrected like any unit's).
+ */
+export const YEAR_SQL: Record<Preagg, (src: string) => string> = {
+  country_days: (src) => `SELECT * FROM ${src}`,
+  invoices: (src) => `SELECT * FROM ${src}`,
+  products: (src) =>
+    `SELECT ${YEAR}, stock_code, ${resums}, CAST(sum(orders) AS BIGINT) AS orders FROM ${src} GROUP BY ALL`,
+  descriptions: (src) =>
+    `SELECT ${YEAR}, stock_code, description, category, CAST(sum(n) AS BIGINT) AS n FROM ${src} GROUP BY ALL`,
+  categories: (src) =>
+    `SELECT ${YEAR}, category, ${resums}, CAST(sum(orders) AS BIGINT) AS orders FROM ${src} GROUP BY ALL`,
+};
+
 /** Sale invoices found in more than one partition: per-partition order counts count them once per partition. */
 export const SPANNING_INVOICES_SQL = `CREATE OR REPLACE TEMP TABLE spanning AS
-  SELECT invoice_no, list(DISTINCT part) AS parts FROM pa_invoices WHERE ${SALE}
-  GROUP BY invoice_no HAVING count(DISTINCT part) > 1`;
+  WITH s AS (SELECT invoice_no FROM pa_invoices WHERE ${SALE} GROUP BY invoice_no HAVING min(part) <> max(part))
+  SELECT invoice_no, list(DISTINCT part) AS parts FROM pa_invoices SEMI JOIN s USING (invoice_no) WHERE ${SALE}
+  GROUP BY invoice_no`;
 
 /**
  * How many times the per-partition counts over-count each product's and category's orders: a (product, invoice)

@@ -4,7 +4,8 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GOLD_TABLES, orderCountsSql } from '../../runner/gold/gold-sql.js';
 import { runGoldStep, type GoldMeta } from '../../runner/gold/gold-step.js';
-import type { LakeStore, LayerVersion } from '../../runner/lake/lake-store.js';
+import { collectLakeGarbage } from '../../runner/lake/lake-gc.js';
+import { createLakeStore, type LakeStore, type LayerVersion } from '../../runner/lake/lake-store.js';
 import type { SilverPartition } from '../../runner/lake/partitions.js';
 import type { GoldDetails, StepResult } from '../../runner/run/step-types.js';
 import { createFixture, fullDataDir, type Fixture } from '../helpers/pipeline-fixture.js';
@@ -189,6 +190,7 @@ describe('the gold step on date-partitioned silver', () => {
     expect(r.details.partitions).toEqual({ full: true, keys: dates.slice(0, half) });
     firstRun = r.details.version!;
     await expectGoldEqualsFull();
+    // All in one (the newest) month: one file per day and pre-aggregate.
     const afterFirst = partFiles().length;
     expect(afterFirst).toBeGreaterThanOrEqual(half * 4);
 
@@ -200,6 +202,7 @@ describe('the gold step on date-partitioned silver', () => {
     publishSilver({ ...Object.fromEntries(dates.slice(half).map((d) => [d, day(d)])), [dates[0]!]: cut });
     r = await runGold();
     expect(r.details.partitions).toEqual({ full: false, keys: [dates[0]!, ...dates.slice(half)] });
+    const secondRun = r.details.version!;
     await expectGoldEqualsFull();
 
     // A date leaves silver; nothing else changes.
@@ -207,14 +210,19 @@ describe('the gold step on date-partitioned silver', () => {
     r = await runGold();
     expect(r.details.partitions).toEqual({ full: false, keys: [dates[1]!] });
     await expectGoldEqualsFull();
-    // retainVersions 2: the first partitioned version fell out, so its parts of dates[0] (replaced since) are gone;
-    // its parts of dates[1] stay, as the retained previous version still uses them.
+    // retainVersions 2: the first partitioned version fell out. The files only it used are gone (its days' parts:
+    // the second run compacted that month, ADR 0025); the current version still shares files the second run wrote
+    // (the days and months the removal did not touch), and those stay.
     const files = partFiles();
-    const of = (d: string, run: string): string[] =>
-      files.filter((x) => x.includes(`business_date=${d}`) && x.includes(run));
-    expect(of(dates[0]!, firstRun)).toEqual([]);
-    expect(of(dates[0]!, '')).not.toEqual([]);
-    expect(of(dates[1]!, firstRun)).not.toEqual([]);
+    expect(files.filter((x) => x.includes(firstRun))).toEqual([]);
+    const current = JSON.parse(
+      fs.readFileSync(path.join(goldRoot(), 'versions', currentOf(goldRoot()), '_meta.json'), 'utf8'),
+    ) as GoldMeta;
+    const shared = Object.values(current.parts ?? {})
+      .flatMap((p) => Object.values(p.files).map((x) => x.key))
+      .filter((k) => k.includes(secondRun));
+    expect(shared).not.toEqual([]);
+    for (const k of shared) expect(fs.existsSync(path.join(f.lakeDir, k))).toBe(true);
   }, 600_000);
 
   it('--full-refresh recomputes every partition and gives the same tables', async () => {
@@ -242,5 +250,22 @@ describe('the gold step on date-partitioned silver', () => {
     const onDisk = partFiles().map((x) => `gold/${DS}/parts/${x}`);
     expect(new Set(onDisk)).toEqual(used);
     expect(fs.existsSync(before)).toBe(true);
+    // The compacted ranges (December 2010 as a month, 2010 as a closed year) are among the files kept.
+    expect(onDisk.some((k) => k.includes('/business_month=2010-12/'))).toBe(true);
+    expect(onDisk.some((k) => k.includes('/business_year=2010/'))).toBe(true);
+
+    // `lake gc` spares every file a kept version references, compacted or not, and finds a stray one.
+    const stray = path.join(goldRoot(), 'parts', 'products', 'business_month=1999-01', 'killed-run.parquet');
+    fs.mkdirSync(path.dirname(stray), { recursive: true });
+    fs.writeFileSync(stray, 'x');
+    const lake = createLakeStore({ root: f.lakeDir, dataset: DS });
+    const gc = await collectLakeGarbage(lake, { dryRun: false, graceMs: 0, retain: 2 });
+    expect(
+      gc.orphans
+        .filter((o) => o.kind === 'partition-file' && o.location.startsWith('gold/'))
+        .map((o) => o.location),
+    ).toEqual([`gold/${DS}/parts/products/business_month=1999-01/killed-run.parquet`]);
+    expect(new Set(partFiles().map((x) => `gold/${DS}/parts/${x}`))).toEqual(used);
+    await expectGoldEqualsFull();
   }, 600_000);
 });
