@@ -250,7 +250,7 @@ describe('incremental loads of a partitioned silver', () => {
     expect(await loadedState(schema)).toMatchObject([{ run_id: 'r6-old', partitions: null }]);
     expect(succeeded(await load(schema, b5.source, 'r7')).full).toBe(true);
     expect(await naturalSnapshot(admin, schema)).toEqual(once);
-  });
+  }, 900_000);
 
   it('lines added to an old day and removed again: dimensions and SCD2 history return to the full load', async () => {
     // A rarely sold product gets a new most frequent description, a customer buys in a new country in the middle
@@ -302,5 +302,5 @@ describe('incremental loads of a partitioned silver', () => {
     ).toBe(0);
     // Same lines as batch 5's version: exactly the full load of that version.
     expect(await naturalSnapshot(admin, schema)).toEqual(once);
-  });
+  }, 600_000);
 });
