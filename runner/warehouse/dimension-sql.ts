@@ -5,13 +5,33 @@
  * into the PostgreSQL temp table of the same name. Ties are broken deterministically (byte order).
  */
 
-interface WantTable {
+export interface WantTable {
   name: 'want_country' | 'want_product' | 'want_invoice' | 'want_customer';
   columns: [name: string, pgType: string][];
   duckSql: string;
 }
 
-const dateKey = (column: string): string =>
+/**
+ * Type 2 on country from purchase moments (`customer_id, invoice_ts, country`: one row per customer and moment,
+ * the smallest country when several): a version starts whenever the country differs from the previous moment's;
+ * the first starts at the first purchase, the last is current. Shared by the whole-silver and pre-aggregate paths.
+ */
+export const customerVersionsSql = (moments: string): string => `WITH moments AS (${moments}),
+      starts AS (
+        SELECT *, CASE WHEN country IS DISTINCT FROM lag(country) OVER w THEN 1 ELSE 0 END AS is_start
+        FROM moments WINDOW w AS (PARTITION BY customer_id ORDER BY invoice_ts)),
+      islands AS (
+        SELECT *, sum(is_start) OVER (PARTITION BY customer_id ORDER BY invoice_ts) AS version FROM starts),
+      versions AS (
+        SELECT customer_id, CAST(version AS INTEGER) AS version, min(country) AS country_name,
+               min(invoice_ts) AS valid_from
+        FROM islands GROUP BY ALL)
+      SELECT customer_id, country_name, valid_from,
+             coalesce(lead(valid_from) OVER w, CAST('infinity' AS TIMESTAMPTZ)), lead(valid_from) OVER w IS NULL,
+             version, false
+      FROM versions WINDOW w AS (PARTITION BY customer_id ORDER BY version)`;
+
+export const dateKey = (column: string): string =>
   `CAST(year(${column}) * 10000 + month(${column}) * 100 + day(${column}) AS INTEGER)`;
 
 export const WANT_TABLES: WantTable[] = [
@@ -94,21 +114,8 @@ export const WANT_TABLES: WantTable[] = [
       ['version', 'integer'],
       ['is_unknown', 'boolean'],
     ],
-    duckSql: `WITH moments AS (
-        SELECT customer_id, invoice_ts, min(country) AS country FROM stage
-        WHERE customer_id IS NOT NULL GROUP BY ALL),
-      starts AS (
-        SELECT *, CASE WHEN country IS DISTINCT FROM lag(country) OVER w THEN 1 ELSE 0 END AS is_start
-        FROM moments WINDOW w AS (PARTITION BY customer_id ORDER BY invoice_ts)),
-      islands AS (
-        SELECT *, sum(is_start) OVER (PARTITION BY customer_id ORDER BY invoice_ts) AS version FROM starts),
-      versions AS (
-        SELECT customer_id, CAST(version AS INTEGER) AS version, min(country) AS country_name,
-               min(invoice_ts) AS valid_from
-        FROM islands GROUP BY ALL)
-      SELECT customer_id, country_name, valid_from,
-             coalesce(lead(valid_from) OVER w, CAST('infinity' AS TIMESTAMPTZ)), lead(valid_from) OVER w IS NULL,
-             version, false
-      FROM versions WINDOW w AS (PARTITION BY customer_id ORDER BY version)`,
+    duckSql: customerVersionsSql(
+      `SELECT customer_id, invoice_ts, min(country) AS country FROM stage WHERE customer_id IS NOT NULL GROUP BY ALL`,
+    ),
   },
 ];

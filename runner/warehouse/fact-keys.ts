@@ -38,8 +38,9 @@ const KEY_MAPS: { name: string; sql: string; columns: Record<string, string> }[]
     columns: { country_name: 'VARCHAR', country_key: 'INTEGER' },
   },
   {
+    // The wanted invoices: all of them on a full load, the affected ones (every staged line's) on an incremental one.
     name: 'k_invoice',
-    sql: 'SELECT invoice_no, invoice_key FROM dim_invoice',
+    sql: 'SELECT invoice_no, d.invoice_key FROM dim_invoice d JOIN want_invoice w USING (invoice_no)',
     columns: { invoice_no: 'VARCHAR', invoice_key: 'INTEGER' },
   },
   {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { copyCsvFile, copyRows } from './copy-in.js';
+import { copyCsvFile, copyQueryToFile, copyRows } from './copy-in.js';
 import { buildDateRows, DATE_COLUMNS } from './dim-date.js';
 import { WANT_TABLES } from './dimension-sql.js';
 import { WarehouseError } from './errors.js';
@@ -20,11 +20,12 @@ import { quoteIdent } from '../engine/sql-quote.js';
 import {
   ANALYZE_SQL,
   CHANGED_CUSTOMERS_SQL,
+  CREATE_AFFECTED_SQL,
   CREATE_LOAD_SCOPE_SQL,
   CREATE_STAGE_DATE_SQL,
   REKEY_CUSTOMER_FACTS_SQL,
   createWantTablesSql,
-  PRUNE_SQL,
+  pruneSql,
   UPSERT_DIMENSIONS_SQL,
 } from './star-sql.js';
 import { createStatementRunner } from './statement-runner.js';
@@ -76,6 +77,40 @@ const AUDIT_SQL = `INSERT INTO warehouse_loads AS l (run_id, silver_rows, quaran
 /** The silver version id recorded for inputs without one (version directories of tests and benchmarks). */
 const UNVERSIONED = 'unversioned';
 
+/** Pre-aggregate files no load needs may go once they are this old (a concurrent load may still read them). */
+const PREAGG_PRUNE_GRACE_MS = 60 * 60 * 1000;
+
+/**
+ * Incremental loads: the invoices and customers the warehouse holds lines of on the loaded dates, written as CSV for
+ * DuckDB. Together with the loaded lines' own, they are the members whose attributes can change.
+ */
+const writeHeldMembers = async (
+  client: pg.PoolClient,
+  schema: string,
+  dates: readonly string[],
+  workDir: string,
+): Promise<{ invoices: string; customers: string }> => {
+  const s = quoteIdent(schema);
+  const keys = dates.length > 0 ? dates.map(dateKeyOf).join(', ') : 'NULL';
+  const files = {
+    invoices: path.join(workDir, 'held_inv.csv'),
+    customers: path.join(workDir, 'held_cust.csv'),
+  };
+  await copyQueryToFile(
+    client,
+    `SELECT DISTINCT i.invoice_no FROM ${s}.fact_sales f JOIN ${s}.dim_invoice i USING (invoice_key)
+     WHERE f.date_key IN (${keys})`,
+    files.invoices,
+  );
+  await copyQueryToFile(
+    client,
+    `SELECT DISTINCT c.customer_id FROM ${s}.fact_sales f JOIN ${s}.dim_customer c USING (customer_key)
+     WHERE f.date_key IN (${keys}) AND NOT c.is_unknown`,
+    files.customers,
+  );
+  return files;
+};
+
 /**
  * Loads one published silver+gold version into the star schema in ONE transaction. DuckDB reads the Parquet
  * inputs first (no transaction open); then dimensions, facts and marts are COPYed and merged. Readers see the
@@ -103,14 +138,40 @@ export const loadWarehouse = async (options: LoadWarehouseOptions): Promise<Load
     });
   try {
     await phase('export');
-    const loadedBefore = await readLoadedSilver(options.pool, schema).catch((cause: unknown) => {
+    /** Plans against what the warehouse holds (PostgreSQL), then has DuckDB read what that plan needs. */
+    const prepare = async (client: pg.PoolClient, release: () => void) => {
+      let loaded: Awaited<ReturnType<typeof readLoadedSilver>>;
+      let held: { invoices: string; customers: string } | undefined;
+      let plan: LoadPlan;
+      try {
+        loaded = await readLoadedSilver(client, schema).catch((cause: unknown) => {
+          throw new WarehouseError('WAREHOUSE_CONNECT', 'cannot read what the warehouse holds', { cause });
+        });
+        plan = planFor(loaded);
+        logger.info(
+          { full: plan.full, reason: plan.reason, dates: plan.dates.length },
+          'warehouse load plan',
+        );
+        held = plan.full ? undefined : await writeHeldMembers(client, schema, plan.dates, workDir);
+      } finally {
+        release();
+      }
+      const inputs = await exportInputs(options.source, workDir, {
+        ...(plan.full ? {} : { dates: plan.dates }),
+        ...(held ? { held } : {}),
+      });
+      return { plan, loaded, inputs };
+    };
+    let reader: pg.PoolClient;
+    try {
+      reader = await options.pool.connect();
+    } catch (cause) {
       throw new WarehouseError('WAREHOUSE_CONNECT', 'cannot read what the warehouse holds', { cause });
-    });
-    let plan = planFor(loadedBefore);
-    logger.info({ full: plan.full, reason: plan.reason, dates: plan.dates.length }, 'warehouse load plan');
-    const inputs = await exportInputs(options.source, workDir);
+    }
+    let prepared = await prepare(reader, () => reader.release());
+    let { plan, inputs } = prepared;
     // DuckDB decodes the fact lines while PostgreSQL merges the dimensions; awaited before the source closes.
-    let staged = stageFactLines(inputs.source, plan.full ? undefined : plan.dates);
+    let staged = inputs.factLinesStaged ? Promise.resolve() : stageFactLines(inputs.source);
     staged.catch(() => undefined);
     let client: pg.PoolClient | undefined;
     let broken = false;
@@ -138,15 +199,19 @@ export const loadWarehouse = async (options: LoadWarehouseOptions): Promise<Load
       await client.query(`SET LOCAL maintenance_work_mem = '256MB'`);
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`medallion.load.${schema}`]);
       const loadedNow = await readLoadedSilver(client, schema);
-      if (!sameLoaded(loadedBefore, loadedNow)) {
-        // A concurrent load committed while DuckDB read: plan against what the warehouse holds now.
-        plan = planFor(loadedNow);
-        logger.info({ full: plan.full, reason: plan.reason }, 'warehouse changed meanwhile; load re-planned');
-        await staged;
-        staged = stageFactLines(inputs.source, plan.full ? undefined : plan.dates);
+      if (!sameLoaded(prepared.loaded, loadedNow)) {
+        // A concurrent load committed while DuckDB read: plan and read again against what the warehouse holds
+        // now (under the lock, so it cannot change again).
+        logger.info('warehouse changed meanwhile; load re-planned');
+        await staged.catch(() => undefined);
+        inputs.source.close();
+        prepared = await prepare(client, () => undefined);
+        ({ plan, inputs } = prepared);
+        staged = inputs.factLinesStaged ? Promise.resolve() : stageFactLines(inputs.source);
         staged.catch(() => undefined);
       }
 
+      for (const [part, ms] of Object.entries(inputs.timings)) timings[`export.${part}`] = ms;
       await phase('dimensions');
       await client.query(createWantTablesSql());
       for (const want of WANT_TABLES) {
@@ -170,6 +235,19 @@ export const loadWarehouse = async (options: LoadWarehouseOptions): Promise<Load
       const runner = createStatementRunner(client, runId, logger);
       await runner.run(ANALYZE_SQL);
       if (!plan.full) {
+        await client.query(CREATE_AFFECTED_SQL);
+        await copyCsvFile(
+          client,
+          'pg_temp.affected_invoice',
+          ['invoice_no'],
+          inputs.affected?.invoices ?? '',
+        );
+        await copyCsvFile(
+          client,
+          'pg_temp.affected_customer',
+          ['customer_id'],
+          inputs.affected?.customers ?? '',
+        );
         await client.query(CREATE_LOAD_SCOPE_SQL);
         await copyRows(
           client,
@@ -192,7 +270,7 @@ export const loadWarehouse = async (options: LoadWarehouseOptions): Promise<Load
       const facts = await prepareFactRows(client, inputs.source, staged, workDir, runId);
       const factMode = await mergeFacts(client, runner, facts, workDir, facts.rows, logger, !plan.full);
       if (!plan.full) await runner.run(REKEY_CUSTOMER_FACTS_SQL);
-      await runner.run(PRUNE_SQL);
+      await runner.run(pruneSql(!plan.full));
 
       await phase('marts');
       const marts = await loadMarts(client, schema, inputs.marts);
@@ -217,6 +295,12 @@ export const loadWarehouse = async (options: LoadWarehouseOptions): Promise<Load
 
       await phase('commit');
       await client.query('COMMIT');
+      if (inputs.preaggs && options.source.preaggs) {
+        // Files of versions nobody loads any more; a failure here costs disk, not correctness.
+        await options.source.preaggs
+          .prune(inputs.preaggs.keep, new Date(Date.now() - PREAGG_PRUNE_GRACE_MS))
+          .catch((error: unknown) => logger.warn({ err: error }, 'pruning dimension pre-aggregates failed'));
+      }
       await phase('done');
       return {
         full: plan.full,

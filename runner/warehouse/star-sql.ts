@@ -135,19 +135,25 @@ export const CREATE_LOAD_SCOPE_SQL = `CREATE TEMP TABLE load_scope (date_key int
 
 const CUSTOMER_VERSION = 'customer_id, country_name, valid_from, valid_to, is_current, version';
 
+/** Incremental loads: the invoices and customers whose members this load recomputes (export-inputs.ts). */
+export const CREATE_AFFECTED_SQL = `CREATE TEMP TABLE affected_invoice (invoice_no text PRIMARY KEY) ON COMMIT DROP;
+  CREATE TEMP TABLE affected_customer (customer_id text PRIMARY KEY) ON COMMIT DROP`;
+
 /**
  * Incremental loads, before the dimension upsert: the customers whose type-2 history this load changes (a line of
- * a new partition can split, merge or move a version anywhere in the history).
+ * a new partition can split, merge or move a version anywhere in the history). Only affected customers can differ.
  */
 export const CHANGED_CUSTOMERS_SQL: StatementSpec[] = [
   {
     name: 'changed customers',
-    sql: `CREATE TEMP TABLE changed_customers ON COMMIT DROP AS SELECT DISTINCT customer_id FROM (
-        (SELECT ${CUSTOMER_VERSION} FROM dim_customer WHERE NOT is_unknown
+    sql: `ANALYZE affected_invoice; ANALYZE affected_customer;
+      CREATE TEMP TABLE changed_customers ON COMMIT DROP AS SELECT DISTINCT customer_id FROM (
+        (SELECT ${CUSTOMER_VERSION} FROM dim_customer JOIN affected_customer USING (customer_id) WHERE NOT is_unknown
          EXCEPT ALL SELECT ${CUSTOMER_VERSION} FROM want_customer)
         UNION ALL
         (SELECT ${CUSTOMER_VERSION} FROM want_customer
-         EXCEPT ALL SELECT ${CUSTOMER_VERSION} FROM dim_customer WHERE NOT is_unknown)) d;
+         EXCEPT ALL SELECT ${CUSTOMER_VERSION} FROM dim_customer JOIN affected_customer USING (customer_id)
+           WHERE NOT is_unknown)) d;
       ANALYZE changed_customers`,
   },
 ];
@@ -193,16 +199,22 @@ export const APPLY_FACT_DIFF_SQL: StatementSpec[] = [
   },
 ];
 
-/** Members no longer wanted (late corrections, re-published silver) go after the facts stopped pointing at them. */
-export const PRUNE_SQL: StatementSpec[] = [
+/**
+ * Members no longer wanted (late corrections, re-published silver) go after the facts stopped pointing at them.
+ * `scoped` (an incremental load): want_invoice and want_customer hold only the affected members, so only those
+ * are candidates.
+ */
+export const pruneSql = (scoped: boolean): StatementSpec[] => [
   {
     name: 'prune dim_invoice',
-    sql: `DELETE FROM dim_invoice d WHERE NOT EXISTS (SELECT 1 FROM want_invoice w WHERE w.invoice_no = d.invoice_no)`,
+    sql: `DELETE FROM dim_invoice d ${scoped ? 'USING affected_invoice a WHERE a.invoice_no = d.invoice_no AND' : 'WHERE'}
+      NOT EXISTS (SELECT 1 FROM want_invoice w WHERE w.invoice_no = d.invoice_no)`,
     countsAs: 'dimension',
   },
   {
     name: 'prune dim_customer',
-    sql: `DELETE FROM dim_customer d WHERE NOT d.is_unknown AND NOT EXISTS
+    sql: `DELETE FROM dim_customer d ${scoped ? 'USING affected_customer a WHERE a.customer_id = d.customer_id AND' : 'WHERE'}
+      NOT d.is_unknown AND NOT EXISTS
       (SELECT 1 FROM want_customer w WHERE w.customer_id = d.customer_id AND w.valid_from = d.valid_from)`,
     countsAs: 'dimension',
   },
@@ -222,3 +234,5 @@ export const PRUNE_SQL: StatementSpec[] = [
     countsAs: 'dimension',
   },
 ];
+
+export const PRUNE_SQL = pruneSql(false);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { GOLD_TABLES } from '../gold/gold-sql.js';
 import type { LakeStore, LayerVersion } from '../lake/lake-store.js';
 import type { SilverPartition } from '../lake/partitions.js';
+import { createPreaggStore, type PreaggStore } from './preagg-store.js';
 
 /** A gold table: the mart `mart_<name>` is loaded from its Parquet files. */
 export interface GoldTableFiles {
@@ -20,12 +21,26 @@ export interface WarehouseSource {
     version?: string;
     /** Absent for an unpartitioned silver (an older lake): the load is then full. */
     partitions?: Record<string, SilverPartition>;
+    /**
+     * Local paths of partition files by their lake keys (the partition map's `key`s), materialised on demand: an
+     * incremental load reads only the changed days. Required with `partitions`.
+     */
+    partitionFiles?: (keys: string[]) => Promise<string[]>;
+    /** Unpartitioned silver: the table's files. A partitioned source may leave them empty (read by key instead). */
     salesLines: string[];
     quarantine: string[];
     countries: string[];
   };
   gold: GoldTableFiles[];
+  /**
+   * Where the dimension pre-aggregates of a partitioned silver are kept between loads (ADR 0026); without one
+   * they are rebuilt from all of silver by every load, in its scratch directory.
+   */
+  preaggs?: PreaggStore;
 }
+
+/** The lake prefix of the warehouse's dimension pre-aggregates (beside the layers, outside their pruning). */
+export const preaggPrefix = (dataset: string): string => `warehouse/${dataset}/dim-preaggs`;
 
 const partitionsOf = (meta: unknown): Record<string, SilverPartition> | undefined => {
   const partitions = (meta as { partitions?: unknown } | undefined)?.partitions;
@@ -46,15 +61,23 @@ export const sourceFromLake = async (
     goldNames.map(async (name) => ({ name, files: await lake.tableFiles('gold', gold, name) })),
   );
   const partitions = partitionsOf(silver.meta);
+  // A partitioned silver is read by partition key, so an incremental load downloads only the changed days.
+  const whole = async (table: string): Promise<string[]> =>
+    partitions ? [] : lake.tableFiles('silver', silver, table);
   return {
     silver: {
       version: silver.version,
-      ...(partitions ? { partitions } : {}),
-      salesLines: await lake.tableFiles('silver', silver, 'sales_lines'),
-      quarantine: await lake.tableFiles('silver', silver, 'quarantine'),
+      ...(partitions ? { partitions, partitionFiles: (keys: string[]) => lake.partitionFiles(keys) } : {}),
+      salesLines: await whole('sales_lines'),
+      quarantine: await whole('quarantine'),
       countries: await lake.tableFiles('silver', silver, 'countries'),
     },
     gold: gf.filter((table) => table.files.length > 0),
+    preaggs: createPreaggStore({
+      storage: lake.storage,
+      prefix: preaggPrefix(lake.dataset),
+      cacheDir: path.join(lake.workDir, '_cache', 'lake'),
+    }),
   };
 };
 

@@ -59,7 +59,7 @@ try {
       silverRows: full.load?.silverRows,
       partitions: Object.keys(after.source.silver.partitions ?? {}).length,
       newDay: day,
-      incremental: summary(incrementalMs, incremental),
+      incremental: { ...summary(incrementalMs, incremental), error: incremental.error },
       full: summary(fullMs, full),
       ratio: +(incrementalMs / fullMs).toFixed(3),
     }),

@@ -245,8 +245,62 @@ describe('incremental loads of a partitioned silver', () => {
     void _dropped;
     const old = succeeded(await load(schema, { ...b5.source, silver: unpartitioned }, 'r6-old'));
     expect(old.full).toBe(true);
+    // The whole-silver dimension queries (ADR 0023) and the pre-aggregates (ADR 0026) give the same members.
+    expect(await naturalSnapshot(admin, schema)).toEqual(once);
     expect(await loadedState(schema)).toMatchObject([{ run_id: 'r6-old', partitions: null }]);
     expect(succeeded(await load(schema, b5.source, 'r7')).full).toBe(true);
     expect(await naturalSnapshot(admin, schema)).toEqual(once);
-  });
+  }, 900_000);
+
+  it('lines added to an old day and removed again: dimensions and SCD2 history return to the full load', async () => {
+    // A rarely sold product gets a new most frequent description, a customer buys in a new country in the middle
+    // of their history and a new invoice appears — all on one old date. Then the same lines go again (a
+    // re-ingested file without them): the members must return exactly to what a full load gives.
+    const [pick] = await silver.query(
+      `WITH p AS (SELECT stock_code FROM cur WHERE description IS NOT NULL GROUP BY 1 HAVING count(*) = 1
+                  ORDER BY 1 LIMIT 1),
+            c AS (SELECT customer_id FROM cur WHERE customer_id IS NOT NULL GROUP BY 1
+                  HAVING min(business_date) < DATE '2011-02-01' AND max(business_date) > DATE '2011-06-01'
+                     AND count(DISTINCT country) = 1 AND min(country) <> 'Japan' ORDER BY 1 LIMIT 1)
+       SELECT (SELECT stock_code FROM p) AS product, (SELECT customer_id FROM c) AS customer`,
+    );
+    const product = String(pick?.product);
+    const customer = String(pick?.customer);
+    const day = '2011-03-15';
+    const extra = `SELECT * REPLACE ('${product}' AS stock_code, 'SYNTHETIC DESCRIPTION' AS description,
+        '${customer}' AS customer_id, 'Japan' AS country, 'X800001' AS invoice_no, DATE '${day}' AS business_date,
+        CAST('${day} 10:00:00+00' AS TIMESTAMPTZ) AS invoice_ts, md5('synthetic-6-' || row_hash) AS row_hash,
+        'synthetic6.csv' AS source_file)
+      FROM (SELECT * FROM lines WHERE business_date = DATE '${day}' ORDER BY row_hash LIMIT 3)`;
+    const b6 = await silver.publish('r8', `SELECT * FROM cur UNION ALL ${extra}`);
+    expect(b6.changed).toEqual([day]);
+    const sixth = succeeded(await load(schema, b6.source, 'r8'));
+    expect(sixth.partitions.keys).toEqual([day]);
+    const description = async (): Promise<unknown> =>
+      (await admin.query(`SELECT description FROM ${schema}.dim_product WHERE stock_code = $1`, [product]))
+        .rows[0]?.description;
+    const versions = async (): Promise<string[]> =>
+      (
+        await admin.query<{ country_name: string }>(
+          `SELECT country_name FROM ${schema}.dim_customer WHERE customer_id = $1 ORDER BY version`,
+          [customer],
+        )
+      ).rows.map((r) => r.country_name);
+    expect(await description()).toBe('SYNTHETIC DESCRIPTION');
+    expect(await versions()).toContain('Japan');
+    expect(await naturalSnapshot(admin, schema)).toEqual(await fullLoadSnapshot(b6.source, '6'));
+
+    const b7 = await silver.publish('r9', `SELECT * FROM cur WHERE source_file <> 'synthetic6.csv'`);
+    expect(b7.changed).toEqual([day]);
+    const seventh = succeeded(await load(schema, b7.source, 'r9'));
+    expect(seventh).toMatchObject({ full: false, partitions: { keys: [day] } });
+    expect(seventh.factDeleted).toBe(3);
+    expect(await description()).not.toBe('SYNTHETIC DESCRIPTION');
+    expect(await versions()).not.toContain('Japan');
+    expect(
+      (await admin.query(`SELECT 1 FROM ${schema}.dim_invoice WHERE invoice_no = 'X800001'`)).rowCount,
+    ).toBe(0);
+    // Same lines as batch 5's version: exactly the full load of that version.
+    expect(await naturalSnapshot(admin, schema)).toEqual(once);
+  }, 600_000);
 });

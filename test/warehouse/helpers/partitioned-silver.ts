@@ -3,7 +3,13 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { quoteLiteral } from '../../../runner/engine/sql-quote.js';
 import type { SilverPartition } from '../../../runner/lake/partitions.js';
-import { sourceFromDirs, type WarehouseSource } from '../../../runner/warehouse/warehouse-source.js';
+import { createLocalStorage } from '../../../runner/storage/local-storage.js';
+import { createPreaggStore } from '../../../runner/warehouse/preagg-store.js';
+import {
+  preaggPrefix,
+  sourceFromDirs,
+  type WarehouseSource,
+} from '../../../runner/warehouse/warehouse-source.js';
 
 /**
  * Stand-in for the partitioned silver of issue "Incremental runs" (runner/lake/partitions.ts is the contract): a
@@ -70,11 +76,19 @@ export const createPartitionedSilver = async (options: {
             ...base.silver,
             version: run,
             partitions,
+            partitionFiles: (keys: string[]) =>
+              Promise.resolve(keys.map((key) => path.join(options.outDir, key))),
             salesLines: Object.keys(partitions)
               .sort()
               .map((k) => path.join(options.outDir, partitions[k]?.tables.sales_lines?.key ?? '')),
           },
           gold: base.gold,
+          // The dimension pre-aggregates live beside the partitions, as in a lake.
+          preaggs: createPreaggStore({
+            storage: createLocalStorage({ root: options.outDir }),
+            prefix: preaggPrefix('retail'),
+            cacheDir: options.outDir,
+          }),
         },
       };
     },
