@@ -105,9 +105,12 @@ async function parseFilesOption(value: string): Promise<string[]> {
             'Give --files a comma list of source file names, or @PATH of a file with one name a line.',
           );
         })
-      ).split('\n')
-    : value.split(',');
-  const names = list.map((s) => s.trim()).filter(Boolean);
+      )
+        .split('\n')
+        .map((l) => l.replace(/\r$/, ''))
+    : value.split(',').map((s) => s.trim());
+  // A list file carries names verbatim (the operator uses it for names a comma list cannot carry).
+  const names = list.filter((s) => s !== '');
   if (names.length === 0)
     throw new UsageError(
       '--files names no file',
