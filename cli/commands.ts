@@ -30,6 +30,7 @@ export const COMMANDS: Record<string, Command> = {
       'termination-log': { type: 'string' },
       'full-refresh': { type: 'boolean' },
       partitions: { type: 'string' },
+      files: { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
     },
     run: runCommand,

@@ -34,6 +34,9 @@ Options:
   --partitions DATES       backfill: recompute only these business dates (2011-03-01..2011-03-31, or a
                            comma list of dates and ranges) from the bronze already ingested; each date
                            succeeds or fails on its own, failed ones keep their content (docs/backfills.md)
+  --files a.csv,b.csv      bronze ingests only these source files (names relative to the source, as the
+                           manifest records them), not every new one; a name not in the source fails the
+                           run and publishes nothing. --files @PATH reads the names from PATH, one a line
   -q, --quiet              no progress output, only the summary table
   -h, --help               show this help
 

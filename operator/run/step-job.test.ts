@@ -3,7 +3,9 @@ import { STEP_NAMES } from '../../runner/spec/pipeline-spec.js';
 import type { PipelineObject, PipelineRunObject } from '../core/resources.js';
 import { PipelineResourceSpecSchema } from '../spec/pipeline-resource.js';
 import { PipelineRunSpecSchema } from '../spec/pipeline-run.js';
-import { buildStepJob } from './step-job.js';
+import { TRIGGER_FILES_ANNOTATION } from '../trigger/decide-trigger.js';
+import { buildSpecConfigMap, buildStepJob } from './step-job.js';
+import { FILES_LIST_KEY, INLINE_FILES_LIMIT } from './trigger-files-arg.js';
 
 const run: PipelineRunObject = {
   apiVersion: 'medallion.dev/v1alpha1',
@@ -211,5 +213,51 @@ describe('buildStepJob: lake on object storage', () => {
     const job = buildStepJob(byParameter, pipelineWith({}), 'bronze', 1, 'img', { credentialsSecret: 'd' });
     const env = (job.spec as { template: { spec: PodSpec } }).template.spec.containers[0]!.env;
     expect(env.some((e) => e.name === 'AWS_ACCESS_KEY_ID')).toBe(true);
+  });
+});
+
+describe('buildStepJob: a file-triggered run', () => {
+  const triggered = (files: unknown): PipelineRunObject => ({
+    ...run,
+    metadata: { ...run.metadata, annotations: { [TRIGGER_FILES_ANNOTATION]: JSON.stringify(files) } },
+  });
+  const argsOf = (r: PipelineRunObject, step: string): string[] =>
+    (
+      buildStepJob(r, pipelineWith({}), step, 1, 'img').spec as {
+        template: { spec: { containers: { args: string[] }[] } };
+      }
+    ).template.spec.containers[0]!.args;
+  const filesArg = (args: string[]) =>
+    args.includes('--files') ? args[args.indexOf('--files') + 1] : undefined;
+
+  it('passes the claimed files to bronze only, and nothing for an untriggered run', () => {
+    const r = triggered(['2011/a.csv', 'b.csv']);
+    expect(filesArg(argsOf(r, 'bronze'))).toBe('2011/a.csv,b.csv');
+    expect(buildSpecConfigMap(r, pipelineWith({})).data[FILES_LIST_KEY]).toBeUndefined();
+    for (const step of ['silver', 'gold', 'warehouse']) expect(filesArg(argsOf(r, step))).toBeUndefined();
+    expect(filesArg(argsOf(run, 'bronze'))).toBeUndefined();
+    // An annotation that is not a list of names (hand-edited) claims nothing, as for the trigger poller.
+    for (const bad of [{ a: 1 }, [], [1]]) expect(filesArg(argsOf(triggered(bad), 'bronze'))).toBeUndefined();
+  });
+
+  it('passes a list too long for one argument (or one that a comma list cannot carry) through the spec ConfigMap', () => {
+    const long = Array.from({ length: 100 }, (_, i) => `${'d/'.repeat(200)}file-${i}.csv`);
+    expect(long.join(',').length).toBeGreaterThan(INLINE_FILES_LIMIT);
+    for (const files of [long, ['a,1.csv', 'b.csv'], ['@home.csv']]) {
+      const r = triggered(files);
+      const arg = filesArg(argsOf(r, 'bronze'))!;
+      expect(arg).toBe(`@/etc/medallion/${FILES_LIST_KEY}`);
+      expect(arg.length).toBeLessThan(100);
+      const cm = buildSpecConfigMap(r, pipelineWith({}));
+      expect(cm.data[FILES_LIST_KEY]!.trimEnd().split('\n')).toEqual(files);
+      // The Job mounts that ConfigMap where the argument points.
+      const spec = buildStepJob(r, pipelineWith({}), 'bronze', 1, 'img').spec as {
+        template: { spec: { volumes: { name: string; configMap?: { name: string } }[] } };
+      };
+      expect(spec.template.spec.volumes).toContainEqual({
+        name: 'spec',
+        configMap: { name: cm.metadata.name },
+      });
+    }
   });
 });

@@ -2,6 +2,7 @@ import { stringify } from 'yaml';
 import { LABELS, boundedName, labelValue } from '../core/names.js';
 import { ownerReference, type PipelineObject, type PipelineRunObject } from '../core/resources.js';
 import { requestedDateSet } from '../spec/run-partitions.js';
+import { claimedFiles, filesArgs, filesNeedList, FILES_LIST_KEY } from './trigger-files-arg.js';
 
 /** Kueue's label: Jobs carrying it are admitted (un-suspended) by Kueue's job integration. */
 export const KUEUE_QUEUE_LABEL = 'kueue.x-k8s.io/queue-name';
@@ -79,8 +80,14 @@ export function buildSpecConfigMap(run: PipelineRunObject, pipeline: PipelineObj
       labels: runLabels(run),
       ownerReferences: [ownerReference(run)],
     },
-    data: { [SPEC_FILE]: stringify(doc) },
+    data: { [SPEC_FILE]: stringify(doc), ...filesListData(run) },
   };
+}
+
+/** A triggered run's claimed files, one a line, when they are too many (or too odd) to pass inline. */
+function filesListData(run: PipelineRunObject): Record<string, string> {
+  const files = claimedFiles(run);
+  return files && filesNeedList(files) ? { [FILES_LIST_KEY]: files.join('\n') + '\n' } : {};
 }
 
 /** The search step reads its Typesense API key from the env var the spec names; a secretRef fills it. */
@@ -181,6 +188,9 @@ export function buildStepJob(
   if (run.spec.parameters.sourceUri) args.push('--source-uri', run.spec.parameters.sourceUri);
   // Optional at runtime: a run stored before the CRD had spec.partitions has none.
   if (run.spec.partitions) args.push('--partitions', requestedDateSet(run.spec.partitions));
+  // A file-triggered run ingests only the files its trigger saw settled (operator/run/trigger-files-arg.ts).
+  const files = step === 'bronze' ? claimedFiles(run) : undefined;
+  if (files) args.push(...filesArgs(files, SPEC_MOUNT));
 
   const env = lastByName([
     { name: 'MEDALLION_RUN_ID', value: run.metadata.name },

@@ -7,6 +7,7 @@ import { ingestFiles, type IngestedFile } from './ingest-files.js';
 import { planIngestion } from './plan-ingestion.js';
 import { downloadSource } from './object-source-files.js';
 import { listSources } from './list-sources.js';
+import { selectSourceFiles } from './select-source-files.js';
 import type { SourceFile } from './source-files.js';
 
 const REQUIRED_FIELDS = [
@@ -37,7 +38,9 @@ export async function runBronzeStep(ctx: StepContext): Promise<StepResult<Bronze
   const { spec, lake } = ctx;
   // runPipeline already bound runId and step to ctx.logger.
   const log = ctx.logger;
-  const { files, namespace, name } = await listSources(ctx);
+  const listing = await listSources(ctx);
+  const { namespace, name } = listing;
+  const files = selectSourceFiles(listing.files, ctx.onlyFiles);
   const inputs = [{ namespace, name }];
   const outputs = [{ namespace: lake.namespace, name: `bronze/${spec.source.dataset}` }];
   let staged: StagedPart | undefined;

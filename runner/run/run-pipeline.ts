@@ -70,6 +70,8 @@ export interface RunOptions {
   partitions?: string[];
   /** TEST ONLY: partitions a backfill fails on purpose (the config module's MEDALLION_TEST_FAIL_PARTITIONS). */
   failPartitions?: readonly string[];
+  /** `--files`: bronze ingests only these source files, named relative to the source (a triggered run's claim). */
+  files?: readonly string[];
 }
 
 /** Runs the requested steps in order. A failed step stops the run; the summary is written either way. */
@@ -140,6 +142,7 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
       },
       objectStore,
       fullRefresh: o.fullRefresh ?? false,
+      ...(o.files ? { onlyFiles: o.files } : {}),
       ...(o.partitions ? { backfill: { dates: o.partitions, failPartitions: o.failPartitions ?? [] } } : {}),
     };
     for (const step of steps) {

@@ -130,6 +130,8 @@ export interface StepContext {
   fullRefresh: boolean;
   /** `medallion run --partitions`: recompute only these business dates from the bronze already ingested. */
   backfill?: BackfillSelection;
+  /** `medallion run --files`: bronze ingests only these source files (names relative to the source). */
+  onlyFiles?: readonly string[];
 }
 
 /** What the silver step needs to ask the enrichment providers; the values come from the config module and the CLI. */

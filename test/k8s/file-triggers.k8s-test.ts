@@ -105,6 +105,21 @@ const triggeredEvents = async (ns: string) =>
     (e) => e.reason === 'RunTriggered',
   ).length;
 
+/** Each bronze Job's run and its `--files` argument: what the runner will ingest. */
+async function bronzeJobFiles(ns: string): Promise<[string, string | undefined][]> {
+  const sel = encodeURIComponent('medallion.dev/step=bronze');
+  const items = ((await api.call('GET', `/apis/batch/v1/namespaces/${ns}/jobs?labelSelector=${sel}`)).body
+    .items ?? []) as { metadata: { labels: Record<string, string> }; spec: Obj }[];
+  return items
+    .map((j): [string, string | undefined] => {
+      const args = (j.spec as { template: { spec: { containers: { args: string[] }[] } } }).template.spec
+        .containers[0]!.args;
+      const at = args.indexOf('--files');
+      return [j.metadata.labels['medallion.dev/run']!, at >= 0 ? args[at + 1] : undefined];
+    })
+    .sort((a, b) => a[0].localeCompare(b[0]));
+}
+
 /** What bronze publishes once it has ingested these files (the fields the trigger reads, plus the rest). */
 function ingest(files: string[]) {
   const dir = join(lake, 'bronze', 'retail');
@@ -253,6 +268,14 @@ describe('file-arrival triggers with kube-controller-manager', () => {
       [expectedRun(['c.csv']), ['c.csv']],
     ]);
     expect(await triggeredEvents(ns)).toBe(3);
+    // Each run's bronze Job ingests exactly the files its run claims, not whatever else the source holds by then.
+    expect(await bronzeJobFiles(ns)).toEqual(
+      [
+        [expectedRun(['a.csv']), 'a.csv'],
+        [expectedRun(['b.csv']), 'b.csv'],
+        [expectedRun(['c.csv']), 'c.csv'],
+      ].sort((a, b) => a[0]!.localeCompare(b[0]!)),
+    );
     const status = await waitFor('the claims to be dropped', async () => {
       const t = await triggerStatus(ns);
       return t?.claims === undefined ? t : undefined;
