@@ -68,8 +68,9 @@ export async function stagedPartitionFiles(ctx: StepContext, dir: string): Promi
     let file = files[0]!;
     if (files.length > 1) {
       file = path.join(dir, d, 'merged.parquet');
+      // Hive detection off: the `pkey=` directory would otherwise come back as a column of the merged file.
       await ctx.engine.run(
-        `COPY (SELECT * FROM read_parquet([${files.map(quoteLiteral).join(', ')}])) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION zstd)`,
+        `COPY (SELECT * FROM read_parquet([${files.map(quoteLiteral).join(', ')}], hive_partitioning = false)) TO ${quoteLiteral(file)} (FORMAT parquet, COMPRESSION zstd)`,
       );
     }
     out.set(decodeURIComponent(d.slice('pkey='.length)), file);
