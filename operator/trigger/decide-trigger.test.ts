@@ -144,6 +144,29 @@ describe('decideTrigger', () => {
     expect(allow.result).toBe('created');
   });
 
+  it('records an event when files arrive or change and when a wait begins, not on every quiet poll', () => {
+    const arrived = decideTrigger(observe({ listed: [file('c.csv', 10), file('d.csv', 5)] }));
+    expect(arrived.event?.reason).toBe('FilesSettling');
+    expect(arrived.event?.message).toContain('2 new or changed file(s) wait 30s to settle: c.csv, d.csv');
+    const same = decideTrigger(
+      next(arrived, { atMs: T0 + 10_000, listed: [file('c.csv', 10), file('d.csv', 5)] }),
+    );
+    expect(same.result).toBe('settling');
+    expect(same.event).toBeUndefined();
+    const grew = decideTrigger(
+      next(same, { atMs: T0 + 20_000, listed: [file('c.csv', 10), file('d.csv', 9)] }),
+    );
+    expect(grew.event?.message).toContain('1 new or changed file(s) wait 30s to settle: d.csv');
+
+    const seen = new Map<string, SeenFile>([['a.csv', { sig: '100:e-100', sinceMs: T0 - 60_000 }]]);
+    const base = { listed: [file('a.csv')], seen, activeRuns: ['arrivals-files-1'] };
+    const waiting = decideTrigger(observe(base));
+    expect(waiting.event?.reason).toBe('TriggerWaiting');
+    const stillWaiting = decideTrigger(observe({ ...base, schedule: schedule({}, waiting.status) }));
+    expect(stillWaiting.result).toBe('waiting');
+    expect(stillWaiting.event).toBeUndefined();
+  });
+
   it('a failed listing is an error with a Warning event, and keeps what was remembered', () => {
     const seen = new Map<string, SeenFile>([['a.csv', { sig: '1:x', sinceMs: T0 }]]);
     const d = decideTrigger(

@@ -118,11 +118,13 @@ export function decideTrigger(o: TriggerObserved): TriggerDecision {
   const seen = new Map<string, SeenFile>();
   const settled: string[] = [];
   let nextSettle = Infinity;
+  const arrived: string[] = [];
   for (const f of listed) {
     if (o.ingested.has(f.name) || claimed.has(f.name)) continue;
     const sig = `${f.size}:${f.etag}`;
     const before = o.seen.get(f.name);
     const sinceMs = before?.sig === sig ? before.sinceMs : now;
+    if (before?.sig !== sig) arrived.push(f.name);
     seen.set(f.name, { sig, sinceMs });
     if (now - sinceMs >= settleMs) settled.push(f.name);
     else nextSettle = Math.min(nextSettle, sinceMs + settleMs);
@@ -158,14 +160,34 @@ export function decideTrigger(o: TriggerObserved): TriggerDecision {
     };
   };
 
+  // Events mark changes, not every poll: a file that appeared or changed, a wait that began. A quiet poll
+  // ("nothing new") is counted by the polls metric and stamped in status.trigger only — one event per poll of
+  // 1,000 schedules would flood etcd.
+  const arrivals =
+    arrived.length === 0
+      ? {}
+      : {
+          event: {
+            eventType: 'Normal' as const,
+            reason: 'FilesSettling',
+            message: `${arrived.length} new or changed file(s) wait ${o.trigger.settleSeconds}s to settle: ${arrived.slice(0, 5).join(', ')}${arrived.length > 5 ? ', …' : ''}`,
+          },
+        };
   if (settled.length === 0) {
     return filesNew > 0
-      ? done('settling', `${filesNew} new file(s) not settled yet`)
+      ? done('settling', `${filesNew} new file(s) not settled yet`, arrivals)
       : done('nothing_new', 'no new files');
   }
   // Overlapping runs of one pipeline contend for the same lake; Replace would cancel a run mid-ingest.
   if (o.activeRuns.length > 0 && o.schedule.spec.concurrencyPolicy !== 'Allow') {
-    return done('waiting', `${settled.length} settled new file(s) wait for ${o.activeRuns[0]} to finish`);
+    const message = `${settled.length} settled new file(s) wait for ${o.activeRuns[0]} to finish`;
+    return done(
+      'waiting',
+      message,
+      prev.lastResult === 'waiting'
+        ? {}
+        : { event: { eventType: 'Normal', reason: 'TriggerWaiting', message } },
+    );
   }
   const files = settled.slice(0, o.trigger.maxFilesPerRun);
   const name = triggeredRunName(o.schedule.metadata.name, files);
