@@ -166,7 +166,19 @@ describe('end to end with the real runner', () => {
     expect(silver?.rowsIn).toBe(bronze?.rowsOut);
     expect(gold?.rowsIn).toBe(silver?.rowsOut);
     expect(Number(silver?.rowsOut)).toBeGreaterThan(0.9 * Number(silver?.rowsIn));
-    expect(status.quality).toEqual(reports[1]?.quality);
+    // The silver report's score, plus the declared checks of the steps' reports summed by the operator.
+    const { checks: runChecks, ...score } = status.quality as Obj & { checks?: Obj };
+    expect(score).toEqual(reports[1]?.quality);
+    const sum = (k: string): number =>
+      reports.reduce((n, r) => n + Number((r.checks as Record<string, number> | undefined)?.[k] ?? 0), 0);
+    expect(sum('passed')).toBeGreaterThan(0);
+    expect(runChecks).toEqual({
+      passed: sum('passed'),
+      failed: sum('failed'),
+      warned: sum('warned'),
+      insufficientHistory: sum('insufficientHistory'),
+      failing: [],
+    });
     expect((status.quality as { score: number }).score).toBeGreaterThanOrEqual(0.9); // the pipeline's minScore
     // KPIs as the gold step reported them; a KPI it could not compute (null, e.g. without FX rates) is left out.
     const measured = Object.fromEntries(Object.entries(reports[2]?.kpis ?? {}).filter(([, v]) => v !== null));

@@ -191,7 +191,19 @@ describe('end to end with an S3 lake', () => {
     expect(gold?.rowsIn).toBe(silver?.rowsOut);
     expect(Number(silver?.rowsOut)).toBeGreaterThan(0.9 * Number(silver?.rowsIn));
     expect((status.quality as { score: number }).score).toBeGreaterThanOrEqual(0.9);
-    expect(status.quality).toEqual(reports[1]?.quality);
+    // The silver report's score, plus the declared checks of the steps' reports summed by the operator.
+    const { checks: runChecks, ...score } = status.quality as Obj & { checks?: Obj };
+    expect(score).toEqual(reports[1]?.quality);
+    const sum = (k: string): number =>
+      reports.reduce((n, r) => n + Number((r.checks as Record<string, number> | undefined)?.[k] ?? 0), 0);
+    expect(sum('passed')).toBeGreaterThan(0);
+    expect(runChecks).toEqual({
+      passed: sum('passed'),
+      failed: sum('failed'),
+      warned: sum('warned'),
+      insufficientHistory: sum('insufficientHistory'),
+      failing: [],
+    });
     const kpis = status.kpis as Record<string, number>;
     expect(kpis.orders! > 0 && kpis.revenue! > 0).toBe(true);
     const lineage = status.lineage as { inputs: string[]; outputs: string[] };
