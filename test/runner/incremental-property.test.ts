@@ -134,8 +134,11 @@ describe('property: generated batches fed one run at a time equal one full run',
     'seed %i: every silver, gold and warehouse table equals one full run',
     async (seed) => {
       const batches = generateCase(seededRandom(seed));
-      const inc = createFixture();
-      const once = createFixture();
+      // Quality gating is not under test: a generated batch of mostly broken lines may score below the default
+      // minScore and fail its run by design (seed 1560967924 did), which says nothing about equivalence.
+      const lenient = '  quality: { minScore: 0 }';
+      const inc = createFixture(lenient);
+      const once = createFixture(lenient);
       try {
         for (const [b, batch] of batches.entries()) {
           for (const f of batch.files) inc.write(f.name, f.content);
