@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PipelineRunObject } from '../core/resources.js';
 import { PipelineRunSpecSchema, type PipelineRunStatus } from '../spec/pipeline-run.js';
-import { checkFailures, declaredChecks, lastBreakers } from './pipeline-handler.js';
+import { checkFailures, declaredChecks, lastBreakers, lastFinished } from './pipeline-handler.js';
 
 const run = (name: string, status: PipelineRunStatus): PipelineRunObject => ({
   apiVersion: 'medallion.dev/v1alpha1',
@@ -63,6 +63,23 @@ describe('checkFailures (medallion_quality_check_failures)', () => {
       ],
     });
     expect(checkFailures([])).toEqual({ failing: [], known: [] });
+  });
+});
+
+describe('lastFinished', () => {
+  it('breaks a tie of completion times (second precision) by creation time, then name, whatever the order', () => {
+    const at = (name: string, created: string) => ({
+      ...run(name, { phase: 'Succeeded', completionTime: '2026-03-02T10:00:00Z' }),
+      metadata: { name, namespace: 'shop', creationTimestamp: created },
+    });
+    const older = at('run-b', '2026-03-02T09:59:58Z');
+    const newer = at('run-a', '2026-03-02T09:59:59Z');
+    const twin = at('run-c', '2026-03-02T09:59:59Z');
+    expect(lastFinished([older, newer])?.metadata.name).toBe('run-a');
+    expect(lastFinished([newer, older])?.metadata.name).toBe('run-a');
+    expect(lastFinished([twin, newer])?.metadata.name).toBe('run-c');
+    expect(lastFinished([newer, twin])?.metadata.name).toBe('run-c');
+    expect(lastFinished([])).toBeUndefined();
   });
 });
 

@@ -19,15 +19,25 @@ import { sameJson } from './run-handler.js';
 
 const DEFAULT_MIN_SCORE = QualitySchema.parse({}).minScore;
 
+/**
+ * The run that finished last. Kubernetes times have second precision, so two runs can share a completion time: the
+ * later-created one wins, then the greater name, so the answer never depends on the order of the informer's cache.
+ */
+export function lastFinished(runs: PipelineRunObject[]): PipelineRunObject | undefined {
+  const key = (r: PipelineRunObject) =>
+    [r.status?.completionTime ?? '', r.metadata.creationTimestamp ?? '', r.metadata.name] as const;
+  let last: PipelineRunObject | undefined;
+  for (const r of runs) {
+    const [a, b] = [key(r), last && key(last)];
+    if (!b || a[0] > b[0] || (a[0] === b[0] && (a[1] > b[1] || (a[1] === b[1] && a[2] > b[2])))) last = r;
+  }
+  return last;
+}
+
 /** Breaker states of the last finished run (by completion time) whose steps reported them. */
 export function lastBreakers(runs: PipelineRunObject[]): BreakerStates | undefined {
-  let best: PipelineRunObject | undefined;
-  for (const r of runs) {
-    const done = r.status?.completionTime;
-    if (!done || !r.status?.enrichment?.breakers) continue;
-    if (!best || done > (best.status?.completionTime ?? '')) best = r;
-  }
-  return best?.status?.enrichment?.breakers;
+  return lastFinished(runs.filter((r) => r.status?.completionTime && r.status.enrichment?.breakers))?.status
+    ?.enrichment?.breakers;
 }
 
 /**
@@ -38,10 +48,7 @@ export function checkFailures(runs: PipelineRunObject[]): { failing: CheckFailur
   const finished = runs.filter((r) => r.status?.completionTime && r.status.quality?.checks);
   const of = (r: PipelineRunObject | undefined): CheckFailure[] =>
     (r?.status?.quality?.checks?.failing ?? []).map((f) => ({ check: f.name, severity: f.severity }));
-  let last: PipelineRunObject | undefined;
-  for (const r of finished)
-    if (!last || (r.status?.completionTime ?? '') > (last.status?.completionTime ?? '')) last = r;
-  return { failing: of(last), known: finished.flatMap(of) };
+  return { failing: of(lastFinished(finished)), known: finished.flatMap(of) };
 }
 
 /**

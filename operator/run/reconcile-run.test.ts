@@ -275,6 +275,18 @@ describe('reconcileRun', () => {
     expect(kinds(w.reconcile(36))).toEqual([]);
   });
 
+  it('reports the failed attempt too when the lost write was the one that saw the failure and started the retry', () => {
+    const w = world({ retries: { limit: 2, backoffSeconds: 1, maxBackoffSeconds: 1 } });
+    w.reconcile(0);
+    const stored = structuredClone(w.run.status); // bronze attempt 1 Running
+    w.finish('r1-bronze-1', 30, false, 'Error: lake is locked\n');
+    expect(kinds(w.reconcile(35))).toEqual(['event:StepAttemptFailed', 'createJob', 'event:StepRetried']);
+    w.run.status = stored; // that write failed with 409; Job r1-bronze-2 exists
+    expect(kinds(w.reconcile(36))).toEqual(['event:StepAttemptFailed', 'event:StepRetried']);
+    expect(w.run.status?.steps?.[0]).toMatchObject({ phase: 'Running', attempts: 2, jobName: 'r1-bronze-2' });
+    expect(kinds(w.reconcile(37))).toEqual([]);
+  });
+
   it('fails the run when a step is out of attempts, and runs no later step', () => {
     const w = world({ retries: { limit: 0 } });
     w.reconcile(0);

@@ -201,8 +201,20 @@ export function reconcileRun(desired: RunDesired, observedJobs: ObservedJob[], n
     }
     // A retry whose Job was created by a reconcile that then lost its status write (409, crash): it started now,
     // as far as the stored status knows, and events go out only with a stored status.
-    if (attempt > step.attempts && attempt > 1)
+    if (attempt > step.attempts && attempt > 1) {
+      // The failure of the attempt before was never stored either (the stored step is not Retrying): say it now.
+      if (step.phase !== 'Retrying') {
+        const previous = jobs.find((j) => jobAttempt(j) === attempt - 1);
+        const said = previous && parseTerminationMessage(previous.terminationMessage);
+        const why = said && said.ok ? (said.report.error?.message ?? said.report.note) : undefined;
+        event(
+          'Warning',
+          'StepAttemptFailed',
+          `step ${step.name}: attempt ${attempt - 1} failed${why ? `: ${why}` : ''}`,
+        );
+      }
       event('Normal', 'StepRetried', `step ${step.name}: attempt ${attempt} started`);
+    }
     // Also when the Job has finished by the time a status that names it is first stored.
     Object.assign(step, { attempts: attempt, jobName: job.name });
     step.startTime ??= job.status.startTime ?? nowIso;

@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startOperator, type RunningOperator } from '../../operator/controller/start-operator.js';
 import { createKubeClient, loadKubeConfig } from '../../operator/kube/client-node-adapter.js';
+import { k8sTime } from '../../operator/core/conditions.js';
 import { createOperatorMetrics } from '../../operator/metrics.js';
 import { startFakeJobExecutor, type Script } from './fake-job-executor.js';
 import { installCrds } from './install-crds.js';
@@ -119,6 +120,10 @@ describe('declared checks on the PipelineRun status', () => {
         : undefined,
     );
 
+    // "Last finished" has the second precision of Kubernetes times: run-error must finish in a later second.
+    await waitFor('the next second', async () =>
+      k8sTime(new Date()) > String(warn.completionTime) ? true : undefined,
+    );
     await create('pipelineruns', 'PipelineRun', 'run-error', {
       pipelineRef: { name: 'retail' },
       retries: { limit: 0 },
