@@ -212,25 +212,22 @@ export function salesLinesSql(spec: PipelineSpec, dir: string): string {
   ) TO ${quoteLiteral(dir)} ${partitionedCopy()}`;
 }
 
-export function quarantineSql(dir: string): string {
-  return `COPY (
+/** The quarantined rows, materialised (small) so that copyPartitioned can write them in batches of partitions. */
+export function quarantineTableSql(table: string): string {
+  return `CREATE OR REPLACE TEMP TABLE ${table} AS
     SELECT outcome AS rule_id, message, source_file, source_line, row_hash, ingest_run_id,
            invoice_no_raw AS invoice_no, stock_code_raw AS stock_code, description_raw AS description,
            quantity_raw AS quantity, invoice_date_raw AS invoice_date, unit_price_raw AS unit_price,
            customer_id_raw AS customer_id, country_raw AS country, raw_record, pkey
     FROM classified
-    WHERE outcome NOT IN ('duplicate', 'cancellation', 'adjustment', 'non_merchandise', 'stock_adjustment', 'zero_price', 'sale')
-    ORDER BY source_file, source_line
-  ) TO ${quoteLiteral(dir)} ${partitionedCopy()}`;
+    WHERE outcome NOT IN ('duplicate', 'cancellation', 'adjustment', 'non_merchandise', 'stock_adjustment', 'zero_price', 'sale')`;
 }
 
-/** Each removed duplicate with the position of the copy that was kept. */
-export function duplicatesSql(dir: string): string {
-  return `COPY (
+/** Each removed duplicate with the position of the copy that was kept, materialised like the quarantine. */
+export function duplicatesTableSql(table: string): string {
+  return `CREATE OR REPLACE TEMP TABLE ${table} AS
     SELECT source_file, source_line, row_hash, kept_source_file, kept_source_line, pkey
-    FROM classified WHERE outcome = 'duplicate'
-    ORDER BY source_file, source_line
-  ) TO ${quoteLiteral(dir)} ${partitionedCopy()}`;
+    FROM classified WHERE outcome = 'duplicate'`;
 }
 
 /** Rows per partition and outcome and, for silver rows, how many of the eight canonical fields hold a value. */
@@ -244,7 +241,10 @@ export function outcomeCountsSql(): string {
 
 /** Per partition: source rows, duplicates, and the distinct countries of its silver lines (for the enrichment). */
 export function inputCountsSql(): string {
-  return `SELECT pkey, count(*) AS bronze_rows, count(*) FILTER (WHERE outcome = 'duplicate') AS duplicates,
+  // A sorted DISTINCT list over every line buffers the lines in memory (it cannot spill): with 10M lines it ran out
+  // of a 1 GiB limit. Grouping first (a hash aggregate, which spills) leaves a few rows per partition to list.
+  return `SELECT pkey, sum(n) AS bronze_rows, coalesce(sum(n) FILTER (WHERE outcome = 'duplicate'), 0) AS duplicates,
       list(DISTINCT country ORDER BY country) FILTER (WHERE outcome IN ('cancellation', 'adjustment', 'non_merchandise', 'stock_adjustment', 'zero_price', 'sale') AND country IS NOT NULL) AS countries
-    FROM classified GROUP BY pkey ORDER BY pkey`;
+    FROM (SELECT pkey, outcome, country, count(*) AS n FROM classified GROUP BY ALL)
+    GROUP BY pkey ORDER BY pkey`;
 }

@@ -24,6 +24,7 @@ import {
   type TouchedPartitions,
 } from '../lake/partitions.js';
 import { partsPrefix, referencedKeys } from '../lake/partition-files.js';
+import { copyPartitioned } from './partitioned-copy.js';
 import {
   auditWritten,
   expectedRows,
@@ -46,9 +47,9 @@ import {
   classifiedViewSql,
   classifySql,
   duplicateGroupsSql,
-  duplicatesSql,
+  duplicatesTableSql,
   normaliseSql,
-  quarantineSql,
+  quarantineTableSql,
   rankDuplicatesSql,
   rowStoreSql,
   salesLinesSql,
@@ -285,7 +286,8 @@ async function silverAttempt(ctx: StepContext): Promise<StepResult<SilverDetails
     ]) {
       await engine.run(sql);
     }
-    await engine.run(duplicatesSql(dirOf('duplicates')));
+    await engine.run(duplicatesTableSql('staged_duplicates'));
+    await copyPartitioned(engine, 'staged_duplicates', dirOf('duplicates'), 'source_file, source_line');
     const rebuiltCounts = await readPartitionCounts(ctx);
     // A failed partition keeps its previous content: it stays with the kept ones and publishes nothing of its own.
     const failed = failedPartitions(ctx, touched);
@@ -333,7 +335,8 @@ async function silverAttempt(ctx: StepContext): Promise<StepResult<SilverDetails
       countries: kept.flatMap(([, s]) => s.countries),
     });
     await engine.run(salesLinesSql(spec, dirOf('sales_lines')));
-    await engine.run(quarantineSql(dirOf('quarantine')));
+    await engine.run(quarantineTableSql('staged_quarantine'));
+    await copyPartitioned(engine, 'staged_quarantine', dirOf('quarantine'), 'source_file, source_line');
     await engine.run(countriesSql(path.join(staging, 'countries.parquet')));
     await engine.run(fxRatesSql(path.join(staging, 'fx_rates.parquet')));
     const staged = new Map<StagedTable, Map<string, string>>();
@@ -492,6 +495,7 @@ async function silverAttempt(ctx: StepContext): Promise<StepResult<SilverDetails
     await engine.run('DROP TABLE IF EXISTS dup_groups');
     for (const v of ['normalised', 'ranked', 'src', 'src_new', 'bronze_new'])
       await engine.run(`DROP VIEW IF EXISTS ${v}`);
-    for (const t of ['manifest_files', 'new_files']) await engine.run(`DROP TABLE IF EXISTS ${t}`);
+    for (const t of ['manifest_files', 'new_files', 'staged_duplicates', 'staged_quarantine'])
+      await engine.run(`DROP TABLE IF EXISTS ${t}`);
   }
 }
