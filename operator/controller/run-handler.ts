@@ -52,17 +52,18 @@ interface PodLike extends KubeObject {
 }
 
 /**
- * The step container's termination message, from the newest Pod of the Job that has one, and whether any Pod's step
+ * The step container's termination message, from the newest of the Job's Pods (or of the given driver Pod) that has one, and whether any Pod's step
  * container was seen terminated at all (else its final status may still be on its way through the Pod watch).
  */
 function terminationReport(
   pods: PodLike[],
-  job: string,
+  job: string | undefined,
   container = 'step',
 ): { message?: string; terminated: boolean } {
   const mine = pods
     .filter(
       (p) =>
+        job === undefined ||
         p.metadata.labels?.['batch.kubernetes.io/job-name'] === job ||
         p.metadata.labels?.['job-name'] === job,
     )
@@ -122,7 +123,7 @@ export function createRunHandler(deps: RunHandlerDeps) {
       const podName = app.status?.driverInfo?.podName;
       const driver = podName ? (deps.pods.get(`${ns}/${podName}`) as PodLike | undefined) : undefined;
       const report = driver
-        ? terminationReport([driver], podName ?? '', DRIVER_CONTAINER)
+        ? terminationReport([driver], undefined, DRIVER_CONTAINER)
         : { terminated: false };
       observed.push(observeSparkApplication(app, report));
     }
