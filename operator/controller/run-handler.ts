@@ -52,8 +52,9 @@ interface PodLike extends KubeObject {
 }
 
 /**
- * The step container's termination message, from the newest of the Job's Pods (or of the given driver Pod) that has one, and whether any Pod's step
- * container was seen terminated at all (else its final status may still be on its way through the Pod watch).
+ * The step container's termination message, from the newest of the Job's Pods (or a Spark driver Pod) that has one,
+ * and whether any Pod's container was seen terminated at all (else its final status may still be on its way through
+ * the Pod watch).
  */
 function terminationReport(
   pods: PodLike[],
