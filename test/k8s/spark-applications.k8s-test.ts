@@ -304,4 +304,20 @@ describe('with the Spark Operator’s CRD', () => {
     await Promise.all([jobs.stop(), spark.stop()]);
     expect([...jobs.errors, ...spark.errors]).toEqual([]);
   });
+
+  it('fails a spark run with SparkOperatorMissing when the CRD goes away under a running operator', async () => {
+    const ns = await namespace();
+    await start(ns);
+    await removeSparkCrd(api);
+    await create(ns, 'pipelines', 'Pipeline', 'retail', sparkPipeline);
+    await create(ns, 'pipelineruns', 'PipelineRun', 'late', {
+      pipelineRef: { name: 'retail' },
+      steps: ['gold'],
+    });
+    const failed = await waitFor('late to finish', async () => terminal(await runStatus(ns, 'late')));
+    expect(failed.phase).toBe('Failed');
+    expect((failed.conditions as Obj[]).find((c) => c.type === 'Succeeded')?.reason).toBe(
+      'SparkOperatorMissing',
+    );
+  });
 });
