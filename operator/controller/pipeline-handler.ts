@@ -31,16 +31,20 @@ export function lastBreakers(runs: PipelineRunObject[]): BreakerStates | undefin
 }
 
 /**
- * Failing checks of the last finished run (by completion time) that reported checks, and every check that failed in
+ * Failing checks of the last finished run (by completion, then start time) that reported checks, and every check that failed in
  * any finished run in the cache (those that pass now read 0).
  */
 export function checkFailures(runs: PipelineRunObject[]): { failing: CheckFailure[]; known: CheckFailure[] } {
   const finished = runs.filter((r) => r.status?.completionTime && r.status.quality?.checks);
   const of = (r: PipelineRunObject | undefined): CheckFailure[] =>
     (r?.status?.quality?.checks?.failing ?? []).map((f) => ({ check: f.name, severity: f.severity }));
+  // Times have second precision: of two runs finished in the same second, the one started (then created) later.
+  const order = (r: PipelineRunObject) =>
+    [r.status?.completionTime, r.status?.startTime, r.metadata.creationTimestamp]
+      .map((t) => t ?? '')
+      .join('|');
   let last: PipelineRunObject | undefined;
-  for (const r of finished)
-    if (!last || (r.status?.completionTime ?? '') > (last.status?.completionTime ?? '')) last = r;
+  for (const r of finished) if (!last || order(r) > order(last)) last = r;
   return { failing: of(last), known: finished.flatMap(of) };
 }
 
