@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { PipelineObject, PipelineRunObject } from '../core/resources.js';
 import { PipelineResourceSpecSchema } from '../spec/pipeline-resource.js';
 import { PipelineRunSpecSchema } from '../spec/pipeline-run.js';
-import { buildSparkApplication, SPARK_DRIVER_FILE, STEP_COMMAND } from './spark-application.js';
+import {
+  BASE_SPARK_CONF,
+  buildSparkApplication,
+  SPARK_DRIVER_FILE,
+  STEP_COMMAND,
+} from './spark-application.js';
 import { isSparkStep, sparkMemory } from './spark-engine.js';
 import { buildStepJob } from './step-job.js';
 
@@ -72,10 +77,10 @@ describe('buildSparkApplication', () => {
     });
     expect(spec.dynamicAllocation).toBeUndefined();
     expect(spec.sparkConf).toEqual({
-      'spark.sql.session.timeZone': 'UTC',
-      'spark.sql.parquet.compression.codec': 'zstd',
+      ...BASE_SPARK_CONF,
       'spark.sql.shuffle.partitions': '64',
     });
+    expect(spec.sparkConf['spark.sql.decimalOperations.allowPrecisionLoss']).toBe('false');
   });
 
   it('gives driver and executors the Job’s env and volumes through pod templates', () => {

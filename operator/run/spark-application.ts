@@ -21,10 +21,18 @@ export const SPARK_VERSION = '4.2.1';
 export const DRIVER_CONTAINER = 'spark-kubernetes-driver';
 export const EXECUTOR_CONTAINER = 'spark-kubernetes-executor';
 
-/** What both engines need to produce identical results; the spec's `engine.spark.conf` may add or override. */
-const BASE_SPARK_CONF: Record<string, string> = {
+/**
+ * What Spark needs to produce DuckDB's results (UTC wall times, exact decimals, failing casts, zstd Parquet): the
+ * correctness part of the local engine's settings (runner/engine/spark/create-spark-engine.ts), without its
+ * loopback-only ones (a cluster driver must be reachable by its executors). `engine.spark.conf` comes after.
+ */
+export const BASE_SPARK_CONF: Readonly<Record<string, string>> = {
   'spark.sql.session.timeZone': 'UTC',
   'spark.sql.parquet.compression.codec': 'zstd',
+  'spark.sql.timestampType': 'TIMESTAMP_NTZ',
+  'spark.sql.decimalOperations.allowPrecisionLoss': 'false',
+  'spark.sql.ansi.enabled': 'true',
+  'spark.sql.catalogImplementation': 'in-memory',
 };
 
 export interface SparkApplicationManifest {

@@ -63,8 +63,8 @@ const report = (step: string, extra: Obj = {}) =>
 const sparkEngine = {
   type: 'spark',
   spark: {
-    driver: { cores: 1, memory: '2GiB' },
-    executor: { cores: 2, memory: '4GiB', instances: 2 },
+    driver: { cores: 1, memory: '2g' },
+    executor: { cores: 2, memory: '4g', instances: 2 },
     image: 'medallion-spark:test',
     conf: { 'spark.sql.shuffle.partitions': '8' },
   },
