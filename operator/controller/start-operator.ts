@@ -156,8 +156,10 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
       const pod = pods.get(key);
       const jobName = pod && controllerOwner(pod, 'Job');
       const job = jobName ? jobs.get(`${nsOf(key)}/${jobName}`) : undefined;
-      // A Spark driver Pod carries its application's name (and, copied from it, the run labels).
-      const appName = (pod?.metadata.labels as Record<string, string> | undefined)?.[SPARK_APP_LABEL];
+      // A Spark driver Pod carries its application's name (and, copied from it, the run labels); executors' changes
+      // do not concern the run.
+      const labels = pod?.metadata.labels as Record<string, string> | undefined;
+      const appName = labels?.['spark-role'] === 'driver' ? labels[SPARK_APP_LABEL] : undefined;
       const app = appName ? sparkApps.get(`${nsOf(key)}/${appName}`) : undefined;
       const owner =
         (job && controllerOwner(job, 'PipelineRun')) ?? (app && controllerOwner(app, 'PipelineRun'));
