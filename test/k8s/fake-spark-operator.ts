@@ -26,7 +26,13 @@ interface SparkApplication {
   spec: SparkAppToRun['spec'];
 }
 
-export function startFakeSparkOperator(api: KubeRest, namespace: string, script: SparkScript) {
+export function startFakeSparkOperator(
+  api: KubeRest,
+  namespace: string,
+  script: SparkScript,
+  /** Finish the application first and write the driver Pod's final status (the report) this many ms later. */
+  options: { podStatusLagMs?: number } = {},
+) {
   const executed: string[] = [];
   const ts = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   const patch = (path: string, body: unknown) =>
@@ -109,7 +115,9 @@ export function startFakeSparkOperator(api: KubeRest, namespace: string, script:
       startedAt: submitted,
       finishedAt: finished,
     });
-    ok(`driver terminated ${podName}`, await patch(podStatus, { status: terminated }));
+    const writeReport = async () =>
+      ok(`driver terminated ${podName}`, await patch(podStatus, { status: terminated }));
+    if (options.podStatusLagMs === undefined) await writeReport();
     ok(
       `finish ${name}`,
       await state(outcome.ok ? 'COMPLETED' : 'FAILED', {
@@ -121,6 +129,10 @@ export function startFakeSparkOperator(api: KubeRest, namespace: string, script:
             }),
       }),
     );
+    if (options.podStatusLagMs !== undefined) {
+      await new Promise((r) => setTimeout(r, options.podStatusLagMs));
+      await writeReport();
+    }
   }
 
   const poller = pollNewObjects({

@@ -257,6 +257,24 @@ describe('with the Spark Operator’s CRD', () => {
     });
   });
 
+  it('reads the driver report that arrives after the application is seen COMPLETED (separate watches)', async () => {
+    const ns = await namespace();
+    const spark = startFakeSparkOperator(api, ns, sparkScript, { podStatusLagMs: 1500 });
+    await start(ns);
+    await create(ns, 'pipelines', 'Pipeline', 'retail', sparkPipeline);
+    await create(ns, 'pipelineruns', 'PipelineRun', 'lag', {
+      pipelineRef: { name: 'retail' },
+      steps: ['gold'],
+    });
+    const began = Date.now();
+    // Well before the 30 s the run would wait for a report if the driver Pod's watch event did not requeue it.
+    const status = await waitFor('lag to finish', async () => terminal(await runStatus(ns, 'lag')), 10_000);
+    await spark.stop();
+    expect(spark.errors).toEqual([]);
+    expect(Date.now() - began).toBeLessThan(10_000);
+    expect(status).toMatchObject({ phase: 'Succeeded', kpis: { revenue: 8911.5, orders: 42 } });
+  });
+
   it('fails the run when a Spark step fails every attempt, and deletes a cancelled run’s application', async () => {
     const ns = await namespace();
     const jobs = startFakeJobExecutor(api, ns, bronzeOnly);
