@@ -6,7 +6,7 @@ import { reconcileSchedule } from '../schedule/reconcile-schedule.js';
 import { PipelineResourceSpecSchema } from '../spec/pipeline-resource.js';
 import { PipelineRunSpecSchema, type PipelineRunStatus, type RunPhase } from '../spec/pipeline-run.js';
 import { PipelineScheduleSpecSchema } from '../spec/pipeline-schedule.js';
-import { isTrimmed, trimJob, trimPod, trimRun } from './cache-transforms.js';
+import { isTrimmed, trimJob, trimPod, trimRun, trimSparkApplication } from './cache-transforms.js';
 import { checkFailures } from './pipeline-handler.js';
 
 const managedFields = [{ manager: 'kubectl', operation: 'Apply', fieldsV1: { 'f:spec': {} } }];
@@ -157,6 +157,37 @@ describe('informer cache transforms', () => {
     expect(pod).toEqual({
       metadata: { name: 'p', namespace: 'shop', labels: { 'job-name': 'j' } },
       status: { containerStatuses: [{ name: 'step', state: { terminated } }] },
+    });
+  });
+});
+
+describe('trimSparkApplication', () => {
+  it('keeps what a step reads (state, driver Pod, times, suspend) and drops the spec and executor states', () => {
+    const app = {
+      metadata: {
+        name: 'r1-gold-1',
+        namespace: 'shop',
+        managedFields: [{ manager: 'x' }],
+        labels: { a: 'b' },
+      },
+      spec: { suspend: true, driver: { template: { spec: { containers: [] } } }, arguments: ['--exec'] },
+      status: {
+        applicationState: { state: 'FAILED', errorMessage: 'driver failed' },
+        driverInfo: { podName: 'r1-gold-1-driver', webUIAddress: '10.0.0.1:4040' },
+        executorState: { 'exec-1': 'FAILED' },
+        lastSubmissionAttemptTime: '2026-03-01T03:00:00Z',
+        terminationTime: '2026-03-01T03:05:00Z',
+      },
+    } as unknown as KubeObject;
+    expect(trimSparkApplication(app)).toEqual({
+      metadata: { name: 'r1-gold-1', namespace: 'shop', labels: { a: 'b' } },
+      spec: { suspend: true },
+      status: {
+        applicationState: { state: 'FAILED', errorMessage: 'driver failed' },
+        driverInfo: { podName: 'r1-gold-1-driver' },
+        lastSubmissionAttemptTime: '2026-03-01T03:00:00Z',
+        terminationTime: '2026-03-01T03:05:00Z',
+      },
     });
   });
 });

@@ -69,3 +69,20 @@ export function trimPod<T extends KubeObject>(o: T): T {
   void _status;
   return { ...rest, status: statuses ? { containerStatuses: statuses } : {} } as unknown as T;
 }
+
+/** SparkApplications: metadata, spec.suspend and the status fields a step reads (state, driver Pod, times). */
+export function trimSparkApplication<T extends KubeObject>(o: T): T {
+  const { spec, status, ...rest } = stripMetadata(o) as T & {
+    spec?: { suspend?: boolean };
+    status?: Obj & { driverInfo?: { podName?: string } };
+  };
+  const keep: Obj = {};
+  for (const k of ['applicationState', 'lastSubmissionAttemptTime', 'terminationTime'])
+    if (status?.[k] !== undefined) keep[k] = status[k];
+  if (status?.driverInfo?.podName) keep.driverInfo = { podName: status.driverInfo.podName };
+  return {
+    ...rest,
+    ...(spec?.suspend === true ? { spec: { suspend: true } } : {}),
+    status: keep,
+  } as unknown as T;
+}

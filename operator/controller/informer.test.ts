@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeClient, KubeObject, WatchEvent } from '../kube/kube-client.js';
+import { KubeError, type KubeClient, type KubeObject, type WatchEvent } from '../kube/kube-client.js';
 import { startInformer } from './informer.js';
 
 const pod = (name: string, job: string, rv: string, extra: object = {}): KubeObject => ({
@@ -57,6 +57,53 @@ describe('informer', () => {
     expect(informer.list().some((o) => 'spec' in o)).toBe(false);
     expect(state.transformed).toBe(3);
     expect(changed).toEqual(['shop/a', 'shop/b', 'shop/c', 'shop/b', 'shop/a', 'shop/d']);
+    informer.stop();
+  });
+
+  it('an optional collection that is not served (404) is an empty synced cache until it lists', async () => {
+    let served = false;
+    const client = {
+      list: () =>
+        served
+          ? Promise.resolve({ items: [pod('app', 'j', '5')], resourceVersion: '5' })
+          : Promise.reject(new KubeError(404, 'list sparkapplications: HTTP 404 page not found')),
+      watch: (_c, _o, _e, signal) => new Promise<void>((r) => signal.addEventListener('abort', () => r())),
+    } as Partial<KubeClient> as KubeClient;
+    const informer = startInformer<KubeObject>({
+      client,
+      collection: { apiVersion: 'sparkoperator.k8s.io/v1beta2', plural: 'sparkapplications' },
+      onChange: () => {},
+      optional: true,
+      absentRetryMs: 20,
+    });
+    await informer.synced;
+    expect(informer.absent?.()?.status).toBe(404);
+    expect(informer.list()).toEqual([]);
+    served = true;
+    for (let i = 0; i < 100 && informer.absent?.(); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(informer.absent?.()).toBeUndefined();
+    expect(informer.list().map((o) => o.metadata.name)).toEqual(['app']);
+    informer.stop();
+  });
+
+  it('a required collection that is not served never reads as synced and empty', async () => {
+    const client = {
+      list: () => Promise.reject(new KubeError(404, 'not found')),
+    } as Partial<KubeClient> as KubeClient;
+    const errors: unknown[] = [];
+    const informer = startInformer<KubeObject>({
+      client,
+      collection: { apiVersion: 'batch/v1', plural: 'jobs' },
+      onChange: () => {},
+      onError: (e) => errors.push(e),
+    });
+    const synced = await Promise.race([
+      informer.synced.then(() => true),
+      new Promise((r) => setTimeout(() => r(false), 300)),
+    ]);
+    expect(synced).toBe(false);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(informer.absent?.()).toBeUndefined();
     informer.stop();
   });
 });

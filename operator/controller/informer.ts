@@ -1,5 +1,6 @@
 import {
   isStatus,
+  KubeError,
   type Collection,
   type KubeClient,
   type KubeObject,
@@ -19,8 +20,13 @@ export interface Informer<T extends KubeObject> {
   list(): T[];
   /** Cached objects whose indexer (see InformerOptions.indexers) returned `value`; [] for an unknown index. */
   byIndex(index: string, value: string): T[];
-  /** Resolves once the first list has filled the cache. */
+  /** Resolves once the first list has filled the cache (or, for an optional collection, found it absent). */
   synced: Promise<void>;
+  /**
+   * For an optional collection: the 404 (resource not served: its CRD is not installed) or 403 (not allowed) of the
+   * last list, while it lasts; undefined once the collection lists.
+   */
+  absent?(): KubeError | undefined;
   stop(): void;
 }
 
@@ -37,6 +43,12 @@ export interface InformerOptions {
   transform?: (o: KubeObject) => KubeObject;
   /** Named secondary keys, so handlers find e.g. a run's Jobs without scanning the whole cache. */
   indexers?: Record<string, (o: KubeObject) => string | undefined>;
+  /**
+   * The collection may not exist (another operator's CRD) or be forbidden: a 404 or 403 then reads as an empty,
+   * synced cache that lists again every `absentRetryMs` (default 30 s), instead of holding up the caches' sync.
+   */
+  optional?: boolean;
+  absentRetryMs?: number;
 }
 
 export const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
@@ -103,12 +115,17 @@ export function startInformer<T extends KubeObject>(opts: InformerOptions): Info
     return res.resourceVersion;
   }
 
+  let absent: KubeError | undefined;
+  const isAbsence = (e: unknown): e is KubeError =>
+    opts.optional === true && (isStatus(e, 404) || isStatus(e, 403));
+
   async function run() {
     let rv: string | undefined;
     let failures = 0;
     while (!abort.signal.aborted) {
       try {
         rv ??= await relist();
+        absent = undefined;
         let gone = false;
         const onEvent = (e: WatchEvent) => {
           if (e.type === 'ERROR') {
@@ -137,6 +154,17 @@ export function startInformer<T extends KubeObject>(opts: InformerOptions): Info
         failures = 0;
       } catch (e) {
         if (abort.signal.aborted) return;
+        if (isAbsence(e)) {
+          absent = e;
+          rv = undefined;
+          const gone = [...cache.keys()];
+          cache.clear();
+          indexes.clear();
+          markSynced();
+          for (const key of gone) opts.onChange(key);
+          await sleep(opts.absentRetryMs ?? 30_000);
+          continue;
+        }
         // 410 on the watch request itself also means our resourceVersion is too old.
         if (isStatus(e, 410)) rv = undefined;
         opts.onError?.(e);
@@ -156,6 +184,7 @@ export function startInformer<T extends KubeObject>(opts: InformerOptions): Info
         return o ? [o] : [];
       }),
     synced,
+    absent: () => absent,
     stop: () => abort.abort(),
   };
 }

@@ -64,10 +64,30 @@ describe('checkFailures (medallion_quality_check_failures)', () => {
     });
     expect(checkFailures([])).toEqual({ failing: [], known: [] });
   });
+
+  it('of two runs finished in the same second, reads the one that started later, in any list order', () => {
+    const warned = run('warned', {
+      phase: 'Degraded',
+      startTime: '2026-03-02T10:00:01Z',
+      completionTime: '2026-03-02T10:00:02Z',
+      quality: checks([{ name: 'daily_lines', severity: 'warn' }]),
+    });
+    const failed = run('failed', {
+      phase: 'Failed',
+      startTime: '2026-03-02T10:00:02Z',
+      completionTime: '2026-03-02T10:00:02Z',
+      quality: checks([{ name: 'orders_unique', severity: 'error' }]),
+    });
+    for (const runs of [
+      [warned, failed],
+      [failed, warned],
+    ])
+      expect(checkFailures(runs).failing).toEqual([{ check: 'orders_unique', severity: 'error' }]);
+  });
 });
 
 describe('lastFinished', () => {
-  it('breaks a tie of completion times (second precision) by creation time, then name, whatever the order', () => {
+  it('breaks a tie of completion and start times (second precision) by creation time, then name, in any order', () => {
     const at = (name: string, created: string) => ({
       ...run(name, { phase: 'Succeeded', completionTime: '2026-03-02T10:00:00Z' }),
       metadata: { name, namespace: 'shop', creationTimestamp: created },

@@ -21,16 +21,21 @@ const DEFAULT_MIN_SCORE = QualitySchema.parse({}).minScore;
 
 /**
  * The run that finished last. Kubernetes times have second precision, so two runs can share a completion time: the
- * later-created one wins, then the greater name, so the answer never depends on the order of the informer's cache.
+ * one started later wins, then the later-created one, then the greater name, whatever the informer cache's order.
  */
 export function lastFinished(runs: PipelineRunObject[]): PipelineRunObject | undefined {
-  const key = (r: PipelineRunObject) =>
-    [r.status?.completionTime ?? '', r.metadata.creationTimestamp ?? '', r.metadata.name] as const;
+  const key = (r: PipelineRunObject) => [
+    r.status?.completionTime ?? '',
+    r.status?.startTime ?? '',
+    r.metadata.creationTimestamp ?? '',
+    r.metadata.name,
+  ];
+  const later = (a: string[], b: string[]) => {
+    const i = a.findIndex((v, k) => v !== b[k]);
+    return i >= 0 && a[i]! > b[i]!;
+  };
   let last: PipelineRunObject | undefined;
-  for (const r of runs) {
-    const [a, b] = [key(r), last && key(last)];
-    if (!b || a[0] > b[0] || (a[0] === b[0] && (a[1] > b[1] || (a[1] === b[1] && a[2] > b[2])))) last = r;
-  }
+  for (const r of runs) if (!last || later(key(r), key(last))) last = r;
   return last;
 }
 
@@ -41,7 +46,7 @@ export function lastBreakers(runs: PipelineRunObject[]): BreakerStates | undefin
 }
 
 /**
- * Failing checks of the last finished run (by completion time) that reported checks, and every check that failed in
+ * Failing checks of the last finished run (by completion, then start time) that reported checks, and every check that failed in
  * any finished run in the cache (those that pass now read 0).
  */
 export function checkFailures(runs: PipelineRunObject[]): { failing: CheckFailure[]; known: CheckFailure[] } {

@@ -6,19 +6,16 @@ import { recordRunTransition, type OperatorMetrics } from '../metrics.js';
 import { finishedInTransition } from '../run/finished-in-transition.js';
 import type { ObservedJob } from '../run/observed-job.js';
 import { reconcileRun } from '../run/reconcile-run.js';
+import { observeSparkApplication, type SparkApplicationLike } from '../run/observed-spark-application.js';
+import { DRIVER_CONTAINER, SPARK_API_VERSION, SPARK_PLURAL } from '../run/spark-application.js';
+import { isStatus, type KubeError } from '../kube/kube-client.js';
 import type { StepS3Defaults } from '../run/step-job.js';
 import { INDEX } from './cache-indexes.js';
 import type { HeldReason, SlotTracker } from './slot-tracker.js';
 import { isTrimmed } from './cache-transforms.js';
 import type { Informer, KubeObject } from './informer.js';
-import {
-  collection,
-  createIfAbsent,
-  deleteIfPresent,
-  mergePatch,
-  recordEvent,
-  writeStatus,
-} from './kube-writes.js';
+import { collection, recordEvent, writeStatus } from './kube-writes.js';
+import { executeRunActions } from './run-actions.js';
 
 /** Adapter around reconcileRun: reads the caches, executes the actions, writes the status. */
 
@@ -28,6 +25,8 @@ interface RunHandlerDeps {
   pipelines: Informer<PipelineObject & KubeObject>;
   jobs: Informer<KubeObject>;
   pods: Informer<KubeObject>;
+  /** SparkApplications (optional collection: absent without the Spark Operator's CRD or RBAC). */
+  sparkApps?: Informer<KubeObject>;
   defaultImage: string;
   s3Defaults?: StepS3Defaults;
   logger: Logger;
@@ -53,24 +52,38 @@ interface PodLike extends KubeObject {
 }
 
 /**
- * The step container's termination message, from the newest Pod of the Job that has one, and whether any Pod's step
- * container was seen terminated at all (else its final status may still be on its way through the Pod watch).
+ * The step container's termination message, from the newest of the Job's Pods (or a Spark driver Pod) that has one,
+ * and whether any Pod's container was seen terminated at all (else its final status may still be on its way through
+ * the Pod watch).
  */
-function terminationReport(pods: PodLike[], job: string): { message?: string; terminated: boolean } {
+function terminationReport(
+  pods: PodLike[],
+  job: string | undefined,
+  container = 'step',
+): { message?: string; terminated: boolean } {
   const mine = pods
     .filter(
       (p) =>
+        job === undefined ||
         p.metadata.labels?.['batch.kubernetes.io/job-name'] === job ||
         p.metadata.labels?.['job-name'] === job,
     )
     .sort((a, b) => String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)));
   let terminated = false;
   for (const p of mine) {
-    const state = p.status?.containerStatuses?.find((c) => c.name === 'step')?.state?.terminated;
+    const state = p.status?.containerStatuses?.find((c) => c.name === container)?.state?.terminated;
     if (state) terminated = true;
     if (state?.message !== undefined) return { message: state.message, terminated };
   }
   return { terminated };
+}
+
+/** Why a Spark step cannot be started, in words a user can act on. */
+export function sparkUnavailableMessage(e: KubeError | undefined): string | undefined {
+  if (!e) return undefined;
+  return isStatus(e, 403)
+    ? 'the operator may not use sparkapplications.sparkoperator.k8s.io (RBAC): install the chart with spark.enabled=true, or use spec.engine.type duckdb'
+    : `the SparkApplication CRD (${SPARK_PLURAL}.${SPARK_API_VERSION}) is not installed: install the Kubeflow Spark Operator, or use spec.engine.type duckdb`;
 }
 
 const reasonOf = (s: PipelineRunObject['status']) =>
@@ -104,6 +117,19 @@ export function createRunHandler(deps: RunHandlerDeps) {
           reportPending: !report.terminated,
         };
       });
+    for (const app of (deps.sparkApps?.byIndex(INDEX.jobsByRunUid, uid ?? '') ?? []) as (JobLike &
+      SparkApplicationLike)[]) {
+      if (app.metadata.namespace !== ns || !app.metadata.ownerReferences?.some((o) => o.uid === uid))
+        continue;
+      const podName = app.status?.driverInfo?.podName;
+      const driver = podName ? (deps.pods.get(`${ns}/${podName}`) as PodLike | undefined) : undefined;
+      const report = driver
+        ? terminationReport([driver], undefined, DRIVER_CONTAINER)
+        : { terminated: false };
+      observed.push(observeSparkApplication(app, report));
+    }
+    // Set when a create found the CRD gone before the informer noticed: decide again with that knowledge.
+    let createdMissing: KubeError | undefined;
 
     const now = deps.now();
     // Decided (and reserved) before the first await, so parallel workers never hand out one slot twice.
@@ -114,7 +140,14 @@ export function createRunHandler(deps: RunHandlerDeps) {
       defaultImage: deps.defaultImage,
       s3Defaults: deps.s3Defaults ?? {},
       ...(slot ? { slot } : {}),
+      ...sparkUnavailable(),
     });
+    const sparkUnavailable = () => {
+      const message = sparkUnavailableMessage(
+        createdMissing ?? (deps.sparkApps ? deps.sparkApps.absent?.() : undefined),
+      );
+      return message ? { sparkUnavailable: message } : {};
+    };
     let result = reconcileRun(desired(), observed, now);
     if (isTrimmed(run) && !sameJson(run.status ?? {}, result.status)) {
       // The cache holds a finished run's status in brief: decide and write from the whole object.
@@ -126,21 +159,11 @@ export function createRunHandler(deps: RunHandlerDeps) {
       run = whole;
       result = reconcileRun(desired(), observed, now);
     }
-    for (const a of result.actions) {
-      if (a.type === 'createConfigMap') {
-        await createIfAbsent(deps.client, collection('v1', ns, 'configmaps'), a.configMap);
-      } else if (a.type === 'createJob') {
-        await createIfAbsent(deps.client, collection('batch/v1', ns, 'jobs'), a.job);
-        log.info({ job: a.job.metadata.name }, 'created step job');
-      } else if (a.type === 'suspendJob') {
-        await mergePatch(deps.client, collection('batch/v1', ns, 'jobs'), a.name, {
-          spec: { suspend: a.suspend },
-        });
-        log.info({ job: a.name, suspend: a.suspend }, 'set step job suspend');
-      } else if (a.type === 'deleteJob') {
-        await deleteIfPresent(deps.client, collection('batch/v1', ns, 'jobs'), a.name);
-        log.info({ job: a.name }, 'deleted step job');
-      }
+    const { sparkMissing } = await executeRunActions(deps.client, ns, result.actions, log);
+    if (sparkMissing) {
+      createdMissing = sparkMissing;
+      result = reconcileRun(desired(), observed, now);
+      await executeRunActions(deps.client, ns, result.actions, log);
     }
     const events = result.actions.filter((a) => a.type === 'event');
     if (!sameJson(run.status ?? {}, result.status)) {

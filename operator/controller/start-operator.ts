@@ -3,7 +3,8 @@ import { LABELS } from '../core/names.js';
 import type { PipelineObject, PipelineRunObject, PipelineScheduleObject } from '../core/resources.js';
 import type { Collection, KubeClient } from '../kube/kube-client.js';
 import { instrument, type OperatorMetrics } from '../metrics.js';
-import { stripMetadata, trimJob, trimPod, trimRun } from './cache-transforms.js';
+import { stripMetadata, trimJob, trimPod, trimRun, trimSparkApplication } from './cache-transforms.js';
+import { SPARK_API_VERSION, SPARK_PLURAL } from '../run/spark-application.js';
 import { INDEX, JOB_INDEXERS, POD_INDEXERS, RUN_INDEXERS } from './cache-indexes.js';
 import { keyOf, startInformer, type Informer, type InformerOptions, type KubeObject } from './informer.js';
 import { createPipelineHandler } from './pipeline-handler.js';
@@ -50,6 +51,9 @@ type Owned = KubeObject & {
   metadata: { ownerReferences?: { kind: string; name: string; controller?: boolean }[] };
 };
 
+/** The label the Spark Operator puts on an application's driver and executor Pods. */
+const SPARK_APP_LABEL = 'sparkoperator.k8s.io/app-name';
+
 const TERMINAL = new Set(['Succeeded', 'Degraded', 'Failed', 'Cancelled']);
 
 const controllerOwner = (o: Owned, kind: string) =>
@@ -67,7 +71,7 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
   const inform = <T extends KubeObject>(
     collection: Collection,
     onChange: (key: string) => void,
-    more: Pick<InformerOptions, 'labelSelector' | 'transform' | 'indexers'>,
+    more: Pick<InformerOptions, 'labelSelector' | 'transform' | 'indexers' | 'optional'>,
   ) => {
     const i = startInformer<T>({
       client,
@@ -132,13 +136,33 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
     },
     { labelSelector: LABELS.run, transform: trimJob, indexers: JOB_INDEXERS },
   );
+  // Spark steps' SparkApplications; without the Spark Operator's CRD (or RBAC for it) an empty, synced cache.
+  const sparkRun = new Map<string, string>();
+  const sparkApps = inform<Owned>(
+    watched(SPARK_API_VERSION, SPARK_PLURAL),
+    (key) => {
+      const app = sparkApps.get(key);
+      const owner = app && controllerOwner(app, 'PipelineRun');
+      if (owner) sparkRun.set(key, `${nsOf(key)}/${owner}`);
+      const runKey = sparkRun.get(key);
+      if (runKey) enqueueRun(runKey);
+      if (!app) sparkRun.delete(key);
+    },
+    { labelSelector: LABELS.run, transform: trimSparkApplication, indexers: JOB_INDEXERS, optional: true },
+  );
   const pods = inform<Owned>(
     watched('v1', 'pods'),
     (key) => {
       const pod = pods.get(key);
       const jobName = pod && controllerOwner(pod, 'Job');
       const job = jobName ? jobs.get(`${nsOf(key)}/${jobName}`) : undefined;
-      const owner = job && controllerOwner(job, 'PipelineRun');
+      // A Spark driver Pod carries its application's name (and, copied from it, the run labels); executors' changes
+      // do not concern the run.
+      const labels = pod?.metadata.labels as Record<string, string> | undefined;
+      const appName = labels?.['spark-role'] === 'driver' ? labels[SPARK_APP_LABEL] : undefined;
+      const app = appName ? sparkApps.get(`${nsOf(key)}/${appName}`) : undefined;
+      const owner =
+        (job && controllerOwner(job, 'PipelineRun')) ?? (app && controllerOwner(app, 'PipelineRun'));
       if (owner) enqueueRun(`${nsOf(key)}/${owner}`);
     },
     { labelSelector: LABELS.run, transform: trimPod, indexers: POD_INDEXERS },
@@ -161,6 +185,7 @@ export function startOperator(opts: OperatorOptions): RunningOperator {
         pipelines,
         jobs,
         pods,
+        sparkApps,
         defaultImage: opts.defaultImage,
         ...(opts.s3Defaults ? { s3Defaults: opts.s3Defaults } : {}),
         logger,

@@ -1,8 +1,13 @@
 import { LABELS } from '../core/names.js';
 
-/** What the run reconciler needs to know about one step Job (the adapter fills it from the Job and its Pod). */
+/**
+ * What the run reconciler needs to know about one step Job (the adapter fills it from the Job and its Pod), or about
+ * a Spark step's SparkApplication and its driver Pod, which read the same way.
+ */
 export interface ObservedJob {
   name: string;
+  /** A Spark step's SparkApplication (observed-spark-application.ts) rather than a Job; Job when unset. */
+  kind?: 'Job' | 'SparkApplication';
   labels: Record<string, string>;
   /** metadata.deletionTimestamp is set: already being deleted. */
   deleting?: boolean;

@@ -14,6 +14,8 @@ import {
   type StepS3Defaults,
 } from './step-job.js';
 import type { SlotDecision } from './run-slots.js';
+import { buildSparkApplication, type SparkApplicationManifest } from './spark-application.js';
+import { isSparkStep } from './spark-engine.js';
 import { parseTerminationMessage } from './termination-message.js';
 
 /**
@@ -28,6 +30,9 @@ export type RunAction =
   | { type: 'createJob'; job: JobManifest }
   | { type: 'deleteJob'; name: string }
   | { type: 'suspendJob'; name: string; suspend: boolean }
+  | { type: 'createSparkApplication'; app: SparkApplicationManifest }
+  | { type: 'deleteSparkApplication'; name: string }
+  | { type: 'suspendSparkApplication'; name: string; suspend: boolean }
   | EventAction;
 
 interface RunDesired {
@@ -40,6 +45,11 @@ interface RunDesired {
   s3Defaults?: StepS3Defaults;
   /** The concurrency-slot decision for a run that has not started; undefined when no cap applies. */
   slot?: SlotDecision;
+  /**
+   * Why SparkApplications cannot be made (the CRD is not installed, or the operator may not use it); undefined when
+   * they can. Only Pipelines with `engine.type: spark` care.
+   */
+  sparkUnavailable?: string;
 }
 
 export interface RunResult {
@@ -58,6 +68,16 @@ export function retryDelayMs(failedAttempts: number, r: PipelineRunObject['spec'
   return Math.min(r.backoffSeconds * 2 ** (failedAttempts - 1), r.maxBackoffSeconds) * 1000;
 }
 
+/** Deletes (or suspends) an observed step object of either kind. */
+const deleteAction = (j: ObservedJob): RunAction =>
+  j.kind === 'SparkApplication'
+    ? { type: 'deleteSparkApplication', name: j.name }
+    : { type: 'deleteJob', name: j.name };
+const suspendAction = (j: ObservedJob, suspend: boolean): RunAction =>
+  j.kind === 'SparkApplication'
+    ? { type: 'suspendSparkApplication', name: j.name, suspend }
+    : { type: 'suspendJob', name: j.name, suspend };
+
 export function reconcileRun(desired: RunDesired, observedJobs: ObservedJob[], now: Date): RunResult {
   const { run, pipeline } = desired;
   const prev = run.status ?? {};
@@ -68,7 +88,7 @@ export function reconcileRun(desired: RunDesired, observedJobs: ObservedJob[], n
   const event = (eventType: EventAction['eventType'], reason: string, message: string) =>
     actions.push({ type: 'event', eventType, reason, message });
   const deleteActive = () => {
-    for (const j of observedJobs.filter(isActive)) actions.push({ type: 'deleteJob', name: j.name });
+    for (const j of observedJobs.filter(isActive)) actions.push(deleteAction(j));
   };
   const setPhase = (phase: RunPhase, reason: string, message: string) => {
     status.phase = phase;
@@ -161,23 +181,45 @@ export function reconcileRun(desired: RunDesired, observedJobs: ObservedJob[], n
     return result();
   }
   wake.push(runDeadline);
+  // Spark steps need the Spark Operator's CRD: without it the run fails now, once, instead of retrying for ever.
+  const sparkStep = steps.find((s) => !STEP_DONE.has(s.phase) && isSparkStep(pipeline, s.name));
+  if (desired.sparkUnavailable && sparkStep && !observedJobs.some((j) => j.kind === 'SparkApplication')) {
+    deleteActive();
+    finishOpen('Failed', desired.sparkUnavailable);
+    Object.assign(sparkStep, { phase: 'Failed', message: desired.sparkUnavailable, completionTime: nowIso });
+    setPhase('Failed', 'SparkOperatorMissing', `step ${sparkStep.name}: ${desired.sparkUnavailable}`);
+    return result();
+  }
   // A run's own suspend moves its Jobs' spec.suspend; a Kueue-queued run's Jobs are Kueue's to un-suspend.
   if (queue === undefined) {
     for (const j of observedJobs.filter(isActive)) {
-      if (Boolean(j.suspended) !== suspend) actions.push({ type: 'suspendJob', name: j.name, suspend });
+      if (Boolean(j.suspended) !== suspend) actions.push(suspendAction(j, suspend));
     }
   }
 
+  const admission = {
+    suspend: suspend || queue !== undefined,
+    ...(queue !== undefined ? { queueName: queue } : {}),
+  };
   const start = (step: StepStatus, attempt: number) => {
     if (attempt === 1 && steps.every((s) => s.attempts === 0)) {
       actions.push({ type: 'createConfigMap', configMap: buildSpecConfigMap(run, pipeline) });
     }
-    const job = buildStepJob(run, pipeline, step.name, attempt, desired.defaultImage, desired.s3Defaults, {
-      suspend: suspend || queue !== undefined,
-      ...(queue !== undefined ? { queueName: queue } : {}),
-    });
-    actions.push({ type: 'createJob', job });
-    Object.assign(step, { phase: 'Running', attempts: attempt, jobName: job.metadata.name });
+    const args = [
+      run,
+      pipeline,
+      step.name,
+      attempt,
+      desired.defaultImage,
+      desired.s3Defaults,
+      admission,
+    ] as const;
+    const made = isSparkStep(pipeline, step.name)
+      ? { type: 'createSparkApplication' as const, app: buildSparkApplication(...args) }
+      : { type: 'createJob' as const, job: buildStepJob(...args) };
+    actions.push(made);
+    const name = made.type === 'createJob' ? made.job.metadata.name : made.app.metadata.name;
+    Object.assign(step, { phase: 'Running', attempts: attempt, jobName: name });
     step.startTime ??= nowIso;
     delete step.nextAttemptTime;
     wake.push(now.getTime() + run.spec.timeouts.stepSeconds * 1000);
@@ -237,7 +279,7 @@ export function reconcileRun(desired: RunDesired, observedJobs: ObservedJob[], n
         if (!job.suspended) wake.push(stepDeadline);
         break;
       }
-      if (!job.deleting) actions.push({ type: 'deleteJob', name: job.name });
+      if (!job.deleting) actions.push(deleteAction(job));
       failure = `attempt ${attempt} exceeded timeouts.stepSeconds (${run.spec.timeouts.stepSeconds} s)`;
     } else if (outcome.state === 'failed' || (parsed.ok && parsed.report.status === 'Failed')) {
       failure = parsed.ok

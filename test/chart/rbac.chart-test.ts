@@ -4,6 +4,7 @@ import { CI_VALUES, byKind, ensureNamespaces, render, valuesArgs } from './chart
 import {
   LEASE_NEEDS,
   OPERATOR_NEEDS,
+  SPARK_OPERATOR_NEEDS,
   apiNeeds,
   apply,
   baselineAccount,
@@ -143,6 +144,20 @@ describe('API with allowCreateRuns=false', () => {
     const api = await serviceAccountClient(ns, `${release}-medallion-api`);
     const baseline = await permissions(await baselineAccount(ns), ns);
     await exactly(api, ns, union(baseline, apiNeeds(false)));
+  });
+});
+
+describe('operator with spark.enabled', () => {
+  it('adds exactly the SparkApplications it manages, and nothing without it', async () => {
+    const release = 'rbac-spark';
+    const ns = `${release}-system`;
+    ensureNamespaces([ns]);
+    apply(render(release, ns, ['--set', 'rbac.scope=namespace', '--set', 'spark.enabled=true']));
+    const operator = await serviceAccountClient(ns, `${release}-medallion-operator`);
+    const baseline = await permissions(await baselineAccount(ns), ns);
+    await exactly(operator, ns, union(baseline, OPERATOR_NEEDS, LEASE_NEEDS, SPARK_OPERATOR_NEEDS));
+    const off = render('rbac-nospark', ns, ['--set', 'rbac.scope=namespace']);
+    expect(JSON.stringify(off)).not.toContain('sparkoperator.k8s.io');
   });
 });
 

@@ -38,6 +38,14 @@ export const OPERATOR_NEEDS = expand([
   ['', ['configmaps', 'events'], ['create']],
 ]);
 
+/**
+ * With spark.enabled: start-operator.ts watches SparkApplications (an optional informer: list, watch); run-actions.ts
+ * creates them, merge-patches spec.suspend and deletes them, as for Jobs.
+ */
+export const SPARK_OPERATOR_NEEDS = expand([
+  ['sparkoperator.k8s.io', ['sparkapplications'], ['list', 'watch', 'create', 'patch', 'delete']],
+]);
+
 /** controller/leader-election.ts: get the Lease, create it when absent, replace it to renew or release. */
 export const LEASE_NEEDS = expand([
   ['coordination.k8s.io', ['leases'], ['create']],

@@ -4,7 +4,8 @@ informers list+watch the three kinds, step Jobs and their Pods; the run handler 
 deletes Jobs (cancel, timeout), re-reads a finished run whole before writing its status (the cache keeps it trimmed)
 and replaces run status; the schedule handler creates, merge-patches (cancel under
 Replace) and deletes (history) runs; every kind's status goes through the status subresource; Events record phase
-changes. Objects it creates carry ownerReferences with blockOwnerDeletion, which clusters running the
+changes. With spark.enabled it manages SparkApplications as it does Jobs (list, watch, create, patch spec.suspend,
+delete); their driver Pods are Pods it already watches. Objects it creates carry ownerReferences with blockOwnerDeletion, which clusters running the
 OwnerReferencesPermissionEnforcement admission plugin (OpenShift) only allow with update on the owner's finalizers.
 No get but that one (the rest is read from informer caches), no Secrets, no wildcards. test/chart/rbac.chart-test.ts proves it.
 */}}
@@ -30,6 +31,11 @@ No get but that one (the rest is read from informer caches), no Secrets, no wild
 - apiGroups: [""]
   resources: [configmaps, events]
   verbs: [create]
+{{- if .Values.spark.enabled }}
+- apiGroups: [sparkoperator.k8s.io]
+  resources: [sparkapplications]
+  verbs: [list, watch, create, patch, delete]
+{{- end }}
 {{- end -}}
 
 {{/*
