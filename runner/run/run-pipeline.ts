@@ -3,6 +3,8 @@ import path from 'node:path';
 import { Registry } from 'prom-client';
 import { runBronzeStep } from '../bronze/bronze-step.js';
 import { createSqlEngine, type SqlEngine } from '../engine/sql-engine.js';
+import { createSparkEngine, sparkConf } from '../engine/spark/create-spark-engine.js';
+import { sparkDialect } from '../engine/sql-dialect.js';
 import { isMedallionError, toMedallionError, UsageError } from '../errors.js';
 import type { GoldMeta } from '../gold/gold-step.js';
 import { runGoldStep } from '../gold/gold-step.js';
@@ -72,6 +74,8 @@ export interface RunOptions {
   failPartitions?: readonly string[];
   /** `--files`: bronze ingests only these source files, named relative to the source (a triggered run's claim). */
   files?: readonly string[];
+  /** MEDALLION_SPARK_HOME / SPARK_HOME from the config module, for engine.type spark; read from it when absent. */
+  sparkHome?: string | undefined;
 }
 
 /** Runs the requested steps in order. A failed step stops the run; the summary is written either way. */
@@ -113,6 +117,7 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
   let error: RunSummary['error'];
   let current: StepName | undefined;
   let engine: SqlEngine | undefined;
+  let spark: SqlEngine | undefined;
   try {
     await fs.mkdir(lake.tempDir(), { recursive: true });
     engine = await createSqlEngine({
@@ -121,6 +126,17 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
       tempDir: lake.tempDir(),
       logger,
     });
+    // One Spark session per run (its start costs seconds), only when a step that uses it runs.
+    if (spec.engine.type === 'spark' && steps.includes('silver')) {
+      o.progress.step('silver', `starting Spark (${spec.engine.spark.master})`);
+      spark = await createSparkEngine({
+        sparkHome: o.sparkHome ?? loadConfig().sparkHome,
+        master: spec.engine.spark.master,
+        conf: sparkConf(spec.engine.spark),
+        tempDir: lake.tempDir(),
+        logger,
+      });
+    }
     const ctx: StepContext = {
       runId,
       pipelineName: pipeline.metadata.name,
@@ -130,6 +146,7 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
       startedAt,
       lake,
       engine,
+      ...(spark ? { compute: { engine: spark, dialect: sparkDialect } } : {}),
       logger,
       progress: o.progress,
       enrichment: {
@@ -201,6 +218,7 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
     else results.push({ step, result: failure.result } as StepOutcome);
   } finally {
     engine?.close();
+    spark?.close();
   }
   const summary = await summarise({
     runId,
