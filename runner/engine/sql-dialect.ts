@@ -36,6 +36,8 @@ export interface SqlDialect {
   startsWith(x: string, prefixLiteral: string): string;
   /** A cast the caller has already guarded (by a regex); on Spark's ANSI mode it must not throw regardless. */
   guardedCast(x: string, type: string): string;
+  /** The head of a statement that materialises a small query result as a session table: `<head> <query>`. */
+  materialize(name: string): string;
   /** `*` without the named columns. */
   starExcept(columns: readonly string[]): string;
   /** The query's rows written as one Parquet dataset at `target` (a file on DuckDB, a directory on Spark). */
@@ -60,6 +62,7 @@ export const duckdbDialect: SqlDialect = {
   minStruct: (f, l) => `min({'f': ${f}, 'l': ${l}})`,
   startsWith: (x, p) => `starts_with(${x}, ${p})`,
   guardedCast: (x, t) => `CAST(${x} AS ${t})`,
+  materialize: (name) => `CREATE OR REPLACE TEMP TABLE ${name} AS`,
   starExcept: (c) => `* EXCLUDE (${c.join(', ')})`,
   writeParquet: (q, target) => `COPY (${q}) TO ${quoteLiteral(target)} (FORMAT parquet, COMPRESSION zstd)`,
   readParquet: (target) => `read_parquet(${quoteLiteral(target)})`,
@@ -68,14 +71,26 @@ export const duckdbDialect: SqlDialect = {
 /** Spark SQL string literals take backslash escapes (spark.sql.parser.escapedStringLiterals stays false). */
 const sparkLiteral = (value: string): string => {
   if (value.includes('\0'))
-    throw new MedallionError('ENGINE', 'a string literal contains a NUL character, which SQL text cannot hold', {
-      hint: 'Remove the NUL (\\0) character from the value in the spec or the file name.',
-    });
+    throw new MedallionError(
+      'ENGINE',
+      'a string literal contains a NUL character, which SQL text cannot hold',
+      {
+        hint: 'Remove the NUL (\\0) character from the value in the spec or the file name.',
+      },
+    );
   return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 };
 
 /** strptime directives → java.time pattern letters; single letters parse one or two digits, as strptime does. */
-const JAVA_PATTERN: Record<string, string> = { Y: 'yyyy', m: 'M', d: 'd', H: 'H', M: 'm', S: 's', '%': "'%'" };
+const JAVA_PATTERN: Record<string, string> = {
+  Y: 'yyyy',
+  m: 'M',
+  d: 'd',
+  H: 'H',
+  M: 'm',
+  S: 's',
+  '%': "'%'",
+};
 
 export function strptimeToJava(format: string): string {
   let out = '';
@@ -84,9 +99,13 @@ export function strptimeToJava(format: string): string {
     if (c === '%') {
       const java = JAVA_PATTERN[format[++i] ?? ''];
       if (!java)
-        throw new MedallionError('SPEC_INVALID', `timestampFormat directive %${format[i]} has no Spark equivalent`, {
-          hint: 'With engine.type spark, use %Y %m %d %H %M %S and literal characters.',
-        });
+        throw new MedallionError(
+          'SPEC_INVALID',
+          `timestampFormat directive %${format[i]} has no Spark equivalent`,
+          {
+            hint: 'With engine.type spark, use %Y %m %d %H %M %S and literal characters.',
+          },
+        );
       out += java;
     } else out += /[A-Za-z]/.test(c) ? `'${c}'` : c === "'" ? "''" : c;
   }
@@ -110,6 +129,8 @@ export const sparkDialect: SqlDialect = {
   minStruct: (f, l) => `min(named_struct('f', ${f}, 'l', ${l}))`,
   startsWith: (x, p) => `startswith(${x}, ${p})`,
   guardedCast: (x, t) => `try_cast(${x} AS ${t})`,
+  // Cached: Spark then knows the table's real size and broadcasts it to the join instead of sorting every row.
+  materialize: (name) => `CACHE TABLE ${name} AS`,
   starExcept: (c) => `* EXCEPT (${c.join(', ')})`,
   writeParquet: (q, target) =>
     `INSERT OVERWRITE DIRECTORY ${sparkLiteral(target)} USING parquet OPTIONS (compression 'zstd') SELECT * FROM (${q})`,

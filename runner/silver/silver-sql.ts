@@ -78,8 +78,7 @@ export function duplicateGroupsSql(d: SqlDialect = duckdbDialect): string {
   // A 64-bit hash of the fields first narrows the search to candidate rows cheaply (a fixed-size key aggregates
   // and spills well); grouping the candidates by the fields themselves keeps the result exact despite collisions.
   const h = d.hash64(RAW_FIELDS);
-  // DuckDB materialises the groups (they are few); Spark plans them into the classification's single job.
-  return `CREATE OR REPLACE TEMP ${d.name === 'spark' ? 'VIEW' : 'TABLE'} dup_groups AS
+  return `${d.materialize('dup_groups')}
     WITH candidates AS (
       SELECT ${h} AS h FROM src WHERE malformed_reason IS NULL GROUP BY 1 HAVING count(*) > 1)
     SELECT ${RAW_FIELDS.join(', ')}, ${d.minStruct('source_file', 'source_line')} AS kept, true AS is_record

@@ -250,7 +250,13 @@ export const SparkEngineSchema = z
     driver: SparkProcessSchema('driver').prefault({}).describe('The Spark driver process.'),
     executor: SparkProcessSchema('executor')
       .extend({
-        instances: z.number().int().min(1).max(10_000).optional().describe('Executor count (without dynamic allocation).'),
+        instances: z
+          .number()
+          .int()
+          .min(1)
+          .max(10_000)
+          .optional()
+          .describe('Executor count (without dynamic allocation).'),
       })
       .prefault({})
       .describe('Each Spark executor.'),
@@ -271,7 +277,9 @@ export const SparkEngineSchema = z
     conf: z
       .record(z.string().regex(/^spark\.[\w.-]+$/, 'a Spark property starts with spark.'), z.string())
       .default({})
-      .describe('Extra Spark properties (sparkConf), applied after Medallion\'s own (UTC, zstd, exact decimals).'),
+      .describe(
+        "Extra Spark properties (sparkConf), applied after Medallion's own (UTC, zstd, exact decimals).",
+      ),
   })
   .strict()
   .prefault({})

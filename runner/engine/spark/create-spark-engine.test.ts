@@ -8,15 +8,25 @@ import { SparkEngineSchema } from '../../spec/pipeline-spec.js';
 const logger = pino({ level: 'silent' });
 
 describe('createSparkEngine without Spark', () => {
-  it.each([undefined, '/nonexistent/spark'])('sparkHome %s: an ENGINE error that says how to install', async (home) => {
-    const e = await createSparkEngine({ sparkHome: home, master: 'local[1]', tempDir: os.tmpdir(), logger }).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
-    expect(isMedallionError(e) && e.code).toBe('ENGINE');
-    expect((e as Error).message).toMatch(/spec\.engine\.type is spark/);
-    expect(isMedallionError(e) && e.hint).toMatch(/bash test\/spark\/setup-spark\.sh.*MEDALLION_SPARK_HOME/);
-  });
+  it.each([undefined, '/nonexistent/spark'])(
+    'sparkHome %s: an ENGINE error that says how to install',
+    async (home) => {
+      const e = await createSparkEngine({
+        sparkHome: home,
+        master: 'local[1]',
+        tempDir: os.tmpdir(),
+        logger,
+      }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(isMedallionError(e) && e.code).toBe('ENGINE');
+      expect((e as Error).message).toMatch(/spec\.engine\.type is spark/);
+      expect(isMedallionError(e) && e.hint).toMatch(
+        /bash test\/spark\/setup-spark\.sh.*MEDALLION_SPARK_HOME/,
+      );
+    },
+  );
 });
 
 describe('sparkConf', () => {

@@ -86,18 +86,18 @@ export async function createSparkEngine(o: SparkEngineOptions): Promise<SparkEng
   const localDir = path.join(o.tempDir, `spark-${process.pid}-${Date.now()}`);
   await fs.mkdir(localDir, { recursive: true });
   const portFile = path.join(localDir, 'port');
-  const conf = { ...BASE_CONF, 'spark.local.dir': localDir, ...o.conf };
-  const args = ['--master', o.master, ...Object.entries(conf).flatMap(([k, v]) => ['--conf', `${k}=${v}`])];
   // A pip-installed Spark lives in a virtualenv's site-packages: run the driver with that venv's Python.
   const venvPython = path.resolve(o.sparkHome!, '../../../../bin/python');
+  const conf = {
+    ...BASE_CONF,
+    'spark.local.dir': localDir,
+    ...(existsSync(venvPython) ? { 'spark.pyspark.python': venvPython } : {}),
+    ...o.conf,
+  };
+  const args = ['--master', o.master, ...Object.entries(conf).flatMap(([k, v]) => ['--conf', `${k}=${v}`])];
+  // The environment is inherited (PATH, JAVA_HOME); spark-submit finds its home from its own location.
   const child = spawn(submit, [...args, SPARK_DRIVER, '--port-file', portFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      SPARK_HOME: o.sparkHome,
-      SPARK_LOCAL_IP: '127.0.0.1',
-      ...(existsSync(venvPython) ? { PYSPARK_PYTHON: venvPython } : {}),
-    },
   });
   const tail: string[] = [];
   const keep = (chunk: Buffer): void => {
@@ -122,7 +122,10 @@ export async function createSparkEngine(o: SparkEngineOptions): Promise<SparkEng
     lost ??= new MedallionError('ENGINE', `the Spark driver ${why}`, {
       hint: `Spark's last output: ${tail.slice(-5).join(' | ') || '(none)'}`,
     });
-    for (const [id, resolve] of pending) resolve({ ok: false, error: lost.message }), pending.delete(id);
+    for (const [id, resolve] of pending) {
+      resolve({ ok: false, error: lost.message });
+      pending.delete(id);
+    }
   };
   socket.on('close', () => fail('closed its connection'));
   socket.on('error', (e) => fail(`connection failed: ${e.message}`));
@@ -148,9 +151,10 @@ export async function createSparkEngine(o: SparkEngineOptions): Promise<SparkEng
     kind: 'spark',
     run: async (sql) => void (await send('run', sql)),
     all: (sql) => send('all', sql),
-    // The driver stops its session when the connection closes; its scratch goes with the lake's temp dir.
+    // The driver stops its session when the connection closes; then its scratch directory goes.
     close: () => {
       child.removeAllListeners('exit');
+      child.once('exit', () => void fs.rm(localDir, { recursive: true, force: true }).catch(() => undefined));
       socket.removeAllListeners('close');
       socket.end();
       child.unref();
