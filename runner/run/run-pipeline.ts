@@ -76,6 +76,8 @@ export interface RunOptions {
   files?: readonly string[];
   /** MEDALLION_SPARK_HOME / SPARK_HOME from the config module, for engine.type spark; read from it when absent. */
   sparkHome?: string | undefined;
+  /** MEDALLION_SPARK_ENDPOINT: connect to this running driver instead of starting Spark. */
+  sparkEndpoint?: string | undefined;
 }
 
 /** Runs the requested steps in order. A failed step stops the run; the summary is written either way. */
@@ -131,6 +133,7 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
       o.progress.step('silver', `starting Spark (${spec.engine.spark.master})`);
       spark = await createSparkEngine({
         sparkHome: o.sparkHome ?? loadConfig().sparkHome,
+        endpoint: o.sparkEndpoint ?? loadConfig().sparkEndpoint,
         master: spec.engine.spark.master,
         conf: sparkConf(spec.engine.spark),
         tempDir: lake.tempDir(),
