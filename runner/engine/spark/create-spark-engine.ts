@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -141,6 +141,9 @@ export async function createSparkEngine(o: SparkEngineOptions): Promise<SparkEng
       if (!driver) return;
       const { child, localDir } = driver;
       child.removeAllListeners('exit');
+      // Spark removes its own scratch at shutdown; the port file goes now, the directory once the driver exits
+      // (while this process lives; a CLI run that ends first leaves at most the empty directory in _tmp).
+      rmSync(path.join(localDir, 'port'), { force: true });
       child.once('exit', () => void fs.rm(localDir, { recursive: true, force: true }).catch(() => undefined));
       child.unref();
       (child.stdout as NodeJS.ReadableStream & { unref?: () => void }).unref?.();
