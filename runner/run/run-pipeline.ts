@@ -128,18 +128,23 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
       tempDir: lake.tempDir(),
       logger,
     });
-    // One Spark session per run (its start costs seconds), only when a step that uses it runs.
-    if (spec.engine.type === 'spark' && steps.includes('silver')) {
-      o.progress.step('silver', `starting Spark (${spec.engine.spark.master})`);
-      spark = await createSparkEngine({
-        sparkHome: o.sparkHome ?? loadConfig().sparkHome,
-        endpoint: o.sparkEndpoint ?? loadConfig().sparkEndpoint,
-        master: spec.engine.spark.master,
-        conf: sparkConf(spec.engine.spark),
-        tempDir: lake.tempDir(),
-        logger,
-      });
-    }
+    // One Spark session per run (its start costs seconds), started when the first step that uses it begins, so a
+    // missing Spark fails that step and the steps before it do not wait for the session.
+    const compute = async (step: StepName): Promise<Pick<StepContext, 'compute'>> => {
+      if (spec.engine.type !== 'spark' || !SPARK_STEPS.has(step)) return {};
+      if (!spark) {
+        o.progress.step(step, `starting Spark (${spec.engine.spark.master})`);
+        spark = await createSparkEngine({
+          sparkHome: o.sparkHome ?? loadConfig().sparkHome,
+          endpoint: o.sparkEndpoint ?? loadConfig().sparkEndpoint,
+          master: spec.engine.spark.master,
+          conf: sparkConf(spec.engine.spark),
+          tempDir: lake.tempDir(),
+          logger,
+        });
+      }
+      return { compute: { engine: spark, dialect: sparkDialect } };
+    };
     const ctx: StepContext = {
       runId,
       pipelineName: pipeline.metadata.name,
@@ -149,7 +154,6 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
       startedAt,
       lake,
       engine,
-      ...(spark ? { compute: { engine: spark, dialect: sparkDialect } } : {}),
       logger,
       progress: o.progress,
       enrichment: {
@@ -175,7 +179,11 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
         outcome =
           ctx.backfill && step === 'bronze'
             ? { step, result: { ...BACKFILL_BRONZE, inputs: [], outputs: [] } }
-            : await runStep(runners, step, { ...ctx, logger: logger.child({ step }) });
+            : await runStep(runners, step, {
+                ...ctx,
+                ...(await compute(step)),
+                logger: logger.child({ step }),
+              });
       } catch (e) {
         const failure = classify(e, logger, step);
         error = failure.error;
@@ -257,6 +265,9 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
   if (o.summaryJson) await writeFileAtomic(path.resolve(o.summaryJson), json);
   return summary;
 }
+
+/** Steps whose heavy statements run on Spark when spec.engine.type is spark (gold: not yet, ADR 0031). */
+const SPARK_STEPS: ReadonlySet<StepName> = new Set(['silver']);
 
 /** A backfill reads the bronze already ingested: bronze does nothing (its Job, under the operator, ends at once). */
 const BACKFILL_BRONZE = {

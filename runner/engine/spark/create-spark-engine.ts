@@ -14,11 +14,8 @@ type SparkEngineSpec = PipelineSpec['engine']['spark'];
 
 type Row = Awaited<ReturnType<SqlEngine['all']>>[number];
 
-/** The driver shipped beside this module (and at the same path in the image, for Kubernetes). */
-export const SPARK_DRIVER = fileURLToPath(new URL('./medallion-spark-driver.py', import.meta.url)).replace(
-  /\/dist\/runner\//,
-  '/runner/',
-);
+/** The driver beside this module: in the sources, and in dist/ (`npm run build` copies it; the image has dist/). */
+export const SPARK_DRIVER = fileURLToPath(new URL('./medallion-spark-driver.py', import.meta.url));
 
 export const SPARK_INSTALL_HINT =
   'Install Spark with `bash test/spark/setup-spark.sh` (pyspark from PyPI, needs Java 17+) and set MEDALLION_SPARK_HOME to the path it prints, or set SPARK_HOME to an existing Spark 4 installation.';
