@@ -263,8 +263,8 @@ export const SparkEngineSchema = z
     dynamicAllocation: z
       .object({
         enabled: z.boolean().default(false).describe('Let Spark add and remove executors with the load.'),
-        minExecutors: z.number().int().min(0).optional().describe('Fewest executors.'),
-        maxExecutors: z.number().int().min(1).optional().describe('Most executors.'),
+        minExecutors: z.number().int().min(0).max(10_000).optional().describe('Fewest executors.'),
+        maxExecutors: z.number().int().min(1).max(10_000).optional().describe('Most executors.'),
       })
       .strict()
       .prefault({})

@@ -32,6 +32,9 @@ const BASE_CONF: Record<string, string> = {
   'spark.driver.host': '127.0.0.1',
   'spark.driver.bindAddress': '127.0.0.1',
   'spark.sql.shuffle.partitions': '8',
+  // The row store arrives as one Parquet file of ~20 MB per million rows: split it by row groups so that every
+  // core scans (128 MB, the default, reads it in one task). Override in spec.engine.spark.conf for big inputs.
+  'spark.sql.files.maxPartitionBytes': '8m',
 };
 
 /** The spec's Spark block as Spark properties (the user's `conf` last, so it wins). */
