@@ -45,6 +45,8 @@ const EDGE_CASES = [
   `536380,22633,"RECORD FRAME 7"" SINGLE SIZE ",2,${T},2.10,,EIRE`,
   `536381,22633,only four fields,2`,
   `536382,22633,"it's \\ back\\slash",2,${T},0.000001,,France`,
+  // Values listed in nullValues (one with a quote and a backslash: Spark literals escape differently).
+  `536383,22633, it's \\N ,2,${T},1.25,N/A,France`,
 ];
 
 /**
@@ -68,9 +70,11 @@ describe('silver on Spark (local[2]) equals silver on DuckDB, full data', () => 
     fs.cpSync(fullDataDir(), sourceUri, { recursive: true });
     fs.writeFileSync(path.join(sourceUri, 'zz-edge-cases.csv'), [HEADER, ...EDGE_CASES].join('\n') + '\n');
     const quality = '  quality: { minScore: 0.1, maxQuarantineRatio: 1 }';
-    duck = createFixture(quality);
+    const options = `    options: { nullValues: ['', 'N/A', "it's \\\\N"] }`;
+    duck = createFixture(quality, options);
     spark = createFixture(
       `${quality}\n  engine: { type: spark, spark: { master: 'local[2]', driver: { memory: 2g } } }`,
+      options,
     );
     cleanSource = () => fs.rmSync(sourceUri, { recursive: true, force: true });
     const time = async (name: string, f: () => Promise<RunSummary>): Promise<RunSummary> => {
@@ -129,6 +133,12 @@ describe('silver on Spark (local[2]) equals silver on DuckDB, full data', () => 
     });
     const [x, y] = [await q(duck), await q(spark)];
     expect(y).toEqual(x);
+    // nullValues applied on Spark (a quote and a backslash in the spec's literal), not just equally wrong on both.
+    expect(
+      await spark.query(
+        `SELECT description, customer_id, unit_price FROM ${await spark.silverTable('sales_lines')} WHERE invoice_no = '536383'`,
+      ),
+    ).toEqual([{ description: null, customer_id: null, unit_price: '1.250000' }]);
     expect(x.rules.length).toBeGreaterThan(0);
     expect(x.rules.every((r) => typeof r.rule_id === 'string' && typeof r.message === 'string')).toBe(true);
   });
