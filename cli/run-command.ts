@@ -58,6 +58,8 @@ export async function runCommand(
     countriesUrl: config.countriesUrl,
     objectStore: config.objectStore,
     workDir: config.workDir,
+    sparkHome: config.sparkHome,
+    sparkEndpoint: config.sparkEndpoint,
     // The warehouse resolves its connection from the spec: a URL, or an env var it names (DATABASE_URL).
     extraSteps: {
       warehouse: createWarehouseStepRunner({ env: io.env, registry }),

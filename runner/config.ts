@@ -21,6 +21,11 @@ const EnvSchema = z.object({
   AWS_REGION: z.string().min(1).optional(),
   AWS_DEFAULT_REGION: z.string().min(1).optional(),
   MEDALLION_WORK_DIR: z.string().optional(),
+  // Spark installation for spec.engine.type spark (docs/spark.md): Medallion's own variable first, then Spark's.
+  MEDALLION_SPARK_HOME: z.string().min(1).optional(),
+  SPARK_HOME: z.string().min(1).optional(),
+  // Set by medallion-spark-driver.py --exec (a SparkApplication's driver): the runner connects instead of starting one.
+  MEDALLION_SPARK_ENDPOINT: z.string().min(1).optional(),
   CI: z.string().optional(),
   // TEST ONLY (docs/backfills.md, "Fault injection"): the silver step fails these business-date partitions on purpose.
   MEDALLION_TEST_FAIL_PARTITIONS: z
@@ -52,6 +57,10 @@ export interface RunnerConfig {
   workDir: string | undefined;
   /** TEST ONLY: partitions the silver step fails on purpose (MEDALLION_TEST_FAIL_PARTITIONS); empty in production. */
   testFailPartitions: readonly string[];
+  /** The Spark home holding bin/spark-submit (MEDALLION_SPARK_HOME, else SPARK_HOME), for engine.type spark. */
+  sparkHome: string | undefined;
+  /** host:port of the running Spark driver that started this process (MEDALLION_SPARK_ENDPOINT). */
+  sparkEndpoint: string | undefined;
 }
 
 export interface ObjectStoreEnv {
@@ -84,5 +93,7 @@ export function loadConfig(
     }),
     workDir: e.MEDALLION_WORK_DIR,
     testFailPartitions: Object.freeze(e.MEDALLION_TEST_FAIL_PARTITIONS),
+    sparkHome: e.MEDALLION_SPARK_HOME ?? e.SPARK_HOME,
+    sparkEndpoint: e.MEDALLION_SPARK_ENDPOINT,
   });
 }

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { Registry } from 'prom-client';
 import { runBronzeStep } from '../bronze/bronze-step.js';
 import { createSqlEngine, type SqlEngine } from '../engine/sql-engine.js';
+import { createSparkEngine, sparkConf } from '../engine/spark/create-spark-engine.js';
+import { sparkDialect } from '../engine/sql-dialect.js';
 import { isMedallionError, toMedallionError, UsageError } from '../errors.js';
 import type { GoldMeta } from '../gold/gold-step.js';
 import { runGoldStep } from '../gold/gold-step.js';
@@ -72,6 +74,10 @@ export interface RunOptions {
   failPartitions?: readonly string[];
   /** `--files`: bronze ingests only these source files, named relative to the source (a triggered run's claim). */
   files?: readonly string[];
+  /** MEDALLION_SPARK_HOME / SPARK_HOME from the config module, for engine.type spark; read from it when absent. */
+  sparkHome?: string | undefined;
+  /** MEDALLION_SPARK_ENDPOINT: connect to this running driver instead of starting Spark. */
+  sparkEndpoint?: string | undefined;
 }
 
 /** Runs the requested steps in order. A failed step stops the run; the summary is written either way. */
@@ -113,6 +119,7 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
   let error: RunSummary['error'];
   let current: StepName | undefined;
   let engine: SqlEngine | undefined;
+  let spark: SqlEngine | undefined;
   try {
     await fs.mkdir(lake.tempDir(), { recursive: true });
     engine = await createSqlEngine({
@@ -121,6 +128,23 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
       tempDir: lake.tempDir(),
       logger,
     });
+    // One Spark session per run (its start costs seconds), started when the first step that uses it begins, so a
+    // missing Spark fails that step and the steps before it do not wait for the session.
+    const compute = async (step: StepName): Promise<Pick<StepContext, 'compute'>> => {
+      if (spec.engine.type !== 'spark' || !SPARK_STEPS.has(step)) return {};
+      if (!spark) {
+        o.progress.step(step, `starting Spark (${spec.engine.spark.master})`);
+        spark = await createSparkEngine({
+          sparkHome: o.sparkHome ?? loadConfig().sparkHome,
+          endpoint: o.sparkEndpoint ?? loadConfig().sparkEndpoint,
+          master: spec.engine.spark.master,
+          conf: sparkConf(spec.engine.spark),
+          tempDir: lake.tempDir(),
+          logger,
+        });
+      }
+      return { compute: { engine: spark, dialect: sparkDialect } };
+    };
     const ctx: StepContext = {
       runId,
       pipelineName: pipeline.metadata.name,
@@ -155,7 +179,11 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
         outcome =
           ctx.backfill && step === 'bronze'
             ? { step, result: { ...BACKFILL_BRONZE, inputs: [], outputs: [] } }
-            : await runStep(runners, step, { ...ctx, logger: logger.child({ step }) });
+            : await runStep(runners, step, {
+                ...ctx,
+                ...(await compute(step)),
+                logger: logger.child({ step }),
+              });
       } catch (e) {
         const failure = classify(e, logger, step);
         error = failure.error;
@@ -201,6 +229,7 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
     else results.push({ step, result: failure.result } as StepOutcome);
   } finally {
     engine?.close();
+    spark?.close();
   }
   const summary = await summarise({
     runId,
@@ -236,6 +265,9 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
   if (o.summaryJson) await writeFileAtomic(path.resolve(o.summaryJson), json);
   return summary;
 }
+
+/** Steps whose heavy statements run on Spark when spec.engine.type is spark (gold: not yet, ADR 0031). */
+const SPARK_STEPS: ReadonlySet<StepName> = new Set(['silver']);
 
 /** A backfill reads the bronze already ingested: bronze does nothing (its Job, under the operator, ends at once). */
 const BACKFILL_BRONZE = {

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import type { LakeStore } from '../lake/lake-store.js';
 import type { TouchedPartitions } from '../lake/partitions.js';
 import type { SqlEngine } from '../engine/sql-engine.js';
+import type { SqlDialect } from '../engine/sql-dialect.js';
 import type { GoldKpis } from '../gold/gold-step.js';
 import type { QualityReport, SilverCounts } from '../quality/assess-quality.js';
 import type { CheckResult } from '../quality/check-result.js';
@@ -120,6 +121,11 @@ export interface StepContext {
   startedAt: Date;
   lake: LakeStore;
   engine: SqlEngine;
+  /**
+   * The engine of the silver step's heavy statements when spec.engine.type is spark (one session per run, started
+   * by runPipeline); absent for duckdb, where everything runs on `engine`.
+   */
+  compute?: { engine: SqlEngine; dialect: SqlDialect };
   /** Bound to runId, pipeline and step by runPipeline; steps add only `component` (pino repeats re-bound keys). */
   logger: Logger;
   progress: ProgressReporter;

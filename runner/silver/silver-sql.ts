@@ -1,4 +1,5 @@
 import { quoteIdent, quoteLiteral } from '../engine/sql-quote.js';
+import { duckdbDialect, type SqlDialect } from '../engine/sql-dialect.js';
 import type { PipelineSpec } from '../spec/pipeline-spec.js';
 import { ENRICHED_COLUMNS_SQL, ENRICHED_JOINS_SQL } from './enrichment-sql.js';
 import { UNKNOWN_PARTITION } from '../lake/partitions.js';
@@ -6,7 +7,8 @@ import { AMOUNT_TYPE, PRICE_TYPE } from './silver-rules.js';
 
 /**
  * Pure SQL builders of the silver step: normalise, de-duplicate and classify bronze rows. Each function returns
- * one statement; the step runs them in order over the table `bronze_visible`.
+ * one statement; the step runs them in order over the table `bronze_visible`. The rules are written once; a
+ * dialect (DuckDB by default, or Spark) supplies the syntax that differs (runner/engine/sql-dialect.ts).
  */
 
 const RAW = [
@@ -23,11 +25,11 @@ const RAW = [
 const RAW_FIELDS = RAW.map(([raw]) => raw);
 
 /** A raw text field as a value: trimmed, and NULL when empty or listed in the source's nullValues. */
-function textValueSql(spec: PipelineSpec, raw: string): string {
+function textValueSql(spec: PipelineSpec, raw: string, d: SqlDialect): string {
   const nulls = spec.source.options.nullValues;
   return nulls.length === 0
     ? `nullif(trim(${raw}), '')`
-    : `CASE WHEN trim(${raw}) IN (${nulls.map(quoteLiteral).join(', ')}) THEN NULL ELSE nullif(trim(${raw}), '') END`;
+    : `CASE WHEN trim(${raw}) IN (${nulls.map((n) => d.literal(n)).join(', ')}) THEN NULL ELSE nullif(trim(${raw}), '') END`;
 }
 
 /**
@@ -35,11 +37,11 @@ function textValueSql(spec: PipelineSpec, raw: string): string {
  * silver parses it, or UNKNOWN_PARTITION for malformed rows and dates that do not parse. A function of the raw
  * fields only, so every copy of a duplicate line falls in the same partition.
  */
-export function partitionKeySql(spec: PipelineSpec): string {
-  const ts = `try_strptime(${textValueSql(spec, 'invoice_date_raw')}, ${quoteLiteral(spec.source.timestampFormat)})`;
+export function partitionKeySql(spec: PipelineSpec, d: SqlDialect = duckdbDialect): string {
+  const ts = d.tryParseTimestamp(textValueSql(spec, 'invoice_date_raw', d), spec.source.timestampFormat);
   return `CASE WHEN malformed_reason IS NULL
-      THEN coalesce(strftime(CAST(${ts} AS DATE), '%Y-%m-%d'), ${quoteLiteral(UNKNOWN_PARTITION)})
-      ELSE ${quoteLiteral(UNKNOWN_PARTITION)} END`;
+      THEN coalesce(${d.isoDate(`CAST(${ts} AS DATE)`)}, ${d.literal(UNKNOWN_PARTITION)})
+      ELSE ${d.literal(UNKNOWN_PARTITION)} END`;
 }
 
 /**
@@ -51,13 +53,14 @@ export function sourceRowsSql(
   available: Set<string>,
   from = 'bronze_visible',
   view = 'src',
+  d: SqlDialect = duckdbDialect,
 ): string {
   const cols = spec.source.columns;
   const mapped = RAW.map(
-    ([raw, key]) => `${available.has(cols[key]) ? quoteIdent(cols[key]) : 'NULL::VARCHAR'} AS ${raw}`,
+    ([raw, key]) => `${available.has(cols[key]) ? quoteIdent(cols[key]) : `NULL::${d.text}`} AS ${raw}`,
   );
   return `CREATE OR REPLACE TEMP VIEW ${view} AS
-    SELECT *, ${partitionKeySql(spec)} AS pkey FROM (
+    SELECT *, ${partitionKeySql(spec, d)} AS pkey FROM (
     SELECT _source_file AS source_file, _source_line AS source_line, _row_hash AS row_hash, _run_id AS ingest_run_id,
            _malformed_reason AS malformed_reason, _malformed_message AS malformed_message, _raw_record AS raw_record,
            _file_sha256 AS file_sha256,
@@ -71,14 +74,14 @@ export function sourceRowsSql(
  * one row and the position of their first copy: unlike a window over every row it spills to disk, so it scales
  * past memory, and the groups it keeps are few.
  */
-export function duplicateGroupsSql(): string {
+export function duplicateGroupsSql(d: SqlDialect = duckdbDialect): string {
   // A 64-bit hash of the fields first narrows the search to candidate rows cheaply (a fixed-size key aggregates
   // and spills well); grouping the candidates by the fields themselves keeps the result exact despite collisions.
-  const h = `hash(${RAW_FIELDS.join(', ')})`;
-  return `CREATE OR REPLACE TEMP TABLE dup_groups AS
+  const h = d.hash64(RAW_FIELDS);
+  return `${d.materialize('dup_groups')}
     WITH candidates AS (
       SELECT ${h} AS h FROM src WHERE malformed_reason IS NULL GROUP BY 1 HAVING count(*) > 1)
-    SELECT ${RAW_FIELDS.join(', ')}, min({'f': source_file, 'l': source_line}) AS kept, true AS is_record
+    SELECT ${RAW_FIELDS.join(', ')}, ${d.minStruct('source_file', 'source_line')} AS kept, true AS is_record
     FROM src WHERE malformed_reason IS NULL AND ${h} IN (SELECT h FROM candidates)
     GROUP BY ALL HAVING count(*) > 1`;
 }
@@ -95,23 +98,25 @@ export function rankDuplicatesSql(): string {
   // nested-loop plan that is a hundred times slower.)
 }
 
-export function normaliseSql(spec: PipelineSpec): string {
+export function normaliseSql(spec: PipelineSpec, d: SqlDialect = duckdbDialect): string {
   // A value listed in nullValues (compared after trimming) is no value at all; so is an empty one.
-  const v = (raw: string): string => textValueSql(spec, raw);
+  const v = (raw: string): string => textValueSql(spec, raw, d);
+  // Runs of whitespace, or any whitespace other than a space, collapse to one space.
+  const irregularSpace = `${d.space}${d.space}|[\\t\\n\\r\\f${d.vtab}]`;
   // Three levels so that each field is trimmed and null-checked once, then parsed once.
   return `CREATE OR REPLACE TEMP VIEW normalised AS
     SELECT *,
-      CASE WHEN regexp_full_match(quantity_txt, '[+-]?[0-9]{1,18}') THEN CAST(quantity_txt AS BIGINT) END AS quantity,
-      CASE WHEN regexp_full_match(unit_price_txt, '[+-]?([0-9]{1,12}([.][0-9]{0,6})?|[.][0-9]{1,6})')
-           THEN CAST(unit_price_txt AS ${PRICE_TYPE}) END AS unit_price,
-      try_strptime(invoice_date_txt, ${quoteLiteral(spec.source.timestampFormat)}) AS invoice_local_ts
+      CASE WHEN ${d.regexFullMatch('quantity_txt', '[+-]?[0-9]{1,18}')} THEN ${d.guardedCast('quantity_txt', 'BIGINT')} END AS quantity,
+      CASE WHEN ${d.regexFullMatch('unit_price_txt', '[+-]?([0-9]{1,12}([.][0-9]{0,6})?|[.][0-9]{1,6})')}
+           THEN ${d.guardedCast('unit_price_txt', PRICE_TYPE)} END AS unit_price,
+      ${d.tryParseTimestamp('invoice_date_txt', spec.source.timestampFormat)} AS invoice_local_ts
     FROM (
-      SELECT * EXCLUDE (description_txt, customer_id_txt),
-             CASE WHEN regexp_matches(description_txt, '\\s\\s|[\\t\\n\\r\\f\\v]')
-                  THEN regexp_replace(description_txt, '\\s+', ' ', 'g')
+      SELECT ${d.starExcept(['description_txt', 'customer_id_txt'])},
+             CASE WHEN ${d.regexContains('description_txt', irregularSpace)}
+                  THEN ${d.regexReplaceAll('description_txt', `${d.space}+`, ' ')}
                   ELSE description_txt END AS description,
-             CASE WHEN regexp_full_match(customer_id_txt, '[0-9]+[.]0*')
-                  THEN regexp_extract(customer_id_txt, '^[0-9]+')
+             CASE WHEN ${d.regexFullMatch('customer_id_txt', '[0-9]+[.]0*')}
+                  THEN ${d.regexPrefix('customer_id_txt', '[0-9]+')}
                   ELSE customer_id_txt END AS customer_id
       FROM (
         SELECT source_file, source_line, row_hash, ingest_run_id, malformed_reason, malformed_message, raw_record,
@@ -132,13 +137,16 @@ export function normaliseSql(spec: PipelineSpec): string {
  * written once to a compressed Parquet file (`target`) rather than an in-memory table: it streams, so a hundred
  * million rows never have to fit in (or spill uncompressed from) memory, and the outputs re-read it cheaply.
  */
-export function classifySql(spec: PipelineSpec, target: string): string {
-  const codes = spec.rules.nonMerchandiseStockCodes.map((c) => quoteLiteral(c.toUpperCase()));
-  const prefixes = spec.rules.nonMerchandisePrefixes.map(
-    (p) => `starts_with(stock_code, ${quoteLiteral(p.toUpperCase())})`,
+export function classifySql(spec: PipelineSpec, target: string, d: SqlDialect = duckdbDialect): string {
+  const codes = spec.rules.nonMerchandiseStockCodes.map((c) => d.literal(c.toUpperCase()));
+  const prefixes = spec.rules.nonMerchandisePrefixes.map((p) =>
+    d.startsWith('stock_code', d.literal(p.toUpperCase())),
   );
   const nonMerch = [codes.length ? `stock_code IN (${codes.join(', ')})` : 'false', ...prefixes].join(' OR ');
-  return `COPY (
+  const startsC = d.startsWith('invoice_no', `'C'`);
+  const startsA = d.startsWith('invoice_no', `'A'`);
+  return d.writeParquet(
+    `
     SELECT *,
       CASE
         WHEN dup_rank > 1 THEN 'duplicate'
@@ -147,9 +155,9 @@ export function classifySql(spec: PipelineSpec, target: string): string {
              OR unit_price_txt IS NULL OR country IS NULL THEN 'missing_required'
         WHEN quantity IS NULL OR unit_price IS NULL OR invoice_local_ts IS NULL THEN 'unparseable'
         WHEN quantity = 0 THEN 'zero_quantity'
-        WHEN starts_with(invoice_no, 'C') AND quantity > 0 THEN 'cancellation_positive_quantity'
-        WHEN starts_with(invoice_no, 'C') THEN 'cancellation'
-        WHEN starts_with(invoice_no, 'A') OR stock_code = 'B' THEN 'adjustment'
+        WHEN ${startsC} AND quantity > 0 THEN 'cancellation_positive_quantity'
+        WHEN ${startsC} THEN 'cancellation'
+        WHEN ${startsA} OR stock_code = 'B' THEN 'adjustment'
         WHEN unit_price < 0 THEN 'negative_price'
         WHEN ${nonMerch} THEN 'non_merchandise'
         WHEN quantity < 0 THEN 'stock_adjustment'
@@ -168,17 +176,19 @@ export function classifySql(spec: PipelineSpec, target: string): string {
           THEN concat_ws('; ',
             CASE WHEN quantity IS NULL THEN 'quantity "' || quantity_txt || '" is not a whole number' END,
             CASE WHEN unit_price IS NULL THEN 'unit_price "' || unit_price_txt || '" is not a decimal with at most 6 places' END,
-            CASE WHEN invoice_local_ts IS NULL THEN 'invoice_date "' || invoice_date_txt || '" does not match ' || ${quoteLiteral(spec.source.timestampFormat)} END)
+            CASE WHEN invoice_local_ts IS NULL THEN 'invoice_date "' || invoice_date_txt || '" does not match ' || ${d.literal(spec.source.timestampFormat)} END)
         WHEN quantity = 0 THEN 'quantity is 0'
-        WHEN starts_with(invoice_no, 'C') AND quantity > 0 THEN 'cancellation invoice with a positive quantity'
-        WHEN NOT starts_with(invoice_no, 'A') AND stock_code <> 'B' AND unit_price < 0 THEN 'unit_price is negative'
+        WHEN ${startsC} AND quantity > 0 THEN 'cancellation invoice with a positive quantity'
+        WHEN NOT ${startsA} AND stock_code <> 'B' AND unit_price < 0 THEN 'unit_price is negative'
       END AS message
     FROM normalised
-  ) TO ${quoteLiteral(target)} (FORMAT parquet, COMPRESSION zstd)`;
+  `,
+    target,
+  );
 }
 
-export function classifiedViewSql(file: string): string {
-  return `CREATE OR REPLACE TEMP VIEW classified AS SELECT * FROM read_parquet(${quoteLiteral(file)})`;
+export function classifiedViewSql(file: string, d: SqlDialect = duckdbDialect): string {
+  return `CREATE OR REPLACE TEMP VIEW classified AS SELECT * FROM ${d.readParquet(file)}`;
 }
 
 /**

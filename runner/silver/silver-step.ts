@@ -276,15 +276,31 @@ async function silverAttempt(ctx: StepContext): Promise<StepResult<SilverDetails
     );
     const dirOf = (t: StagedTable): string => path.join(partsDir, t);
     await engine.run(rowStoreSql(dirOf('_rows')));
-    // Only the duplicate groups and the classified rows are materialised; the rest are views over them.
-    for (const sql of [
-      duplicateGroupsSql(),
-      rankDuplicatesSql(),
-      normaliseSql(spec),
-      classifySql(spec, classifiedFile),
-      classifiedViewSql(classifiedFile),
-    ]) {
-      await engine.run(sql);
+    if (ctx.compute) {
+      // engine.type spark: the row-by-row work (duplicates, parsing, classification) runs on Spark over the row
+      // store just written to local scratch; the embedded engine reads the classified dataset back and writes the
+      // lake's partitioned files exactly as it does alone (docs/adr/0031-spark-engine.md).
+      const { engine: spark, dialect: d } = ctx.compute;
+      await spark.run(`CREATE OR REPLACE TEMP VIEW src AS SELECT * FROM ${d.readParquet(rowsFile)}`);
+      for (const sql of [
+        duplicateGroupsSql(d),
+        rankDuplicatesSql(),
+        normaliseSql(spec, d),
+        classifySql(spec, classifiedFile, d),
+      ])
+        await spark.run(sql);
+      await engine.run(classifiedViewSql(path.join(classifiedFile, '*.parquet')));
+    } else {
+      // Only the duplicate groups and the classified rows are materialised; the rest are views over them.
+      for (const sql of [
+        duplicateGroupsSql(),
+        rankDuplicatesSql(),
+        normaliseSql(spec),
+        classifySql(spec, classifiedFile),
+        classifiedViewSql(classifiedFile),
+      ]) {
+        await engine.run(sql);
+      }
     }
     await engine.run(duplicatesTableSql('staged_duplicates'));
     await copyPartitioned(engine, 'staged_duplicates', dirOf('duplicates'), 'source_file, source_line');
@@ -490,7 +506,11 @@ async function silverAttempt(ctx: StepContext): Promise<StepResult<SilverDetails
     await lake.discardStaging(runId, 'silver');
     await lake.discardStaging(runId, 'silver-parts');
     for (const sql of ['DROP VIEW IF EXISTS classified', ...dropEnrichmentSql()]) await engine.run(sql);
-    await fs.rm(classifiedFile, { force: true });
+    // A file on DuckDB, a directory of part files on Spark.
+    await fs.rm(classifiedFile, { force: true, recursive: true });
+    if (ctx.compute)
+      for (const v of ['normalised', 'ranked', 'dup_groups', 'src'])
+        await ctx.compute.engine.run(`DROP VIEW IF EXISTS ${v}`).catch(() => undefined);
     await fs.rm(rowsFile, { force: true });
     await engine.run('DROP TABLE IF EXISTS dup_groups');
     for (const v of ['normalised', 'ranked', 'src', 'src_new', 'bronze_new'])

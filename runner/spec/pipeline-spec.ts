@@ -228,6 +228,63 @@ export const QualitySchema = z
   .prefault({})
   .describe('Data-quality thresholds checked by the silver step (see docs/quality.md).');
 
+const SparkProcessSchema = (what: string) =>
+  z
+    .object({
+      cores: z.number().int().min(1).max(256).optional().describe(`CPU cores of the ${what}.`),
+      memory: z
+        .string()
+        .regex(/^\d+[kmgt]$/i, 'use a JVM size such as 512m or 4g')
+        .optional()
+        .describe(`JVM heap of the ${what} (spark.${what}.memory), e.g. 4g.`),
+    })
+    .strict();
+
+export const SparkEngineSchema = z
+  .object({
+    master: z
+      .string()
+      .regex(/^local(\[(\d+|\*)\])?$|^spark:\/\/[\w.-]+:\d+$/, 'use local[N], local[*] or spark://host:port')
+      .default('local[2]')
+      .describe('Local runs only: the spark-submit --master (local[N] threads, or a standalone master).'),
+    driver: SparkProcessSchema('driver').prefault({}).describe('The Spark driver process.'),
+    executor: SparkProcessSchema('executor')
+      .extend({
+        instances: z
+          .number()
+          .int()
+          .min(1)
+          .max(10_000)
+          .optional()
+          .describe('Executor count (without dynamic allocation).'),
+      })
+      .prefault({})
+      .describe('Each Spark executor.'),
+    dynamicAllocation: z
+      .object({
+        enabled: z.boolean().default(false).describe('Let Spark add and remove executors with the load.'),
+        minExecutors: z.number().int().min(0).max(10_000).optional().describe('Fewest executors.'),
+        maxExecutors: z.number().int().min(1).max(10_000).optional().describe('Most executors.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Spark dynamic allocation (Kubernetes).'),
+    image: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Container image of the SparkApplication (Kubernetes); the runner image when absent.'),
+    conf: z
+      .record(z.string().regex(/^spark\.[\w.-]+$/, 'a Spark property starts with spark.'), z.string())
+      .default({})
+      .describe(
+        "Extra Spark properties (sparkConf), applied after Medallion's own (UTC, zstd, exact decimals).",
+      ),
+  })
+  .strict()
+  .prefault({})
+  .describe('Apache Spark settings, used when engine.type is spark.');
+
 export const EngineSchema = z
   .object({
     memoryLimit: z
@@ -242,10 +299,17 @@ export const EngineSchema = z
       .max(256)
       .optional()
       .describe('Engine worker threads; defaults to the CPU count.'),
+    type: z
+      .enum(['duckdb', 'spark'])
+      .default('duckdb')
+      .describe(
+        'Compute engine of the silver step: duckdb (embedded, one node) or spark (Apache Spark; see docs/spark.md). Bronze and the small metadata queries always run on the embedded engine.',
+      ),
+    spark: SparkEngineSchema,
   })
   .strict()
   .prefault({})
-  .describe('Resources of the embedded SQL engine.');
+  .describe('Resources of the embedded SQL engine, and which engine computes silver.');
 
 export const PipelineSpecSchema = z
   .object({

@@ -36,6 +36,7 @@ export interface Fixture {
         | 'extraSteps'
         | 'partitions'
         | 'failPartitions'
+        | 'sparkHome'
       >
     > & {
       steps?: StepName[];
