@@ -204,6 +204,7 @@ async function stagePart(ctx: StepContext, files: SourceFile[], partName: string
       size: f.size,
       sha256: f.sha256,
       ...(f.file.remote ? { etag: f.file.remote.etag } : {}),
+      ...(f.mtimeMs !== undefined ? { mtimeMs: f.mtimeMs } : {}),
       rows: f.rows + f.malformed.length,
       malformed: f.malformed.length,
       runId,

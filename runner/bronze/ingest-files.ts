@@ -16,6 +16,8 @@ export interface IngestedFile {
   malformed: ScannedMalformed[];
   size: number;
   sha256: string;
+  /** A local file's mtime, when neither it nor its size changed while it was read (see ManifestEntry.mtimeMs). */
+  mtimeMs?: number;
   /** Staging file of validated records, `<line><delimiter><record>` per line. */
   stagingPath: string;
 }
@@ -51,6 +53,7 @@ export async function ingestFiles(
   };
   for (const [i, file] of files.entries()) {
     const stagingPath = path.join(staging, `${i}.csv`);
+    const before = file.remote ? undefined : await fs.stat(file.absPath);
     const result =
       source.format === 'parquet'
         ? await readParquetFile(ctx, file.absPath, stagingPath)
@@ -62,7 +65,14 @@ export async function ingestFiles(
               stagingPath,
             });
     rows += result.rows + result.malformed.length;
-    const ingested = { file, stagingPath, ...result };
+    const after = before && (await fs.stat(file.absPath));
+    const steady = before && after && before.mtimeMs === after.mtimeMs && after.size === result.size;
+    const ingested: IngestedFile = {
+      file,
+      stagingPath,
+      ...result,
+      ...(steady ? { mtimeMs: before.mtimeMs } : {}),
+    };
     out.push(ingested);
     batch.push(ingested);
     batchBytes += result.size;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
 import { SourceError } from '../errors.js';
 import type { BronzeManifest } from '../lake/lake-store.js';
 import { sha256Object } from './object-source-files.js';
@@ -41,6 +42,15 @@ export async function planIngestion(
     if (f.remote && entry.etag === f.remote.etag && entry.size === f.remote.size) {
       plan.unchanged.push(f);
       continue;
+    }
+    // A local file with the size and modification time it had when it was read is unchanged too (as make and
+    // rsync decide); a file rewritten with the same size keeps its old mtime only if a tool forces it back.
+    if (!f.remote && entry.mtimeMs !== undefined) {
+      const now = await fs.stat(f.absPath);
+      if (now.size === entry.size && now.mtimeMs === entry.mtimeMs) {
+        plan.unchanged.push(f);
+        continue;
+      }
     }
     const sha = f.remote ? await sha256Object(f) : await sha256File(f.absPath);
     if (sha === entry.sha256) {

@@ -32,6 +32,11 @@ export interface ManifestEntry {
   sha256: string;
   /** The object's ETag when the source is in object storage: an unchanged ETag skips re-hashing. */
   etag?: string;
+  /**
+   * A local file's modification time (ms) when it was read, if it did not change while being read: an unchanged
+   * size and mtime skip re-hashing, so a run costs the new files, not every file ingested before.
+   */
+  mtimeMs?: number;
   rows: number;
   malformed: number;
   runId: string;
