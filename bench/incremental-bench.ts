@@ -37,6 +37,7 @@ const { values } = parseArgs({
     'data-dir': { type: 'string', default: path.join(os.tmpdir(), 'medallion-incremental-bench') },
     'memory-limit': { type: 'string', default: '1GiB' },
     out: { type: 'string' },
+    keep: { type: 'boolean', default: false },
     child: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -45,7 +46,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   console.log(
-    'Usage: npx tsx bench/incremental-bench.ts --rows N [--day-rows 30000] [--data-dir DIR] [--memory-limit 1GiB] [--out result.json]',
+    'Usage: npx tsx bench/incremental-bench.ts --rows N [--day-rows 30000] [--data-dir DIR] [--memory-limit 1GiB] [--out result.json] [--keep]',
   );
   process.exit(0);
 }
@@ -203,6 +204,8 @@ interface Measured {
   peakRssGiB: number;
   steps: Record<string, number>;
   partitions: Record<string, string>;
+  /** The warehouse load's parts (export, dimensions, facts, marts), in seconds. */
+  warehouse?: Record<string, number>;
 }
 
 function measure(name: string, extra: string[] = []): Measured {
@@ -219,8 +222,16 @@ function measure(name: string, extra: string[] = []): Measured {
   );
   const m = JSON.parse(stdout.trim().split('\n').pop()!) as { wallMs: number; maxRssBytes: number };
   const summary = JSON.parse(fs.readFileSync(path.join(work, `lake-${name}/_runs/latest.json`), 'utf8')) as {
-    steps: Record<string, { durationMs: number; partitions?: { full: boolean; keys: string[] } }>;
+    steps: Record<
+      string,
+      {
+        durationMs: number;
+        partitions?: { full: boolean; keys: string[] };
+        timings?: Record<string, number>;
+      }
+    >;
   };
+  const loadTimings = summary.steps.warehouse?.timings;
   return {
     seconds: Number((m.wallMs / 1000).toFixed(1)),
     peakRssGiB: Number((m.maxRssBytes / 2 ** 30).toFixed(2)),
@@ -232,6 +243,13 @@ function measure(name: string, extra: string[] = []): Measured {
         v.partitions ? [[k, `${v.partitions.full ? 'full ' : ''}${v.partitions.keys.length}`]] : [],
       ),
     ),
+    ...(loadTimings
+      ? {
+          warehouse: Object.fromEntries(
+            Object.entries(loadTimings).map(([k, ms]) => [k, Number((ms / 1000).toFixed(1))]),
+          ),
+        }
+      : {}),
   };
 }
 
@@ -273,5 +291,7 @@ try {
   if (values.out) fs.writeFileSync(values.out, JSON.stringify(result, null, 2) + '\n');
 } finally {
   await pg.stop();
-  fs.rmSync(work, { recursive: true, force: true });
+  // --keep: the lakes, specs and PostgreSQL data stay for a closer look (the path is printed).
+  if (values.keep) console.error(`kept ${work}`);
+  else fs.rmSync(work, { recursive: true, force: true });
 }

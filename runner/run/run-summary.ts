@@ -138,7 +138,11 @@ export function stepSummary(o: StepOutcome): RunSummary['steps'][string] {
     const { version, partitions, checks } = o.result.details;
     return { ...base, version, ...touched(partitions), ...(checks ? { checks } : {}) };
   }
-  if (o.step === 'warehouse') return { ...base, ...touched(o.result.details.partitions) };
+  if (o.step === 'warehouse') {
+    // Where the load's time went (export, dimensions, facts, marts; ms): what to read when a load is slow.
+    const timings = (o.result.details.load as { timings?: Record<string, number> } | undefined)?.timings;
+    return { ...base, ...touched(o.result.details.partitions), ...(timings ? { timings } : {}) };
+  }
   return base;
 }
 
