@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SPARK_DRIVER_FILE, STEP_COMMAND } from '../../operator/run/spark-application.js';
@@ -29,6 +29,22 @@ export interface SparkSubmitOptions extends RunnerContainerOptions {
   master?: string;
 }
 
+export const sparkEventLogDir = (root: string, app: string) => join(root, 'spark-events', app);
+
+/** The SQL executions of an application's Spark session, from its event log (plans name the files they touch). */
+export function sparkSqlExecutions(root: string, app: string): string[] {
+  const dir = sparkEventLogDir(root, app);
+  // Spark 4 rolls event logs: a directory per application (eventlog_v2_<id>/events_<n>_<id>).
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((f) => f.isFile() && f.name.startsWith('events_'))
+    .flatMap((f) => readFileSync(join(f.parentPath, f.name), 'utf8').split('\n'))
+    .filter((l) => l.includes('SparkListenerSQLExecutionStart'))
+    .map((l) => {
+      const e = JSON.parse(l) as { description?: string; physicalPlanDescription?: string };
+      return `${e.description ?? ''}\n${e.physicalPlanDescription ?? ''}`;
+    });
+}
+
 export function sparkSubmitContainer(opts: SparkSubmitOptions): SparkScript {
   const submit = join(opts.sparkHome, 'bin', 'spark-submit');
   // A pip-installed Spark lives in a virtualenv's site-packages: PySpark runs with that venv's Python.
@@ -44,6 +60,9 @@ export function sparkSubmitContainer(opts: SparkSubmitOptions): SparkScript {
     const prefix = ['--exec', '--', ...STEP_COMMAND];
     if (JSON.stringify(args.slice(0, prefix.length)) !== JSON.stringify(prefix))
       throw new Error(`${app.name}: arguments ${JSON.stringify(args)} do not start with ${prefix.join(' ')}`);
+    // Spark's event log, one directory per application: what the session really executed (sparkEventLog reads it).
+    const events = sparkEventLogDir(opts.root, app.name);
+    mkdirSync(events, { recursive: true });
     const template = spec.driver.template.spec;
     const container = template.containers[0];
     // What the Spark Operator and Spark add on a cluster (its own pod, its own address) is loopback here.
@@ -53,6 +72,9 @@ export function sparkSubmitContainer(opts: SparkSubmitOptions): SparkScript {
       'spark.driver.host': '127.0.0.1',
       'spark.driver.bindAddress': '127.0.0.1',
       'spark.app.name': app.name,
+      'spark.eventLog.enabled': 'true',
+      'spark.eventLog.dir': events,
+      'spark.eventLog.compress': 'false',
       ...(existsSync(venvPython) ? { 'spark.pyspark.python': venvPython } : {}),
     };
     const run = runnerContainer({
