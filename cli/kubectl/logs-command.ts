@@ -8,6 +8,9 @@ import { render } from './output.js';
 
 /** The step Jobs' container name (operator/run/step-job.ts). */
 const CONTAINER = 'step';
+/** A Spark step's driver Pod: named by the Spark Operator, labelled with its SparkApplication (the step's jobName). */
+const SPARK_DRIVER_CONTAINER = 'spark-kubernetes-driver';
+const sparkDriverSelector = (app: string) => `sparkoperator.k8s.io/app-name=${app},spark-role=driver`;
 
 interface PodMeta {
   metadata: { name: string; creationTimestamp?: string };
@@ -42,9 +45,15 @@ export const logsCommand: PluginCommand['run'] = async (values, [name], ctx) => 
   if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) {
     throw new UsageError(`--tail ${String(values.tail)} is not a line count`, 'Use a whole number.');
   }
-  const selector = `batch.kubernetes.io/job-name=${step.jobName}`;
-  const pods = (await kube.client.list<KubeObject>(kube.collection('pods'), selector))
-    .items as unknown as PodMeta[];
+  const listPods = async (selector: string) =>
+    (await kube.client.list<KubeObject>(kube.collection('pods'), selector)).items as unknown as PodMeta[];
+  let pods = await listPods(`batch.kubernetes.io/job-name=${step.jobName}`);
+  let container = CONTAINER;
+  // A Spark step runs as a SparkApplication of the same name: its log is the driver's (the runner is its child).
+  if (pods.length === 0) {
+    pods = await listPods(sparkDriverSelector(step.jobName));
+    if (pods.length > 0) container = SPARK_DRIVER_CONTAINER;
+  }
   const pod = pods.sort((a, b) =>
     (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''),
   )[0];
@@ -60,7 +69,7 @@ export const logsCommand: PluginCommand['run'] = async (values, [name], ctx) => 
   let log: string;
   try {
     log = await kube.podLog(pod.metadata.name, {
-      container: CONTAINER,
+      container,
       ...(tail === undefined ? {} : { tailLines: tail }),
       insecureSkipTLSVerifyBackend: values['insecure-skip-tls-verify-backend'] === true,
     });
@@ -80,7 +89,7 @@ export const logsCommand: PluginCommand['run'] = async (values, [name], ctx) => 
   ctx.io.out(
     render(
       ctx.config.output,
-      { run: name, step: step.name, pod: pod.metadata.name, container: CONTAINER, log },
+      { run: name, step: step.name, pod: pod.metadata.name, container, log },
       () => text,
     ),
   );

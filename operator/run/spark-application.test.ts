@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { PipelineObject, PipelineRunObject } from '../core/resources.js';
 import { PipelineResourceSpecSchema } from '../spec/pipeline-resource.js';
@@ -8,6 +9,7 @@ import {
   SPARK_DRIVER_FILE,
   STEP_COMMAND,
 } from './spark-application.js';
+import { SPARK_CORRECTNESS_CONF } from '../../runner/engine/spark/spark-correctness-conf.js';
 import { isSparkStep, sparkMemory } from './spark-engine.js';
 import { buildStepJob } from './step-job.js';
 
@@ -61,6 +63,7 @@ describe('buildSparkApplication', () => {
     const container = (job.spec as Obj).template.spec.containers[0];
     expect(spec.type).toBe('Python');
     expect(spec.mainApplicationFile).toBe(SPARK_DRIVER_FILE);
+    expect(spec.sparkConf).toMatchObject(SPARK_CORRECTNESS_CONF);
     expect(spec.arguments).toEqual(['--exec', '--', ...STEP_COMMAND, ...container.args]);
     expect(spec.arguments).toContain('--termination-log');
     expect(spec.restartPolicy).toEqual({ type: 'Never' });
@@ -161,5 +164,22 @@ describe('spark engine spec', () => {
       '3t',
     ]);
     expect(sparkMemory('lots')).toBe('lots');
+  });
+});
+
+describe('the driver file in the image', () => {
+  it('is where the image has it: /app is the image workdir, and the build copies the driver into dist/', () => {
+    const root = new URL('../../', import.meta.url);
+    const inImage = SPARK_DRIVER_FILE.replace(/^local:\/\/\/app\//, '');
+    expect(inImage).toBe('dist/runner/engine/spark/medallion-spark-driver.py');
+    // The build script copies the driver to exactly that path, and the runtime stage copies dist/ to /app/dist.
+    const build = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as Obj).scripts
+      .build as string;
+    expect(build).toContain(`'${inImage}'`);
+    const dockerfile = readFileSync(new URL('Dockerfile', root), 'utf8');
+    expect(dockerfile).toMatch(/^WORKDIR \/app$/m);
+    expect(dockerfile).toMatch(/^COPY --from=build \/app\/dist \.\/dist$/m);
+    expect(STEP_COMMAND).toEqual(['node', '/app/bin/medallion.js']);
+    expect(dockerfile).toMatch(/^COPY bin \.\/bin$/m);
   });
 });

@@ -1,3 +1,7 @@
+import {
+  SPARK_CORRECTNESS_CONF,
+  SPARK_DRIVER_IMAGE_PATH,
+} from '../../runner/engine/spark/spark-correctness-conf.js';
 import { buildStepJob, type JobManifest, type StepS3Defaults } from './step-job.js';
 import { sparkEngineOf, sparkMemory, type SparkEngineSpec } from './spark-engine.js';
 
@@ -11,8 +15,8 @@ import { sparkEngineOf, sparkMemory, type SparkEngineSpec } from './spark-engine
 
 export const SPARK_API_VERSION = 'sparkoperator.k8s.io/v1beta2';
 export const SPARK_PLURAL = 'sparkapplications';
-/** The PySpark driver inside the Medallion Spark image (runner/engine/spark). */
-export const SPARK_DRIVER_FILE = 'local:///app/runner/engine/spark/medallion-spark-driver.py';
+/** The PySpark driver inside the Medallion image (dist/runner/engine/spark, copied there by `npm run build`). */
+export const SPARK_DRIVER_FILE = `local://${SPARK_DRIVER_IMAGE_PATH}`;
 /** The image's entrypoint (Dockerfile), spelled out: a Spark image's own entrypoint starts the driver instead. */
 export const STEP_COMMAND = ['node', '/app/bin/medallion.js'];
 /** The Spark version the Medallion Spark image carries (pyspark from PyPI, as the local engine pins). */
@@ -22,18 +26,11 @@ export const DRIVER_CONTAINER = 'spark-kubernetes-driver';
 export const EXECUTOR_CONTAINER = 'spark-kubernetes-executor';
 
 /**
- * What Spark needs to produce DuckDB's results (UTC wall times, exact decimals, failing casts, zstd Parquet): the
- * correctness part of the local engine's settings (runner/engine/spark/create-spark-engine.ts), without its
- * loopback-only ones (a cluster driver must be reachable by its executors). `engine.spark.conf` comes after.
+ * What Spark needs to produce DuckDB's results: the correctness settings the local engine runs with too (one list,
+ * runner/engine/spark/spark-correctness-conf.ts), without the local engine's loopback-only ones (a cluster driver
+ * must be reachable by its executors). `engine.spark.conf` comes after.
  */
-export const BASE_SPARK_CONF: Readonly<Record<string, string>> = {
-  'spark.sql.session.timeZone': 'UTC',
-  'spark.sql.parquet.compression.codec': 'zstd',
-  'spark.sql.timestampType': 'TIMESTAMP_NTZ',
-  'spark.sql.decimalOperations.allowPrecisionLoss': 'false',
-  'spark.sql.ansi.enabled': 'true',
-  'spark.sql.catalogImplementation': 'in-memory',
-};
+export const BASE_SPARK_CONF: Readonly<Record<string, string>> = SPARK_CORRECTNESS_CONF;
 
 export interface SparkApplicationManifest {
   apiVersion: typeof SPARK_API_VERSION;

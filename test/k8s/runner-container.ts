@@ -30,6 +30,11 @@ export interface RunnerContainerOptions {
   root: string;
   /** Called with each finished container (logs included) for assertions and debugging. */
   onExit?: (e: { job: string; args: string[]; exitCode: number; logs: string; message: string }) => void;
+  /**
+   * The process to start for the container's command line (`node bin/medallion.js <args>`, host paths): by default
+   * that command itself; spark-submit-container.ts wraps it in the Spark driver's `--exec` mode.
+   */
+  launch?: (argv: string[]) => string[];
 }
 
 interface Mount {
@@ -126,7 +131,8 @@ export function runnerContainer(opts: RunnerContainerOptions): Script {
       const value = from?.secretKeyRef ? await secretValue(opts, job.name, from.secretKeyRef) : e.value;
       if (value !== undefined || !from) env[e.name] = value ?? '';
     }
-    const child = spawn(process.execPath, [ENTRYPOINT, ...args], { cwd: podDir, env });
+    const [cmd, ...argv] = (opts.launch ?? ((a) => a))([process.execPath, ENTRYPOINT, ...args]);
+    const child = spawn(cmd!, argv, { cwd: podDir, env });
     let logs = '';
     child.stdout.on('data', (c: Buffer) => (logs += c.toString()));
     child.stderr.on('data', (c: Buffer) => (logs += c.toString()));

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { MedallionError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { SqlEngine } from '../sql-engine.js';
+import { SPARK_CORRECTNESS_CONF } from './spark-correctness-conf.js';
 import type { PipelineSpec } from '../../spec/pipeline-spec.js';
 
 type SparkEngineSpec = PipelineSpec['engine']['spark'];
@@ -22,13 +23,8 @@ export const SPARK_INSTALL_HINT =
 
 /** Settings every Medallion Spark session runs with: UTC, zstd Parquet, no UI, exact decimals, loopback only. */
 const BASE_CONF: Record<string, string> = {
+  ...SPARK_CORRECTNESS_CONF,
   'spark.ui.enabled': 'false',
-  'spark.sql.session.timeZone': 'UTC',
-  'spark.sql.parquet.compression.codec': 'zstd',
-  'spark.sql.timestampType': 'TIMESTAMP_NTZ',
-  'spark.sql.decimalOperations.allowPrecisionLoss': 'false',
-  'spark.sql.ansi.enabled': 'true',
-  'spark.sql.catalogImplementation': 'in-memory',
   'spark.driver.host': '127.0.0.1',
   'spark.driver.bindAddress': '127.0.0.1',
   'spark.sql.shuffle.partitions': '8',
