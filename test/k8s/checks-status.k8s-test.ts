@@ -7,6 +7,7 @@ import { createOperatorMetrics } from '../../operator/metrics.js';
 import { startFakeJobExecutor, type Script } from './fake-job-executor.js';
 import { installCrds } from './install-crds.js';
 import { kubeRest } from './kube-rest.js';
+import { waitFor } from './wait-for.js';
 
 /**
  * Declared-check results through a real apiserver: the step reports' checks land in the PipelineRun status (the CRD's
@@ -45,15 +46,6 @@ const script: Script = ({ name, step }) => {
   return { ok: true, message: report(step) };
 };
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 let last: Obj = {};
 const finished = async (name: string): Promise<Obj> =>
   waitFor(

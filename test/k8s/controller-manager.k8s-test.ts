@@ -7,6 +7,7 @@ import { startFakeKubelet } from './fake-kubelet.js';
 import { installCrds } from './install-crds.js';
 import { kubeRest, type KubeRest } from './kube-rest.js';
 import { startApiserver, type ControlPlane } from './start-apiserver.js';
+import { waitFor } from './wait-for.js';
 
 // With a real kube-controller-manager (Job controller, garbage collector, service accounts) on a control plane of
 // its own: the shared one runs without it, because there the fake executor plays the Job controller's part.
@@ -35,16 +36,6 @@ afterAll(async () => {
   await op?.stop();
   await cp?.stop();
 });
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 let nsCounter = 0;
 /** A namespace with the Pipeline; its `default` ServiceAccount comes from the service-account controller. */

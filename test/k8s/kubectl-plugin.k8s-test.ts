@@ -13,6 +13,7 @@ import { startFakeKubelet } from './fake-kubelet.js';
 import { installCrds } from './install-crds.js';
 import { kubeRest, type KubeRest } from './kube-rest.js';
 import { startApiserver, type ControlPlane } from './start-apiserver.js';
+import { waitFor } from './wait-for.js';
 
 // `kubectl medallion` (bin/kubectl-medallion.js, compiled CLI: `npm run build` first) against a real kube-apiserver
 // and kube-controller-manager, with the operator reconciling and the stand-in kubelet finishing the Job's Pods.
@@ -57,15 +58,6 @@ const json = async (args: string[]) => {
   return JSON.parse(r.out) as Obj;
 };
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 const runStatus = async (name: string) =>
   ((await api.call('GET', `${GROUP}/namespaces/${ns}/pipelineruns/${name}`)).body.status ?? {}) as Obj;
 const waitPhase = (name: string, phases: string[]) =>

@@ -6,6 +6,7 @@ import { createOperatorMetrics, type OperatorMetrics } from '../../operator/metr
 import { startFakeJobExecutor, type Script } from './fake-job-executor.js';
 import { installCrds } from './install-crds.js';
 import { kubeRest } from './kube-rest.js';
+import { waitFor } from './wait-for.js';
 
 const api = kubeRest(inject('kubeconfig'));
 const client = createKubeClient(loadKubeConfig({ kubeconfig: inject('kubeconfig') }));
@@ -33,16 +34,6 @@ async function create(ns: string, plural: string, kind: string, name: string, sp
     spec,
   });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function runStatus(ns: string, name: string): Promise<Obj> {

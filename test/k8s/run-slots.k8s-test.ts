@@ -9,6 +9,7 @@ import { installCrds } from './install-crds.js';
 import { kubeRest, type KubeRest } from './kube-rest.js';
 import { startApiserver, type ControlPlane } from './start-apiserver.js';
 import { terminatedPodStatus } from './terminated-pod-status.js';
+import { waitFor } from './wait-for.js';
 
 // Concurrency slots, spec.suspend and Kueue-style admission with the real Job controller (kube-controller-manager):
 // the Job controller honours spec.suspend (no Pod while suspended), the fake kubelet runs Pods, and the test decides
@@ -50,16 +51,6 @@ async function startOp(ns: string, maxConcurrentRuns?: number) {
   });
   await op.synced;
   return metrics;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 let nsCounter = 0;

@@ -11,6 +11,7 @@ import { startFakeSparkOperator, type SparkScript } from './fake-spark-operator.
 import { installCrds } from './install-crds.js';
 import { kubeRest } from './kube-rest.js';
 import { ensureEngineTypeInPipelineCrd, installSparkCrd, removeSparkCrd } from './spark-operator-crd.js';
+import { waitFor } from './wait-for.js';
 
 /**
  * Spark steps on Kubernetes: SparkApplications instead of Jobs, validated by the Kubeflow Spark Operator's published
@@ -43,15 +44,6 @@ async function create(ns: string, plural: string, kind: string, name: string, sp
   });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body as Obj;
-}
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 const runStatus = async (ns: string, name: string) =>
   ((await api.call('GET', `${crPath(ns, 'pipelineruns')}/${name}`)).body.status ?? {}) as Obj;
