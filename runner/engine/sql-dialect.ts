@@ -154,6 +154,7 @@ export const sparkDialect: SqlDialect = {
   monthsBetween: (a, b) => `((year(${b}) - year(${a})) * 12 + month(${b}) - month(${a}))`,
   monthStart: (x) => `trunc(${x}, 'MM')`,
   addDays: (x, n) => `date_add(${x}, ${n})`,
-  // Structs compare field by field, as DuckDB's row values do.
-  argMin: (v, k) => `min_by(${v}, struct(${k.join(', ')}))`,
+  // Structs compare field by field, as DuckDB's row values do; DuckDB's arg_min skips rows whose value is NULL, and
+  // min_by skips rows whose ordering is NULL.
+  argMin: (v, k) => `min_by(${v}, CASE WHEN ${v} IS NOT NULL THEN struct(${k.join(', ')}) END)`,
 };
