@@ -44,6 +44,16 @@ export interface SqlDialect {
   writeParquet(query: string, target: string): string;
   /** A relation over a Parquet dataset written by writeParquet (or a file or glob on DuckDB). */
   readParquet(target: string): string;
+  /** Whole days from date `start` to date `end`. */
+  daysBetween(start: string, end: string): string;
+  /** Month boundaries crossed from date `start` to date `end` (as DuckDB's date_diff('month')). */
+  monthsBetween(start: string, end: string): string;
+  /** The first day of the date's month, as a DATE. */
+  monthStart(date: string): string;
+  /** The date `days` days after date `date` (a date or a timestamp: callers cast it to DATE). */
+  addDays(date: string, days: number): string;
+  /** `value` of the row with the smallest (keys…), compared in order. */
+  argMin(value: string, keys: readonly string[]): string;
 }
 
 export const duckdbDialect: SqlDialect = {
@@ -66,6 +76,11 @@ export const duckdbDialect: SqlDialect = {
   starExcept: (c) => `* EXCLUDE (${c.join(', ')})`,
   writeParquet: (q, target) => `COPY (${q}) TO ${quoteLiteral(target)} (FORMAT parquet, COMPRESSION zstd)`,
   readParquet: (target) => `read_parquet(${quoteLiteral(target)})`,
+  daysBetween: (a, b) => `date_diff('day', ${a}, ${b})`,
+  monthsBetween: (a, b) => `date_diff('month', ${a}, ${b})`,
+  monthStart: (x) => `CAST(date_trunc('month', ${x}) AS DATE)`,
+  addDays: (x, n) => `${x} + INTERVAL ${n} DAY`,
+  argMin: (v, k) => `arg_min(${v}, (${k.join(', ')}))`,
 };
 
 /** Spark SQL string literals take backslash escapes (spark.sql.parser.escapedStringLiterals stays false). */
@@ -135,4 +150,11 @@ export const sparkDialect: SqlDialect = {
   writeParquet: (q, target) =>
     `INSERT OVERWRITE DIRECTORY ${sparkLiteral(target)} USING parquet OPTIONS (compression 'zstd') SELECT * FROM (${q})`,
   readParquet: (target) => `parquet.\`${target.replaceAll('`', '``')}\``,
+  daysBetween: (a, b) => `datediff(${b}, ${a})`,
+  monthsBetween: (a, b) => `((year(${b}) - year(${a})) * 12 + month(${b}) - month(${a}))`,
+  monthStart: (x) => `trunc(${x}, 'MM')`,
+  addDays: (x, n) => `date_add(${x}, ${n})`,
+  // Structs compare field by field, as DuckDB's row values do; DuckDB's arg_min skips rows whose value is NULL, and
+  // min_by skips rows whose ordering is NULL.
+  argMin: (v, k) => `min_by(${v}, CASE WHEN ${v} IS NOT NULL THEN struct(${k.join(', ')}) END)`,
 };

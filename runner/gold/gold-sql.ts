@@ -1,3 +1,4 @@
+import { duckdbDialect, type SqlDialect } from '../engine/sql-dialect.js';
 import { quoteLiteral } from '../engine/sql-quote.js';
 import { AMOUNT_TYPE } from '../silver/silver-rules.js';
 
@@ -26,9 +27,12 @@ export const KPIS_SELECT = `SELECT s.revenue, s.orders, s.customers, s.units,
              c.cancelled_invoices, c.cancellation_value, s.revenue_eur, s.revenue_usd, s.categorised_revenue,
              CASE WHEN s.revenue = 0 THEN NULL ELSE CAST(s.categorised_revenue AS DOUBLE) / CAST(s.revenue AS DOUBLE) END AS category_coverage
       FROM s CROSS JOIN c`;
-export const RFM_SCORED = `      scored AS (
-        SELECT c.*, CAST(date_diff('day', c.last_purchase_date, CAST(ref.reference_date AS DATE)) AS INTEGER) AS recency_days,
-               CAST(ntile(5) OVER (ORDER BY date_diff('day', c.last_purchase_date, CAST(ref.reference_date AS DATE)) DESC, customer_id) AS INTEGER) AS r_score,
+/** RFM scoring over CTEs `c` and `ref` (see above), in dialect `d`. */
+export const rfmScored = (d: SqlDialect): string => {
+  const recency = d.daysBetween('c.last_purchase_date', 'CAST(ref.reference_date AS DATE)');
+  return `      scored AS (
+        SELECT c.*, CAST(${recency} AS INTEGER) AS recency_days,
+               CAST(ntile(5) OVER (ORDER BY ${recency} DESC, customer_id) AS INTEGER) AS r_score,
                CAST(ntile(5) OVER (ORDER BY frequency, customer_id) AS INTEGER) AS f_score,
                CAST(ntile(5) OVER (ORDER BY monetary, customer_id) AS INTEGER) AS m_score
         FROM c CROSS JOIN ref)
@@ -44,16 +48,25 @@ export const RFM_SCORED = `      scored AS (
           ELSE 'lost'
         END AS segment
       FROM scored ORDER BY customer_id`;
-export const COHORTS_FROM_ACTIVITY = `      f AS (SELECT customer_id, min(month) AS cohort_month FROM a GROUP BY customer_id),
-      g AS (SELECT f.cohort_month, CAST(date_diff('month', f.cohort_month, a.month) AS INTEGER) AS period,
+};
+export const RFM_SCORED = rfmScored(duckdbDialect);
+/** Cohorts from CTE `a` (see above), in dialect `d`. */
+export const cohortsFromActivity = (
+  d: SqlDialect,
+): string => `      f AS (SELECT customer_id, min(month) AS cohort_month FROM a GROUP BY customer_id),
+      g AS (SELECT f.cohort_month, CAST(${d.monthsBetween('f.cohort_month', 'a.month')} AS INTEGER) AS period,
                    count(*) AS customers
             FROM a JOIN f USING (customer_id) GROUP BY ALL)
       SELECT cohort_month, period, first_value(customers) OVER (PARTITION BY cohort_month ORDER BY period) AS cohort_size,
              customers, customers / first_value(customers) OVER (PARTITION BY cohort_month ORDER BY period) AS retention_rate
       FROM g ORDER BY cohort_month, period`;
+export const COHORTS_FROM_ACTIVITY = cohortsFromActivity(duckdbDialect);
 
-export const GOLD_TABLES = {
-  kpis: `WITH s AS (
+/** The gold marts' queries over `lines`, in dialect `d` (DuckDB by default). */
+export const goldTables = (d: SqlDialect = duckdbDialect) => {
+  const month = d.monthStart('business_date');
+  return {
+    kpis: `WITH s AS (
         SELECT CAST(coalesce(sum(quantity * unit_price), 0) AS ${AMOUNT_TYPE}) AS revenue,
                count(DISTINCT invoice_no) AS orders, count(DISTINCT customer_id) AS customers,
                CAST(coalesce(sum(quantity), 0) AS BIGINT) AS units,
@@ -65,19 +78,19 @@ export const GOLD_TABLES = {
                CAST(coalesce(sum(-quantity * unit_price), 0) AS ${AMOUNT_TYPE}) AS cancellation_value
         FROM lines WHERE line_type = 'cancellation')
       ${KPIS_SELECT}`,
-  kpi_daily: `SELECT business_date, ${measures} FROM lines WHERE line_type = 'sale' GROUP BY ALL ORDER BY business_date`,
-  kpi_monthly: `SELECT CAST(date_trunc('month', business_date) AS DATE) AS month, ${measures}
+    kpi_daily: `SELECT business_date, ${measures} FROM lines WHERE line_type = 'sale' GROUP BY ALL ORDER BY business_date`,
+    kpi_monthly: `SELECT ${month} AS month, ${measures}
       FROM lines WHERE line_type = 'sale' GROUP BY ALL ORDER BY month`,
-  country_daily: `SELECT business_date, country, ${measures} FROM lines WHERE line_type = 'sale'
+    country_daily: `SELECT business_date, country, ${measures} FROM lines WHERE line_type = 'sale'
       GROUP BY ALL ORDER BY business_date, country`,
-  country_monthly: `SELECT CAST(date_trunc('month', business_date) AS DATE) AS month, country, ${measures}
+    country_monthly: `SELECT ${month} AS month, country, ${measures}
       FROM lines WHERE line_type = 'sale' GROUP BY ALL ORDER BY month, country`,
-  // The most frequent description of each product among its sales lines; ties go to the smallest text.
-  top_products: `WITH d AS (
+    // The most frequent description of each product among its sales lines; ties go to the smallest text.
+    top_products: `WITH d AS (
         SELECT stock_code, description, category, count(*) AS n FROM lines
         WHERE line_type = 'sale' AND description IS NOT NULL GROUP BY ALL),
-      best AS (SELECT stock_code, arg_min(description, (-n, description)) AS description,
-                      arg_min(category, (-n, description)) AS category FROM d GROUP BY stock_code),
+      best AS (SELECT stock_code, ${d.argMin('description', ['-n', 'description'])} AS description,
+                      ${d.argMin('category', ['-n', 'description'])} AS category FROM d GROUP BY stock_code),
       -- Orders per product come from the pre-counted table order_counts (see orderCountsSql).
       p AS (SELECT stock_code, CAST(sum(quantity * unit_price) AS ${AMOUNT_TYPE}) AS revenue,
                    CAST(sum(quantity) AS BIGINT) AS units, any_value(o.orders) AS orders
@@ -85,8 +98,8 @@ export const GOLD_TABLES = {
       SELECT CAST(row_number() OVER (ORDER BY p.revenue DESC, p.stock_code) AS INTEGER) AS rank,
              p.stock_code, best.description, p.revenue, p.units, p.orders, best.category
       FROM p LEFT JOIN best USING (stock_code) ORDER BY rank`,
-  // Revenue by product category; the uncategorised lines form the row with a null category, so revenue adds up.
-  category_sales: `WITH m AS (
+    // Revenue by product category; the uncategorised lines form the row with a null category, so revenue adds up.
+    category_sales: `WITH m AS (
         SELECT category, CAST(sum(quantity * unit_price) AS ${AMOUNT_TYPE}) AS revenue, CAST(sum(quantity) AS BIGINT) AS units,
                ${fxMeasures}
         FROM lines WHERE line_type = 'sale' GROUP BY category),
@@ -96,17 +109,20 @@ export const GOLD_TABLES = {
              CAST(revenue AS DOUBLE) / nullif(CAST(sum(revenue) OVER () AS DOUBLE), 0) AS revenue_share,
              units, orders, revenue_eur, revenue_usd
       FROM c ORDER BY category IS NULL, revenue DESC, category`,
-  rfm: `WITH c AS (
+    rfm: `WITH c AS (
         SELECT customer_id, max(business_date) AS last_purchase_date, count(DISTINCT invoice_no) AS frequency,
                CAST(sum(quantity * unit_price) AS ${AMOUNT_TYPE}) AS monetary
         FROM lines WHERE line_type = 'sale' AND customer_id IS NOT NULL GROUP BY customer_id),
-      ref AS (SELECT max(business_date) + INTERVAL 1 DAY AS reference_date FROM lines WHERE line_type = 'sale'),
-${RFM_SCORED}`,
-  cohorts: `WITH a AS (
-        SELECT DISTINCT customer_id, CAST(date_trunc('month', business_date) AS DATE) AS month
+      ref AS (SELECT ${d.addDays('max(business_date)', 1)} AS reference_date FROM lines WHERE line_type = 'sale'),
+${rfmScored(d)}`,
+    cohorts: `WITH a AS (
+        SELECT DISTINCT customer_id, ${month} AS month
         FROM lines WHERE line_type = 'sale' AND customer_id IS NOT NULL),
-${COHORTS_FROM_ACTIVITY}`,
-} as const;
+${cohortsFromActivity(d)}`,
+  } as const;
+};
+
+export const GOLD_TABLES = goldTables();
 
 export type GoldTable = keyof typeof GOLD_TABLES;
 
@@ -116,7 +132,13 @@ export type GoldTable = keyof typeof GOLD_TABLES;
  * pass per slice bounds the (group, invoice) pairs held at a time, so a hundred million lines fit the engine's
  * memory limit. An invoice falls in exactly one slice, so adding the slices' counts is exact.
  */
-export function orderCountsSql(parts: number): string[] {
+export function orderCountsSql(parts: number, d: SqlDialect = duckdbDialect): string[] {
+  // Spark's distinct aggregation spills by itself (a shuffle), so one pass per table.
+  if (d.name === 'spark')
+    return (['stock_code', 'category'] as const).map(
+      (g) =>
+        `${d.materialize(g === 'stock_code' ? 'product_orders' : 'category_orders')} SELECT ${g}, count(DISTINCT invoice_no) AS orders FROM lines WHERE line_type = 'sale' GROUP BY ${g}`,
+    );
   const slice = (k: number): string => `line_type = 'sale' AND hash(invoice_no) % ${parts} = ${k}`;
   const statements = [
     'CREATE OR REPLACE TEMP TABLE product_order_parts (stock_code VARCHAR, orders BIGINT)',

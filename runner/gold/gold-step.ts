@@ -8,6 +8,7 @@ import type { SilverMeta } from '../silver/silver-step.js';
 import { goldPartKey } from '../lake/gold-parts.js';
 import { changedPartitions, type SilverPartition, type TouchedPartitions } from '../lake/partitions.js';
 import { fullGold } from './full-gold.js';
+import { sparkGold } from './spark-gold.js';
 import { GOLD_TABLES, goldAuditSql, type GoldTable } from './gold-sql.js';
 import { buildIncrementalGold, type GoldPartition } from './incremental-gold.js';
 import { resolveLakeFiles, silverLinesPartitions } from './silver-partitions.js';
@@ -115,7 +116,24 @@ export async function runGoldStep(ctx: StepContext): Promise<StepResult<GoldDeta
     let touched: TouchedPartitions;
     let partsMeta: Pick<GoldMeta, 'parts' | 'silverPartitions' | 'partsContract'> = {};
     const rows: Record<string, number> = {};
-    if (!silverParts) {
+    if (ctx.compute) {
+      // engine.type spark: a full build, computed by Spark (spark-gold.ts); no pre-aggregates are kept, so the next
+      // Spark run builds in full again, and a DuckDB run after it does too.
+      const keys = silverParts
+        ? silverLinesPartitions(silverParts).flatMap((p) => p.salesLinesFiles)
+        : undefined;
+      await sparkGold(
+        ctx,
+        keys
+          ? await resolveLakeFiles(lake, keys)
+          : await lake.tableFiles('silver', silver as unknown as LayerVersion, 'sales_lines'),
+        path.join(staging, 'spark'),
+        file,
+        rows,
+      );
+      touched = { full: true, keys: silverParts ? Object.keys(silverParts).sort() : [] };
+      ctx.progress.step('gold', `full build on Spark (${ctx.compute.dialect.name})`);
+    } else if (!silverParts) {
       // Silver not partitioned by date (built before incremental runs): today's full SQL over all lines.
       await fullGold(
         ctx,

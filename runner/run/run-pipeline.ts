@@ -266,8 +266,8 @@ export async function runPipeline(o: RunOptions): Promise<RunSummary> {
   return summary;
 }
 
-/** Steps whose heavy statements run on Spark when spec.engine.type is spark (gold: not yet, ADR 0031). */
-const SPARK_STEPS: ReadonlySet<StepName> = new Set(['silver']);
+/** Steps whose heavy statements run on Spark when spec.engine.type is spark (ADR 0031). */
+const SPARK_STEPS: ReadonlySet<StepName> = new Set(['silver', 'gold']);
 
 /** A backfill reads the bronze already ingested: bronze does nothing (its Job, under the operator, ends at once). */
 const BACKFILL_BRONZE = {

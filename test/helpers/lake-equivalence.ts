@@ -58,6 +58,8 @@ export function partitionOfInvoiceDate(raw: string | undefined): string {
 export interface LakeReader {
   /** Local files of a table of the current version ([] when the table has no rows). */
   files(layer: 'silver' | 'gold', table: string): Promise<string[]>;
+  /** The metadata of the current version of a layer. */
+  meta(layer: 'silver' | 'gold'): Promise<Record<string, unknown>>;
 }
 
 export async function openLakeReader(specFile: string): Promise<LakeReader> {
@@ -70,7 +72,26 @@ export async function openLakeReader(specFile: string): Promise<LakeReader> {
       if (!v) throw new Error(`no published ${layer} version in ${lake.root}`);
       return lake.tableFiles(layer, v, table);
     },
+    async meta(layer) {
+      const v = await lake.current<Record<string, unknown>>(layer);
+      if (!v) throw new Error(`no published ${layer} version in ${lake.root}`);
+      return v.meta;
+    },
   };
+}
+
+/** A table's columns with their types, as DuckDB reads them. */
+export async function tableSchema(r: LakeReader, layer: 'silver' | 'gold', table: string): Promise<string[]> {
+  const files = await r.files(layer, table);
+  return (await duck(`DESCRIBE SELECT * FROM ${src(files)}`)).map((c) => `${c.column_name} ${c.column_type}`);
+}
+
+/** A small table's rows with every value as text (DECIMALs exact), in a stable order. */
+export async function tableText(r: LakeReader, layer: 'silver' | 'gold', table: string): Promise<string[]> {
+  const files = await r.files(layer, table);
+  return (await duck(`SELECT CAST(t AS VARCHAR) AS row FROM ${src(files)} t ORDER BY ALL`)).map((x) =>
+    String(x.row),
+  );
 }
 
 export async function rowCount(r: LakeReader, layer: 'silver' | 'gold', table: string): Promise<number> {
